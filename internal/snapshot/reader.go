@@ -1,0 +1,165 @@
+package snapshot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// Reader reads one run of a store.
+type Reader struct {
+	Store store.Store
+	Run   string // run prefix: YYYY-MM-DD or YYYY-MM-DD/RUN-ID
+}
+
+// ReadJSON reads key into v, naming the key in errors.
+func ReadJSON(ctx context.Context, s store.Store, key string, v any) error {
+	data, err := s.Get(ctx, key)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s/%s: %w", s, key, err)
+	}
+	return nil
+}
+
+// Manifest reads the run's manifest (ErrNotFound if the run is incomplete).
+func (r Reader) Manifest(ctx context.Context) (Manifest, error) {
+	var m Manifest
+	err := ReadJSON(ctx, r.Store, store.ManifestKey(r.Run), &m)
+	return m, err
+}
+
+// AccountInfo reads accounts/<id>/account.json.
+func (r Reader) AccountInfo(ctx context.Context, id string) (AccountInfo, error) {
+	var a AccountInfo
+	err := ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &a)
+	return a, err
+}
+
+// IAM reads one iam/ data set of an account into v (a pointer to a slice). A
+// missing data set leaves v untouched and is not an error.
+func (r Reader) IAM(ctx context.Context, id, dataSet string, v any) error {
+	err := ReadJSON(ctx, r.Store, store.IAMKey(r.Run, id, dataSet), v)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// CredentialReport reads and parses an account's credential report (nil, nil if absent).
+func (r Reader) CredentialReport(ctx context.Context, id string) ([]CredentialReportRow, []byte, error) {
+	data, err := r.Store.Get(ctx, store.CredentialReportKey(r.Run, id))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, err := ParseCredentialReport(data)
+	if err != nil {
+		return nil, data, fmt.Errorf("account %s: %w", id, err)
+	}
+	return rows, data, nil
+}
+
+// AWSManagedPolicies reads every AWS managed policy stored in the run.
+func (r Reader) AWSManagedPolicies(ctx context.Context) ([]ManagedPolicy, error) {
+	keys, err := r.Store.List(ctx, store.AWSManagedPoliciesPrefix(r.Run))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ManagedPolicy, 0, len(keys))
+	for _, k := range keys {
+		var p ManagedPolicy
+		if err := ReadJSON(ctx, r.Store, k, &p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// Runs lists every run prefix in the store that has a manifest (complete),
+// oldest first.
+func Runs(ctx context.Context, s store.Store) ([]string, error) {
+	dates, err := s.ListDirs(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	var runs []string
+	for _, d := range dates {
+		if !store.ValidDate(d) {
+			continue
+		}
+		if ok, err := s.Exists(ctx, store.ManifestKey(d)); err != nil {
+			return nil, err
+		} else if ok {
+			runs = append(runs, d)
+		}
+		subs, err := s.ListDirs(ctx, d+"/")
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range subs {
+			if !store.ValidRunID(id) || id == "accounts" || id == "organizations" || id == "reports" || id == "aws-managed-policies" {
+				continue
+			}
+			p := d + "/" + id
+			if ok, err := s.Exists(ctx, store.ManifestKey(p)); err != nil {
+				return nil, err
+			} else if ok {
+				runs = append(runs, p)
+			}
+		}
+	}
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i] < runs[j] })
+	return runs, nil
+}
+
+// ResolveRun returns the run to read: want if set (it must be complete),
+// otherwise the latest complete run. Among runs of one day, the one finished
+// last wins.
+func ResolveRun(ctx context.Context, s store.Store, want string) (string, error) {
+	if want != "" {
+		if _, _, err := store.ParseRunPrefix(want); err != nil {
+			return "", fmt.Errorf("--run: %w", err)
+		}
+		ok, err := s.Exists(ctx, store.ManifestKey(want))
+		if err != nil {
+			return "", err
+		}
+		if !ok {
+			return "", fmt.Errorf("--run %s: no complete run there in %s (no manifest.json)", want, s)
+		}
+		return want, nil
+	}
+	runs, err := Runs(ctx, s)
+	if err != nil {
+		return "", err
+	}
+	if len(runs) == 0 {
+		return "", fmt.Errorf("no complete run in %s (run `orgiam collect` or `orgiam demo` first, or pass --store)", s)
+	}
+	// Latest date; within it, the run whose manifest finished last.
+	lastDate := runs[len(runs)-1][:10]
+	best, bestT := "", int64(-1)
+	for _, r := range runs {
+		if r[:10] != lastDate {
+			continue
+		}
+		m, err := (Reader{Store: s, Run: r}).Manifest(ctx)
+		if err != nil {
+			return "", err
+		}
+		if t := m.Finished.UnixNano(); t >= bestT {
+			best, bestT = r, t
+		}
+	}
+	return best, nil
+}

@@ -1,0 +1,206 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// File stores objects as files under a folder. Files are created 0600 in
+// folders 0700; every write goes to a temp file renamed into place.
+type File struct {
+	Root string
+}
+
+// NewFile returns a file store rooted at root (an absolute folder).
+func NewFile(root string) *File { return &File{Root: root} }
+
+func (f *File) String() string { return "file://" + filepath.ToSlash(f.Root) }
+
+func (f *File) path(key string) (string, error) {
+	if key == "" || strings.HasPrefix(key, "/") || strings.Contains(key, "\\") {
+		return "", fmt.Errorf("store: invalid key %q", key)
+	}
+	for _, part := range strings.Split(key, "/") {
+		if part == ".." || part == "." {
+			return "", fmt.Errorf("store: invalid key %q", key)
+		}
+	}
+	return filepath.Join(f.Root, filepath.FromSlash(key)), nil
+}
+
+// Check creates the root folder if needed and verifies it is writable.
+func (f *File) Check(ctx context.Context) error {
+	if err := os.MkdirAll(f.Root, 0o700); err != nil {
+		return fmt.Errorf("store %s: cannot create folder: %w", f, err)
+	}
+	tmp, err := os.CreateTemp(f.Root, ".orgiam-check-*")
+	if err != nil {
+		return fmt.Errorf("store %s: folder is not writable: %w", f, err)
+	}
+	name := tmp.Name()
+	tmp.Close()
+	return os.Remove(name)
+}
+
+// Put writes data atomically.
+func (f *File) Put(ctx context.Context, key string, data []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p, err := f.path(key)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(p)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("store %s: %w", f, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(p)+"-*")
+	if err != nil {
+		return fmt.Errorf("store %s: %w", f, err)
+	}
+	name := tmp.Name()
+	ok := false
+	defer func() {
+		if !ok {
+			tmp.Close()
+			os.Remove(name)
+		}
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("store %s: %w", f, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("store %s: write %s: %w", f, key, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("store %s: write %s: %w", f, key, err)
+	}
+	if err := os.Rename(name, p); err != nil {
+		return fmt.Errorf("store %s: write %s: %w", f, key, err)
+	}
+	ok = true
+	return nil
+}
+
+// Get reads a whole object.
+func (f *File) Get(ctx context.Context, key string) ([]byte, error) {
+	p, err := f.path(key)
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("store %s: %s: %w", f, key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", f, err)
+	}
+	return data, nil
+}
+
+// Exists reports whether key is a file.
+func (f *File) Exists(ctx context.Context, key string) (bool, error) {
+	p, err := f.path(key)
+	if err != nil {
+		return false, err
+	}
+	st, err := os.Stat(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store %s: %w", f, err)
+	}
+	return st.Mode().IsRegular(), nil
+}
+
+// List returns every key under prefix, sorted. Temp files are left out.
+func (f *File) List(ctx context.Context, prefix string) ([]string, error) {
+	dir := f.Root
+	if prefix != "" {
+		d := strings.TrimSuffix(prefix, "/")
+		if i := strings.LastIndex(prefix, "/"); i >= 0 && !strings.HasSuffix(prefix, "/") {
+			d = prefix[:i]
+		} else if !strings.HasSuffix(prefix, "/") {
+			d = ""
+		}
+		if d != "" {
+			p, err := f.path(d)
+			if err != nil {
+				return nil, err
+			}
+			dir = p
+		}
+	}
+	var keys []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if d.IsDir() || strings.HasPrefix(d.Name(), ".tmp-") || strings.HasPrefix(d.Name(), ".orgiam-check-") {
+			return nil
+		}
+		rel, err := filepath.Rel(f.Root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if strings.HasPrefix(key, prefix) {
+			keys = append(keys, key)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", f, err)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// ListDirs returns the sub-folders directly under prefix.
+func (f *File) ListDirs(ctx context.Context, prefix string) ([]string, error) {
+	dir := f.Root
+	if p := strings.TrimSuffix(prefix, "/"); p != "" {
+		var err error
+		if dir, err = f.path(p); err != nil {
+			return nil, err
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store %s: %w", f, err)
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Delete removes a key.
+func (f *File) Delete(ctx context.Context, key string) error {
+	p, err := f.path(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("store %s: %w", f, err)
+	}
+	return nil
+}

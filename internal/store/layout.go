@@ -1,0 +1,136 @@
+package store
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Every key of a snapshot is built here and nowhere else.
+//
+//	<YYYY-MM-DD>[/<run-id>]/
+//	  manifest.json                        written last: its presence marks the run complete
+//	  run.json                             written first: the run's plan (date, id, started)
+//	  organizations/<org-id>/organization.json, accounts.json, ous.json
+//	  accounts.json                        the discovered account list (every org, filters applied)
+//	  accounts/<account-id>/account.json
+//	  accounts/<account-id>/iam/<data-set>.json
+//	  accounts/<account-id>/credential-report.csv
+//	  accounts/<account-id>/error.json     only when that account's scan failed
+//	  aws-managed-policies/<policy-name>.json
+//	  index.sqlite
+//	  reports/<name>
+
+// Data sets stored per account under iam/.
+const (
+	DataUsers            = "users"
+	DataRoles            = "roles"
+	DataGroups           = "groups"
+	DataPolicies         = "policies"
+	DataInstanceProfiles = "instance-profiles"
+	DataSAMLProviders    = "saml-providers"
+	DataOIDCProviders    = "oidc-providers"
+	DataMFADevices       = "mfa-devices"
+)
+
+// IAMDataSets lists every per-account iam/ data set, in a stable order.
+var IAMDataSets = []string{DataUsers, DataRoles, DataGroups, DataPolicies, DataInstanceProfiles, DataSAMLProviders, DataOIDCProviders, DataMFADevices}
+
+var (
+	dateRe  = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	runIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+	acctRe  = regexp.MustCompile(`^\d{12}$`)
+)
+
+// ValidDate reports whether s is a real YYYY-MM-DD date.
+func ValidDate(s string) bool {
+	if !dateRe.MatchString(s) {
+		return false
+	}
+	_, err := time.Parse("2006-01-02", s)
+	return err == nil
+}
+
+// ValidRunID reports whether s can be used as a run id (a single path segment).
+func ValidRunID(s string) bool { return runIDRe.MatchString(s) }
+
+// ValidAccountID reports whether s is a 12-digit AWS account id.
+func ValidAccountID(s string) bool { return acctRe.MatchString(s) }
+
+// RunPrefix is the folder of one run: "<date>" or "<date>/<run-id>".
+func RunPrefix(date, runID string) (string, error) {
+	if !ValidDate(date) {
+		return "", fmt.Errorf("date %q is not a valid YYYY-MM-DD date", date)
+	}
+	if runID == "" {
+		return date, nil
+	}
+	if !ValidRunID(runID) {
+		return "", fmt.Errorf("run id %q is not valid (letters, digits, '.', '_' and '-', at most 64, no '/')", runID)
+	}
+	return date + "/" + runID, nil
+}
+
+// ParseRunPrefix splits a run prefix into date and run id.
+func ParseRunPrefix(prefix string) (date, runID string, err error) {
+	parts := strings.Split(strings.Trim(prefix, "/"), "/")
+	switch {
+	case len(parts) == 1 && ValidDate(parts[0]):
+		return parts[0], "", nil
+	case len(parts) == 2 && ValidDate(parts[0]) && ValidRunID(parts[1]):
+		return parts[0], parts[1], nil
+	}
+	return "", "", fmt.Errorf("run %q is not of the form YYYY-MM-DD or YYYY-MM-DD/RUN-ID", prefix)
+}
+
+func j(parts ...string) string { return path.Join(parts...) }
+
+// ManifestKey marks a complete run.
+func ManifestKey(run string) string { return j(run, "manifest.json") }
+
+// RunInfoKey is written when a run starts (its plan).
+func RunInfoKey(run string) string { return j(run, "run.json") }
+
+// AccountListKey is the discovered account list of the run (all organizations).
+func AccountListKey(run string) string { return j(run, "accounts.json") }
+
+// OrgKey is one of organization.json, accounts.json, ous.json of an organization.
+func OrgKey(run, orgID, file string) string { return j(run, "organizations", orgID, file) }
+
+// OrgPrefix is the folder holding every organization.
+func OrgPrefix(run string) string { return j(run, "organizations") + "/" }
+
+// AccountsPrefix is the folder holding every account's folder.
+func AccountsPrefix(run string) string { return j(run, "accounts") + "/" }
+
+// AccountKey is accounts/<id>/account.json.
+func AccountKey(run, accountID string) string { return j(run, "accounts", accountID, "account.json") }
+
+// IAMKey is accounts/<id>/iam/<data-set>.json.
+func IAMKey(run, accountID, dataSet string) string {
+	return j(run, "accounts", accountID, "iam", dataSet+".json")
+}
+
+// CredentialReportKey is accounts/<id>/credential-report.csv.
+func CredentialReportKey(run, accountID string) string {
+	return j(run, "accounts", accountID, "credential-report.csv")
+}
+
+// ErrorKey is accounts/<id>/error.json.
+func ErrorKey(run, accountID string) string { return j(run, "accounts", accountID, "error.json") }
+
+// AWSManagedPolicyKey stores one AWS managed policy once per run.
+func AWSManagedPolicyKey(run, policyName string) string {
+	return j(run, "aws-managed-policies", policyName+".json")
+}
+
+// AWSManagedPoliciesPrefix is the folder of AWS managed policies.
+func AWSManagedPoliciesPrefix(run string) string { return j(run, "aws-managed-policies") + "/" }
+
+// IndexKey is the run's SQLite index.
+func IndexKey(run string) string { return j(run, "index.sqlite") }
+
+// ReportKey is reports/<name>.
+func ReportKey(run, name string) string { return j(run, "reports", name) }
