@@ -163,3 +163,61 @@ func ResolveRun(ctx context.Context, s store.Store, want string) (string, error)
 	}
 	return best, nil
 }
+
+// Accounts reads the run's account list (the accounts to scan).
+func (r Reader) Accounts(ctx context.Context) ([]Account, error) {
+	var a []Account
+	err := ReadJSON(ctx, r.Store, store.AccountListKey(r.Run), &a)
+	return a, err
+}
+
+// Skipped reads the accounts discovery left out (empty if none recorded).
+func (r Reader) Skipped(ctx context.Context) ([]Account, error) {
+	var a []Account
+	err := ReadJSON(ctx, r.Store, store.SkippedListKey(r.Run), &a)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return a, err
+}
+
+// Error reads an account's error.json (nil, nil when the account did not fail).
+func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
+	var e ErrorRecord
+	err := ReadJSON(ctx, r.Store, store.ErrorKey(r.Run, id), &e)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Result derives one account's manifest line from the store: failed when
+// error.json exists (or account.json is missing), ok otherwise. The local and
+// the serverless runner both build the manifest this way.
+func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
+	res := AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: StatusOK}
+	info, err := r.AccountInfo(ctx, a.Id)
+	switch {
+	case err == nil:
+		res.Counts = info.Scan.Counts
+		res.Warnings = info.Scan.Warnings
+		res.DurationMS = info.Scan.DurationMS
+	case errors.Is(err, store.ErrNotFound):
+		res.Status = StatusFailed
+		res.Error = "account was not scanned (no account.json)"
+	default:
+		return res, err
+	}
+	e, err := r.Error(ctx, a.Id)
+	if err != nil {
+		return res, err
+	}
+	if e != nil {
+		res.Status = StatusFailed
+		res.Error = e.Message
+	}
+	return res, nil
+}

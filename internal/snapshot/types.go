@@ -111,10 +111,13 @@ type Account struct {
 	SkipReason string `json:"SkipReason,omitempty"`
 }
 
-// AccountList is the run's accounts.json: what discovery found.
-type AccountList struct {
-	Accounts []Account `json:"accounts"` // to scan
-	Skipped  []Account `json:"skipped"`  // with SkipReason
+// ScanSummary is what the scan step recorded in account.json.
+type ScanSummary struct {
+	// Counts of entities collected, by data set (users, roles, …).
+	Counts     map[string]int `json:"Counts"`
+	APICalls   int64          `json:"APICalls"`
+	DurationMS int64          `json:"DurationMs"`
+	Warnings   []string       `json:"Warnings,omitempty"`
 }
 
 // AccountInfo is accounts/<id>/account.json.
@@ -127,6 +130,7 @@ type AccountInfo struct {
 	// PasswordPolicy is nil when the account has none (NoSuchEntity).
 	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy"`
 	CollectedAt    time.Time       `json:"CollectedAt"`
+	Scan           ScanSummary     `json:"Scan"`
 }
 
 // PasswordPolicy is iam:GetAccountPasswordPolicy's shape.

@@ -14,7 +14,8 @@ import (
 //	  manifest.json                        written last: its presence marks the run complete
 //	  run.json                             written first: the run's plan (date, id, started)
 //	  organizations/<org-id>/organization.json, accounts.json, ous.json
-//	  accounts.json                        the discovered account list (every org, filters applied)
+//	  accounts.json                        JSON array: the accounts to scan (every org, filters applied)
+//	  skipped.json                         JSON array: accounts discovery left out, with the reason
 //	  accounts/<account-id>/account.json
 //	  accounts/<account-id>/iam/<data-set>.json
 //	  accounts/<account-id>/credential-report.csv
@@ -95,6 +96,9 @@ func RunInfoKey(run string) string { return j(run, "run.json") }
 
 // AccountListKey is the discovered account list of the run (all organizations).
 func AccountListKey(run string) string { return j(run, "accounts.json") }
+
+// SkippedListKey lists the accounts discovery left out (suspended, filtered).
+func SkippedListKey(run string) string { return j(run, "skipped.json") }
 
 // OrgKey is one of organization.json, accounts.json, ous.json of an organization.
 func OrgKey(run, orgID, file string) string { return j(run, "organizations", orgID, file) }
