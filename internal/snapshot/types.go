@@ -28,6 +28,9 @@ type Manifest struct {
 	Organizations []Organization  `json:"organizations"`
 	Accounts      []AccountResult `json:"accounts"`
 	Totals        Totals          `json:"totals"`
+	// Errors are run-level problems, such as an organization that could not
+	// be listed (its accounts are then missing from the run).
+	Errors []string `json:"errors,omitempty"`
 }
 
 // Totals sums a run.

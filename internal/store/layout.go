@@ -15,6 +15,7 @@ import (
 //	  run.json                             written first: the run's plan (date, id, started)
 //	  organizations/<org-id>/organization.json, accounts.json, ous.json
 //	  accounts.json                        JSON array: the accounts to scan (every org, filters applied)
+//	  run-errors.json                      only when an organization could not be listed
 //	  skipped.json                         JSON array: accounts discovery left out, with the reason
 //	  accounts/<account-id>/account.json
 //	  accounts/<account-id>/iam/<data-set>.json
@@ -99,6 +100,9 @@ func AccountListKey(run string) string { return j(run, "accounts.json") }
 
 // SkippedListKey lists the accounts discovery left out (suspended, filtered).
 func SkippedListKey(run string) string { return j(run, "skipped.json") }
+
+// RunErrorsKey lists run-level errors (an organization that could not be listed).
+func RunErrorsKey(run string) string { return j(run, "run-errors.json") }
 
 // OrgKey is one of organization.json, accounts.json, ous.json of an organization.
 func OrgKey(run, orgID, file string) string { return j(run, "organizations", orgID, file) }

@@ -1,0 +1,42 @@
+package awsauth
+
+import "testing"
+
+func TestRoleARN(t *testing.T) {
+	tests := []struct{ partition, account, path, name, want string }{
+		{"aws", "111122223333", "/", "orgiam-collect", "arn:aws:iam::111122223333:role/orgiam-collect"},
+		{"aws-us-gov", "111122223333", "/security/", "scan", "arn:aws-us-gov:iam::111122223333:role/security/scan"},
+		{"aws-cn", "111122223333", "", "scan", "arn:aws-cn:iam::111122223333:role/scan"},
+		{"aws", "111122223333", "security", "scan", "arn:aws:iam::111122223333:role/security/scan"},
+	}
+	for _, tt := range tests {
+		if got := RoleARN(tt.partition, tt.account, tt.path, tt.name); got != tt.want {
+			t.Errorf("RoleARN(%q,%q,%q,%q) = %q, want %q", tt.partition, tt.account, tt.path, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestPartition(t *testing.T) {
+	tests := []struct{ arn, region, want string }{
+		{"arn:aws:sts::111122223333:assumed-role/x/y", "us-east-1", "aws"},
+		{"arn:aws-cn:iam::111122223333:user/x", "us-east-1", "aws-cn"},
+		{"", "cn-north-1", "aws-cn"},
+		{"", "us-gov-west-1", "aws-us-gov"},
+		{"", "eu-west-1", "aws"},
+	}
+	for _, tt := range tests {
+		if got := PartitionOfARN(tt.arn, tt.region); got != tt.want {
+			t.Errorf("PartitionOfARN(%q,%q) = %q, want %q", tt.arn, tt.region, got, tt.want)
+		}
+	}
+}
+
+func TestSessionName(t *testing.T) {
+	if got := SessionName("collect 2026/11/23"); got != "orgiam-collect-2026-11-23" {
+		t.Fatalf("got %q", got)
+	}
+	long := SessionName(string(make([]byte, 100)))
+	if len(long) != 64 {
+		t.Fatalf("session name not capped: %d", len(long))
+	}
+}

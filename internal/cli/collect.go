@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/internal/fanout"
+	"github.com/orgiam/orgiam/internal/pipeline"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/version"
+)
+
+func newCollect(stdio IO) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "collect",
+		Short: "Collect the IAM data of every account of your organizations into a dated snapshot",
+		Long: `collect discovers the accounts of each organization (through one --org-role per
+organization), assumes --collect-role in every active account (optionally through
+--initial-role), collects its IAM data and credential report, and writes a dated
+snapshot to --store, then the index and the reports. manifest.json is written
+last: a run without it is incomplete.
+
+With no --org-role, only the account of the current credentials is scanned, and
+it is scanned through --collect-role like any other account (the management
+account, too, is scanned through the collect role, so deploy it there as well).
+
+Every flag is also a config-file key (--config) and an ORGIAM_* environment
+variable; flags win over the environment, the environment over the file.`,
+		Example: `  orgiam collect --org-role arn:aws:iam::111111111111:role/orgiam-list-accounts \
+                 --org-role arn:aws:iam::222222222222:role/orgiam-list-accounts \
+                 --initial-role arn:aws:iam::333333333333:role/orgiam-scanner \
+                 --store s3://my-audit-bucket/orgiam`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := config.Load(cmd.Flags(), os.LookupEnv)
+			if err != nil {
+				return err
+			}
+			return runCollect(cmd.Context(), stdio, cfg, awsauth.Options{})
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+// newEnv loads credentials and the store and builds the pipeline's Env.
+func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) (*pipeline.Env, error) {
+	log := newLogger(stdio.Err, cfg.LogFormat, cfg.Quiet)
+	st, err := openStore(ctx, cfg, authOpts)
+	if err != nil {
+		return nil, err
+	}
+	lim := fanout.NewLimiter(cfg.RateLimit)
+	authOpts.Region = firstSet(authOpts.Region, cfg.Region)
+	authOpts.Profile = firstSet(authOpts.Profile, cfg.Profile)
+	authOpts.APIOptions = append(authOpts.APIOptions, lim.Middleware())
+	authOpts.MaxConns = cfg.Concurrency
+	if authOpts.SessionName == "" {
+		authOpts.SessionName = awsauth.SessionName("collect")
+	}
+	auth, err := awsauth.New(ctx, authOpts)
+	if err != nil {
+		return nil, err
+	}
+	log.Debug("credentials", "arn", auth.Identity.Arn, "partition", auth.Identity.Partition)
+	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
+	addPostSteps(env)
+	return env, nil
+}
+
+// addPostSteps are the index, report and notify steps, set by their files.
+var addPostSteps = func(env *pipeline.Env) {}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) error {
+	env, err := newEnv(ctx, stdio, cfg, authOpts)
+	if err != nil {
+		return err
+	}
+	var progress pipeline.Progress
+	if stdio.IsTTY && !cfg.Quiet && cfg.LogFormat == "text" {
+		progress = newBar(stdio.Err)
+	}
+	res, err := pipeline.RunLocal(ctx, env, progress)
+	if err != nil {
+		return err
+	}
+	printSummary(stdio.Out, env, res)
+	if res.Manifest.Totals.Failed > 0 || len(res.Manifest.Errors) > 0 || len(res.PostErrors) > 0 {
+		return &exitError{code: ExitAccountFailed, err: errSilent}
+	}
+	return nil
+}
+
+func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
+	m := res.Manifest
+	t := m.Totals
+	entities := 0
+	keys := make([]string, 0, len(t.Entities))
+	for k, v := range t.Entities {
+		entities += v
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if t.Entities[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", k, t.Entities[k]))
+		}
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "\nrun\t%s\n", m.Prefix)
+	fmt.Fprintf(tw, "accounts ok\t%d\n", t.OK)
+	fmt.Fprintf(tw, "accounts failed\t%d\n", t.Failed)
+	fmt.Fprintf(tw, "accounts skipped\t%d\n", t.Skipped)
+	fmt.Fprintf(tw, "entities collected\t%d (%s)\n", entities, strings.Join(parts, ", "))
+	fmt.Fprintf(tw, "API calls made\t%d\n", t.APICalls)
+	fmt.Fprintf(tw, "throttles absorbed\t%d\n", t.Throttles)
+	fmt.Fprintf(tw, "objects written\t%d\n", t.ObjectsWritten)
+	fmt.Fprintf(tw, "wall time\t%s\n", time.Duration(t.WallSeconds*float64(time.Second)).Round(time.Millisecond))
+	fmt.Fprintf(tw, "snapshot\t%s/%s/\n", strings.TrimSuffix(env.Store.String(), "/"), m.Prefix)
+	tw.Flush()
+	if t.Failed > 0 {
+		fmt.Fprintln(w, "\nfailed accounts:")
+		for _, a := range m.Accounts {
+			if a.Status == snapshot.StatusFailed {
+				fmt.Fprintf(w, "  %s %s: %s\n", a.ID, a.Name, a.Error)
+			}
+		}
+	}
+	for _, e := range m.Errors {
+		fmt.Fprintf(w, "run error: %s\n", e)
+	}
+	for _, e := range res.PostErrors {
+		fmt.Fprintf(w, "step failed: %s\n", e)
+	}
+}

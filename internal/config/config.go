@@ -1,0 +1,524 @@
+// Package config holds orgiam's settings. One table of fields drives the
+// command-line flags, the ORGIAM_* environment variables, the YAML config file
+// keys and the commented file `orgiam init` writes. Precedence: flags, then
+// environment, then the file, then defaults.
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// Config is every setting of a run.
+type Config struct {
+	OrgRoles         []string
+	CollectRole      string
+	CollectRolePath  string
+	InitialRole      string
+	ListInitialRole  string
+	ListInitialIsSet bool // ListInitialRole was given (even empty); otherwise InitialRole is used
+	ExternalID       string
+	Accounts         []string
+	ExcludeAccounts  []string
+	OUs              []string
+	Store            string
+	Date             string
+	RunID            string
+	Overwrite        bool
+	Concurrency      int
+	RateLimit        float64
+	AccountTimeout   time.Duration
+	Region           string
+	Profile          string
+
+	CredentialReport         bool
+	CredentialReportMaxPolls int
+	CredentialReportWait     time.Duration
+
+	Index   bool
+	Reports bool
+	Notify  []string
+
+	LogFormat string
+	Quiet     bool
+}
+
+// Kind of a field's value.
+type Kind int
+
+const (
+	String Kind = iota
+	List
+	Int
+	Float
+	Bool
+	Duration
+)
+
+// Field is one setting: its flag name is also its YAML key; its environment
+// variable is ORGIAM_ + the name upper-cased with '-' as '_'.
+type Field struct {
+	Name    string
+	Kind    Kind
+	Default string
+	Usage   string
+	// Flag is the flag name when it differs from Name (--org-role for org-roles).
+	Flag string
+	ptr  func(*Config) any
+}
+
+// FlagName is the command-line flag of the field.
+func (f Field) FlagName() string {
+	if f.Flag != "" {
+		return f.Flag
+	}
+	return f.Name
+}
+
+// EnvName is the field's environment variable.
+func (f Field) EnvName() string {
+	return "ORGIAM_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+}
+
+// Fields lists every setting in the order `orgiam init` documents them.
+var Fields = []Field{
+	{Name: "org-roles", Flag: "org-role", Kind: List, Usage: "role ARN that can call organizations:ListAccounts, one per organization (repeatable); none = scan only the account of the current credentials", ptr: func(c *Config) any { return &c.OrgRoles }},
+	{Name: "collect-role", Kind: String, Default: "orgiam-collect", Usage: "role name assumed in every target account", ptr: func(c *Config) any { return &c.CollectRole }},
+	{Name: "collect-role-path", Kind: String, Default: "/", Usage: "path of the collect role", ptr: func(c *Config) any { return &c.CollectRolePath }},
+	{Name: "initial-role", Kind: String, Usage: "optional intermediate role ARN assumed first, from which the list and collect roles are assumed", ptr: func(c *Config) any { return &c.InitialRole }},
+	{Name: "list-initial-role", Kind: String, Usage: "intermediate role ARN for listing organizations only (default: initial-role; set to \"\" for none)", ptr: func(c *Config) any { return &c.ListInitialRole }},
+	{Name: "external-id", Kind: String, Usage: "external id passed on every AssumeRole into target accounts", ptr: func(c *Config) any { return &c.ExternalID }},
+	{Name: "accounts", Kind: List, Usage: "only these account ids (comma list)", ptr: func(c *Config) any { return &c.Accounts }},
+	{Name: "exclude-accounts", Kind: List, Usage: "leave out these account ids (comma list)", ptr: func(c *Config) any { return &c.ExcludeAccounts }},
+	{Name: "ous", Kind: List, Usage: "only accounts under these OU ids, nested OUs included (comma list)", ptr: func(c *Config) any { return &c.OUs }},
+	{Name: "store", Kind: String, Default: "./orgiam-data", Usage: "where snapshots go: a folder path, file:///path, or s3://bucket/prefix[?region=R&sse=aws:kms&kms-key=K]", ptr: func(c *Config) any { return &c.Store }},
+	{Name: "date", Kind: String, Usage: "snapshot date YYYY-MM-DD (default today, UTC)", ptr: func(c *Config) any { return &c.Date }},
+	{Name: "run-id", Kind: String, Usage: "run id, for more than one run a day (the run goes to <date>/<run-id>/)", ptr: func(c *Config) any { return &c.RunID }},
+	{Name: "overwrite", Kind: Bool, Default: "false", Usage: "replace a complete run of the same date and run id", ptr: func(c *Config) any { return &c.Overwrite }},
+	{Name: "concurrency", Kind: Int, Default: "50", Usage: "accounts scanned at once", ptr: func(c *Config) any { return &c.Concurrency }},
+	{Name: "rate-limit", Kind: Float, Default: "20", Usage: "IAM and STS calls per second, shared by all workers (IAM read throttling is charged to the calling account)", ptr: func(c *Config) any { return &c.RateLimit }},
+	{Name: "account-timeout", Kind: Duration, Default: "15m", Usage: "time allowed to scan one account", ptr: func(c *Config) any { return &c.AccountTimeout }},
+	{Name: "region", Kind: String, Usage: "AWS region for STS and Organizations calls (default: from the AWS config, else us-east-1)", ptr: func(c *Config) any { return &c.Region }},
+	{Name: "profile", Kind: String, Usage: "AWS shared config profile for the base credentials (default: the SDK's chain)", ptr: func(c *Config) any { return &c.Profile }},
+	{Name: "credential-report", Kind: Bool, Default: "true", Usage: "collect each account's IAM credential report", ptr: func(c *Config) any { return &c.CredentialReport }},
+	{Name: "credential-report-max-polls", Kind: Int, Default: "45", Usage: "polls of GetCredentialReport before an account's report is given up", ptr: func(c *Config) any { return &c.CredentialReportMaxPolls }},
+	{Name: "credential-report-wait", Kind: Duration, Default: "2s", Usage: "first wait between credential report polls (backs off to 30s)", ptr: func(c *Config) any { return &c.CredentialReportWait }},
+	{Name: "index", Kind: Bool, Default: "true", Usage: "build index.sqlite after the scan", ptr: func(c *Config) any { return &c.Index }},
+	{Name: "reports", Kind: Bool, Default: "true", Usage: "write the reports under reports/ after the scan", ptr: func(c *Config) any { return &c.Reports }},
+	{Name: "notify", Kind: List, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
+	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
+	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
+}
+
+// FieldByName finds a field by its YAML key.
+func FieldByName(name string) (Field, bool) {
+	for _, f := range Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Error is a configuration error: it names the source (flag, environment
+// variable, file and line) and the field.
+type Error struct {
+	Source string // "--concurrency", "ORGIAM_CONCURRENCY", "orgiam.yaml:12"
+	Msg    string
+}
+
+func (e *Error) Error() string { return e.Source + ": " + e.Msg }
+
+// Defaults returns a Config with every default applied.
+func Defaults() *Config {
+	c := &Config{}
+	for _, f := range Fields {
+		if err := set(c, f, f.Default); err != nil {
+			panic(fmt.Sprintf("config: default of %s: %v", f.Name, err))
+		}
+	}
+	c.ListInitialIsSet = false
+	return c
+}
+
+func set(c *Config, f Field, v string) error {
+	switch p := f.ptr(c).(type) {
+	case *string:
+		*p = v
+		if f.Name == "list-initial-role" {
+			c.ListInitialIsSet = true
+		}
+	case *[]string:
+		*p = splitList(v)
+	case *int:
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*p = n
+	case *float64:
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		*p = n
+	case *bool:
+		if v == "" {
+			*p = false
+			return nil
+		}
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p = b
+	case *time.Duration:
+		if v == "" {
+			*p = 0
+			return nil
+		}
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 30s, 15m)", v)
+		}
+		*p = d
+	default:
+		return fmt.Errorf("unsupported field type %T", p)
+	}
+	return nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// RegisterFlags adds every field as a flag to fs (defaults shown in help).
+func RegisterFlags(fs *pflag.FlagSet) {
+	d := Defaults()
+	for _, f := range Fields {
+		name := f.FlagName()
+		usage := f.Usage + " [env " + f.EnvName() + "]"
+		switch p := f.ptr(d).(type) {
+		case *string:
+			fs.String(name, *p, usage)
+		case *[]string:
+			fs.StringSlice(name, *p, usage)
+		case *int:
+			fs.Int(name, *p, usage)
+		case *float64:
+			fs.Float64(name, *p, usage)
+		case *bool:
+			fs.Bool(name, *p, usage)
+		case *time.Duration:
+			fs.Duration(name, *p, usage)
+		}
+	}
+	fs.String("config", "", "YAML config file (see `orgiam init`) [env ORGIAM_CONFIG]")
+}
+
+// Load builds the Config: defaults, then the file (--config or ORGIAM_CONFIG),
+// then ORGIAM_* environment variables, then the flags that were set. lookup
+// is os.LookupEnv in production; a variable set to "" counts as set (so
+// ORGIAM_LIST_INITIAL_ROLE="" means "no intermediate role for listing").
+func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error) {
+	c := Defaults()
+	file := ""
+	if fs != nil {
+		if fl := fs.Lookup("config"); fl != nil && fl.Changed {
+			file = fl.Value.String()
+		}
+	}
+	if file == "" {
+		file, _ = lookup("ORGIAM_CONFIG")
+	}
+	if file != "" {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, &Error{Source: "--config", Msg: fmt.Sprintf("cannot read %s: %v", file, err)}
+		}
+		if err := applyYAML(c, file, data); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range Fields {
+		v, ok := lookup(f.EnvName())
+		if !ok {
+			continue
+		}
+		if err := set(c, f, v); err != nil {
+			return nil, &Error{Source: f.EnvName(), Msg: err.Error()}
+		}
+	}
+	if fs != nil {
+		for _, f := range Fields {
+			fl := fs.Lookup(f.FlagName())
+			if fl == nil || !fl.Changed {
+				continue
+			}
+			var v string
+			if sv, ok := fl.Value.(pflag.SliceValue); ok {
+				v = strings.Join(sv.GetSlice(), ",")
+			} else {
+				v = fl.Value.String()
+			}
+			if err := set(c, f, v); err != nil {
+				return nil, &Error{Source: "--" + f.FlagName(), Msg: err.Error()}
+			}
+		}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func applyYAML(c *Config, file string, data []byte) error {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return &Error{Source: file, Msg: "not valid YAML: " + err.Error()}
+	}
+	if len(root.Content) == 0 {
+		return nil // empty file
+	}
+	m := root.Content[0]
+	if m.Kind != yaml.MappingNode {
+		return &Error{Source: fmt.Sprintf("%s:%d", file, m.Line), Msg: "expected a mapping of settings (key: value)"}
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		src := fmt.Sprintf("%s:%d", file, k.Line)
+		f, ok := FieldByName(k.Value)
+		if !ok {
+			return &Error{Source: src, Msg: fmt.Sprintf("unknown setting %q%s", k.Value, suggest(k.Value))}
+		}
+		var val string
+		switch v.Kind {
+		case yaml.ScalarNode:
+			val = v.Value
+			if v.Tag == "!!null" {
+				val = ""
+			}
+		case yaml.SequenceNode:
+			if f.Kind != List {
+				return &Error{Source: src, Msg: fmt.Sprintf("%s takes a single value, not a list", f.Name)}
+			}
+			var items []string
+			for _, it := range v.Content {
+				if it.Kind != yaml.ScalarNode {
+					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: list items must be strings", f.Name)}
+				}
+				items = append(items, it.Value)
+			}
+			val = strings.Join(items, ",")
+		default:
+			return &Error{Source: src, Msg: fmt.Sprintf("%s: expected a value", f.Name)}
+		}
+		if err := set(c, f, val); err != nil {
+			return &Error{Source: src, Msg: f.Name + ": " + err.Error()}
+		}
+	}
+	return nil
+}
+
+func suggest(key string) string {
+	best, bestD := "", 4
+	for _, f := range Fields {
+		if d := distance(key, f.Name); d < bestD {
+			best, bestD = f.Name, d
+		}
+	}
+	if best == "" {
+		return " (see `orgiam init` for every setting)"
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+var (
+	roleARNRe  = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
+	roleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
+	rolePathRe = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
+	ouRe       = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
+	extIDRe    = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+)
+
+// ParseRoleARN checks an IAM role ARN and returns its partition and account.
+func ParseRoleARN(arn string) (partition, account string, ok bool) {
+	m := roleARNRe.FindStringSubmatch(arn)
+	if m == nil {
+		return "", "", false
+	}
+	return m[1], m[2], true
+}
+
+// Validate checks every field and returns the first problem as an *Error
+// naming the flag.
+func (c *Config) Validate() error {
+	bad := func(field, msg string) error { return &Error{Source: "--" + field, Msg: msg} }
+	for _, r := range c.OrgRoles {
+		if _, _, ok := ParseRoleARN(r); !ok {
+			return bad("org-role", fmt.Sprintf("%q is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)", r))
+		}
+	}
+	for _, pair := range [][2]string{{"initial-role", c.InitialRole}, {"list-initial-role", c.ListInitialRole}} {
+		if pair[1] != "" {
+			if _, _, ok := ParseRoleARN(pair[1]); !ok {
+				return bad(pair[0], fmt.Sprintf("%q is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)", pair[1]))
+			}
+		}
+	}
+	if !roleNameRe.MatchString(c.CollectRole) {
+		return bad("collect-role", fmt.Sprintf("%q is not a valid role name (1-64 of letters, digits and +=,.@_-)", c.CollectRole))
+	}
+	if !rolePathRe.MatchString(c.CollectRolePath) {
+		return bad("collect-role-path", fmt.Sprintf("%q is not a valid IAM path (it starts and ends with '/', e.g. / or /security/)", c.CollectRolePath))
+	}
+	if c.ExternalID != "" && (len(c.ExternalID) < 2 || len(c.ExternalID) > 1224 || !extIDRe.MatchString(c.ExternalID)) {
+		return bad("external-id", "must be 2-1224 characters of letters, digits and +=,.@:/-")
+	}
+	for _, pair := range []struct {
+		name string
+		ids  []string
+	}{{"accounts", c.Accounts}, {"exclude-accounts", c.ExcludeAccounts}} {
+		for _, id := range pair.ids {
+			if !store.ValidAccountID(id) {
+				return bad(pair.name, fmt.Sprintf("%q is not an AWS account id (12 digits)", id))
+			}
+		}
+	}
+	for _, ou := range c.OUs {
+		if !ouRe.MatchString(ou) {
+			return bad("ous", fmt.Sprintf("%q is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)", ou))
+		}
+	}
+	if _, err := store.ParseURL(c.Store); err != nil {
+		return bad("store", err.Error())
+	}
+	if c.Date != "" && !store.ValidDate(c.Date) {
+		return bad("date", fmt.Sprintf("%q is not a date in the form YYYY-MM-DD", c.Date))
+	}
+	if c.RunID != "" && !store.ValidRunID(c.RunID) {
+		return bad("run-id", fmt.Sprintf("%q is not valid (letters, digits, '.', '_' and '-', at most 64)", c.RunID))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 1000 {
+		return bad("concurrency", fmt.Sprintf("%d is out of range (1 to 1000)", c.Concurrency))
+	}
+	if c.RateLimit <= 0 {
+		return bad("rate-limit", fmt.Sprintf("%v must be more than 0 calls per second", c.RateLimit))
+	}
+	if c.AccountTimeout < time.Second {
+		return bad("account-timeout", fmt.Sprintf("%v is too short (at least 1s)", c.AccountTimeout))
+	}
+	if c.CredentialReportMaxPolls < 1 {
+		return bad("credential-report-max-polls", "must be at least 1")
+	}
+	if c.CredentialReportWait <= 0 {
+		return bad("credential-report-wait", "must be more than 0")
+	}
+	for _, n := range c.Notify {
+		if !strings.HasPrefix(n, "sns:") && !strings.HasPrefix(n, "webhook:") {
+			return bad("notify", fmt.Sprintf("%q: expected sns:TOPIC-ARN, webhook:URL or webhook:env:VAR", redact(n)))
+		}
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
+	}
+	return nil
+}
+
+func redact(s string) string {
+	if i := strings.Index(s, "://"); i >= 0 {
+		rest := s[i+3:]
+		if j := strings.IndexAny(rest, "/?"); j >= 0 {
+			return s[:i+3] + rest[:j] + "/…"
+		}
+	}
+	return s
+}
+
+// ListInitial is the intermediate role for listing organizations.
+func (c *Config) ListInitial() string {
+	if c.ListInitialIsSet {
+		return c.ListInitialRole
+	}
+	return c.InitialRole
+}
+
+// Template is the commented YAML `orgiam init` writes: every setting with its
+// default, commented out where the default applies.
+func Template() []byte {
+	var b bytes.Buffer
+	b.WriteString("# orgiam configuration. Every key is also a flag (--KEY) and an environment\n")
+	b.WriteString("# variable (ORGIAM_KEY, upper-case, '-' as '_'). Flags win over the environment,\n")
+	b.WriteString("# the environment over this file. Lists take YAML lists or comma-separated strings.\n\n")
+	for _, f := range Fields {
+		fmt.Fprintf(&b, "# %s\n# env %s, flag --%s\n", f.Usage, f.EnvName(), f.FlagName())
+		switch {
+		case f.Kind == List:
+			fmt.Fprintf(&b, "# %s: []\n\n", f.Name)
+		case f.Default == "":
+			fmt.Fprintf(&b, "# %s: \"\"\n\n", f.Name)
+		case f.Kind == String:
+			fmt.Fprintf(&b, "# %s: %q\n\n", f.Name, f.Default)
+		default:
+			fmt.Fprintf(&b, "# %s: %s\n\n", f.Name, f.Default)
+		}
+	}
+	return b.Bytes()
+}
+
+// Names returns every field name, sorted (for tests and docs).
+func Names() []string {
+	var out []string
+	for _, f := range Fields {
+		out = append(out, f.Name)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,238 @@
+// Package discover lists the accounts of one or more AWS Organizations, with
+// their place in the OU tree, and applies orgiam's account filters.
+package discover
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/orgiam/orgiam/internal/snapshot"
+)
+
+// OrgAPI is the part of the Organizations client discovery uses.
+type OrgAPI interface {
+	DescribeOrganization(context.Context, *organizations.DescribeOrganizationInput, ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error)
+	ListRoots(context.Context, *organizations.ListRootsInput, ...func(*organizations.Options)) (*organizations.ListRootsOutput, error)
+	ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
+	ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
+	ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
+}
+
+// Org is one organization as discovered.
+type Org struct {
+	Organization snapshot.Organization
+	OUs          []snapshot.OU
+	Accounts     []snapshot.Account // every account, with OU path and status
+}
+
+// Organization lists one organization: its description, the OU tree (walked
+// from every root, nested OUs included) and every account (paginated
+// ListAccounts, placed in the tree with ListAccountsForParent).
+func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, error) {
+	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if err != nil {
+		return nil, fmt.Errorf("organizations:DescribeOrganization: %w", err)
+	}
+	o := d.Organization
+	org := &Org{Organization: snapshot.Organization{
+		Id: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
+		MasterAccountId: aws.ToString(o.MasterAccountId), MasterAccountArn: aws.ToString(o.MasterAccountArn),
+		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
+		ListRoleArn: listRoleARN,
+	}}
+	orgID := org.Organization.Id
+
+	parentOf := map[string]string{} // account id -> parent id
+	ouByID := map[string]snapshot.OU{}
+	var walk func(parent snapshot.OU) error
+	walk = func(parent snapshot.OU) error {
+		var tok *string
+		for {
+			out, err := api.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent.Id), NextToken: tok})
+			if err != nil {
+				return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.Id, err)
+			}
+			for _, a := range out.Accounts {
+				parentOf[aws.ToString(a.Id)] = parent.Id
+			}
+			if tok = out.NextToken; tok == nil {
+				break
+			}
+		}
+		tok = nil
+		for {
+			out, err := api.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent.Id), NextToken: tok})
+			if err != nil {
+				return fmt.Errorf("organization %s: organizations:ListOrganizationalUnitsForParent %s: %w", orgID, parent.Id, err)
+			}
+			for _, u := range out.OrganizationalUnits {
+				ou := snapshot.OU{Id: aws.ToString(u.Id), Arn: aws.ToString(u.Arn), Name: aws.ToString(u.Name), Type: "ORGANIZATIONAL_UNIT", ParentId: parent.Id, Path: parent.Path + "/" + aws.ToString(u.Name)}
+				ouByID[ou.Id] = ou
+				org.OUs = append(org.OUs, ou)
+				if err := walk(ou); err != nil {
+					return err
+				}
+			}
+			if tok = out.NextToken; tok == nil {
+				break
+			}
+		}
+		return nil
+	}
+	var tok *string
+	for {
+		out, err := api.ListRoots(ctx, &organizations.ListRootsInput{NextToken: tok})
+		if err != nil {
+			return nil, fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID, err)
+		}
+		for _, r := range out.Roots {
+			root := snapshot.OU{Id: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
+			if root.Path == "" {
+				root.Path = "Root"
+			}
+			ouByID[root.Id] = root
+			org.OUs = append(org.OUs, root)
+			if err := walk(root); err != nil {
+				return nil, err
+			}
+		}
+		if tok = out.NextToken; tok == nil {
+			break
+		}
+	}
+
+	tok = nil
+	for {
+		out, err := api.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: tok})
+		if err != nil {
+			return nil, fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID, err)
+		}
+		for _, a := range out.Accounts {
+			org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountId, parentOf, ouByID))
+		}
+		if tok = out.NextToken; tok == nil {
+			break
+		}
+	}
+	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].Id < org.Accounts[j].Id })
+	return org, nil
+}
+
+func fromAPI(a types.Account, orgID, mgmt string, parentOf map[string]string, ous map[string]snapshot.OU) snapshot.Account {
+	acc := snapshot.Account{
+		Id: aws.ToString(a.Id), Arn: aws.ToString(a.Arn), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
+		Status: string(a.Status), State: string(a.State), JoinedMethod: string(a.JoinedMethod), JoinedTimestamp: a.JoinedTimestamp,
+		OrgId: orgID,
+	}
+	if acc.Status == "" && acc.State != "" {
+		acc.Status = acc.State
+	}
+	acc.Management = acc.Id == mgmt
+	if p, ok := parentOf[acc.Id]; ok {
+		acc.ParentId = p
+		acc.OUPath = ous[p].Path
+	}
+	return acc
+}
+
+// Filter selects accounts to scan.
+type Filter struct {
+	Accounts []string // only these (empty = all)
+	Exclude  []string
+	OUs      []string // only under these OUs or roots, nested included (empty = all)
+}
+
+// Select applies the filters to every organization's accounts: accounts
+// SUSPENDED or PENDING_CLOSURE (status or state) are skipped, an account seen
+// in an earlier organization is skipped as a duplicate, and the filters give
+// the rest. Skipped accounts carry their reason. It is an error for --accounts
+// to name an account no organization has.
+func Select(orgs []*Org, f Filter) (scan, skipped []snapshot.Account, err error) {
+	want := set(f.Accounts)
+	excl := set(f.Exclude)
+	ouSet := set(f.OUs)
+	seen := map[string]bool{}
+	for _, org := range orgs {
+		parents := map[string]string{}
+		for _, ou := range org.OUs {
+			parents[ou.Id] = ou.ParentId
+		}
+		under := func(parent string) bool {
+			for p := parent; p != ""; p = parents[p] {
+				if ouSet[p] {
+					return true
+				}
+			}
+			return false
+		}
+		for _, a := range org.Accounts {
+			reason := ""
+			st := strings.ToUpper(a.Status)
+			switch {
+			case seen[a.Id]:
+				reason = "duplicate: already listed by an earlier organization"
+			case st == "SUSPENDED" || st == "PENDING_CLOSURE" || a.State == "SUSPENDED" || a.State == "PENDING_CLOSURE" || a.State == "CLOSED":
+				reason = "account is " + a.Status
+			case len(want) > 0 && !want[a.Id]:
+				reason = "not in --accounts"
+			case excl[a.Id]:
+				reason = "in --exclude-accounts"
+			case len(ouSet) > 0 && !under(a.ParentId):
+				reason = "not under --ous"
+			}
+			if reason != "" {
+				if !seen[a.Id] {
+					a.SkipReason = reason
+					skipped = append(skipped, a)
+				}
+				seen[a.Id] = true
+				continue
+			}
+			seen[a.Id] = true
+			scan = append(scan, a)
+		}
+	}
+	var missing []string
+	for id := range want {
+		if !seen[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, nil, fmt.Errorf("--accounts: %s not found in any organization listed", strings.Join(missing, ", "))
+	}
+	var missingOU []string
+	for ou := range ouSet {
+		found := false
+		for _, org := range orgs {
+			for _, o := range org.OUs {
+				if o.Id == ou {
+					found = true
+				}
+			}
+		}
+		if !found {
+			missingOU = append(missingOU, ou)
+		}
+	}
+	if len(missingOU) > 0 {
+		sort.Strings(missingOU)
+		return nil, nil, fmt.Errorf("--ous: %s not found in any organization listed", strings.Join(missingOU, ", "))
+	}
+	return scan, skipped, nil
+}
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
+}

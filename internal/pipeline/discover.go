@@ -1,0 +1,121 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/orgiam/orgiam/internal/collect"
+	"github.com/orgiam/orgiam/internal/discover"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// DiscoverInput names the run.
+type DiscoverInput struct {
+	Run string `json:"run"`
+}
+
+// DiscoverOutput says where the account list is; the accounts themselves stay
+// in the store.
+type DiscoverOutput struct {
+	Run         string   `json:"run"`
+	Count       int      `json:"count"`
+	Skipped     int      `json:"skipped"`
+	Orgs        []string `json:"orgs"`
+	AccountsKey string   `json:"accountsKey"`
+	// Errors are organizations that could not be listed (the others go on).
+	Errors []string `json:"errors,omitempty"`
+}
+
+// Discover lists the accounts of every configured organization (through each
+// --org-role), applies the filters, and writes organizations/<id>/…,
+// accounts.json and skipped.json. With no --org-role, the account of the
+// current credentials is the only account.
+func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, error) {
+	env.init()
+	out := DiscoverOutput{Run: in.Run, AccountsKey: store.AccountListKey(in.Run)}
+	var orgs []*discover.Org
+	if len(env.Cfg.OrgRoles) == 0 {
+		id := env.Auth.Identity.Account
+		acct := snapshot.Account{Id: id, Status: "ACTIVE", Arn: ""}
+		orgs = append(orgs, &discover.Org{Accounts: []snapshot.Account{acct}})
+	} else {
+		seen := map[string]string{}
+		for _, role := range env.Cfg.OrgRoles {
+			cfg := env.Auth.Assume(env.listParent, role, "")
+			org, err := discover.Organization(ctx, env.NewOrganizations(cfg), role)
+			if err != nil {
+				if ctx.Err() != nil {
+					return out, ctx.Err()
+				}
+				msg := fmt.Sprintf("--org-role %s: %s", role, describe(err))
+				env.logger().Error("organization not listed", "role", role, "error", describe(err))
+				out.Errors = append(out.Errors, msg)
+				continue
+			}
+			if prev, dup := seen[org.Organization.Id]; dup {
+				env.logger().Warn("organization listed twice; keeping the first", "org", org.Organization.Id, "first", prev, "second", role)
+				continue
+			}
+			seen[org.Organization.Id] = role
+			orgs = append(orgs, org)
+		}
+		if len(orgs) == 0 {
+			return out, fmt.Errorf("no organization could be listed: %s", strings.Join(out.Errors, "; "))
+		}
+	}
+	scan, skipped, err := discover.Select(orgs, discover.Filter{Accounts: env.Cfg.Accounts, Exclude: env.Cfg.ExcludeAccounts, OUs: env.Cfg.OUs})
+	if err != nil {
+		return out, &UsageError{Err: err}
+	}
+	for _, org := range orgs {
+		id := org.Organization.Id
+		if id == "" {
+			continue
+		}
+		out.Orgs = append(out.Orgs, id)
+		for file, v := range map[string]any{"organization.json": org.Organization, "accounts.json": org.Accounts, "ous.json": org.OUs} {
+			if err := env.putJSON(ctx, store.OrgKey(in.Run, id, file), v); err != nil {
+				return out, err
+			}
+		}
+	}
+	if scan == nil {
+		scan = []snapshot.Account{}
+	}
+	if skipped == nil {
+		skipped = []snapshot.Account{}
+	}
+	if err := env.putJSON(ctx, store.SkippedListKey(in.Run), skipped); err != nil {
+		return out, err
+	}
+	if err := env.putJSON(ctx, store.AccountListKey(in.Run), scan); err != nil {
+		return out, err
+	}
+	if len(out.Errors) > 0 {
+		if err := env.putJSON(ctx, store.RunErrorsKey(in.Run), out.Errors); err != nil {
+			return out, err
+		}
+	}
+	sort.Strings(out.Orgs)
+	out.Count, out.Skipped = len(scan), len(skipped)
+	return out, nil
+}
+
+// UsageError is bad input found while running (exit code 2).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+// describe is an error's text with AWS codes brought forward.
+func describe(err error) string {
+	var op *collect.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,121 @@
+// Package pipeline holds orgiam's steps — plan, discover, scan an account,
+// poll its credential report, index, report, finalize (the manifest), notify —
+// as plain functions with JSON-serialisable inputs and outputs, and the local
+// runner that calls them in-process. The serverless runner wraps the same
+// functions as Lambda handlers; large data never travels between steps, only
+// keys into the store.
+package pipeline
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/collect"
+	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/internal/discover"
+	"github.com/orgiam/orgiam/internal/fanout"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// Env is what every step needs: settings, credentials, the store, the shared
+// rate limiter and a logger. One Env serves a whole run (or a warm Lambda).
+type Env struct {
+	Cfg     *config.Config
+	Auth    *awsauth.Auth
+	Store   store.Store
+	Limiter *fanout.Limiter
+	Log     *slog.Logger
+	Now     func() time.Time
+	// Version is written into the manifest.
+	Version string
+
+	// NewIAM and NewOrganizations build clients (tests may replace them).
+	NewIAM           func(aws.Config) collect.IAMAPI
+	NewOrganizations func(aws.Config) discover.OrgAPI
+
+	// PostScan steps run after the scan and before the manifest (index,
+	// reports); AfterManifest steps once the run is complete (notify).
+	PostScan      []Step
+	AfterManifest []Step
+
+	initOnce   sync.Once
+	scanParent aws.Config
+	listParent aws.Config
+
+	managedMu   sync.Mutex
+	managedSeen map[string]bool // run + policy name + version already stored
+
+	objects atomic.Int64
+}
+
+func (e *Env) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (e *Env) init() {
+	e.initOnce.Do(func() {
+		// The intermediate roles are assumed once per run and their
+		// credentials cached; each target role is assumed from them.
+		e.scanParent = e.Auth.Chain("", e.Cfg.InitialRole)
+		e.listParent = e.Auth.Chain("", e.Cfg.ListInitial())
+		if e.NewIAM == nil {
+			e.NewIAM = func(c aws.Config) collect.IAMAPI { return iam.NewFromConfig(c) }
+		}
+		if e.NewOrganizations == nil {
+			e.NewOrganizations = func(c aws.Config) discover.OrgAPI { return organizations.NewFromConfig(c) }
+		}
+		e.managedSeen = map[string]bool{}
+	})
+}
+
+// CollectRoleARN is the role assumed in an account.
+func (e *Env) CollectRoleARN(account string) string {
+	return awsauth.RoleARN(e.Auth.Identity.Partition, account, e.Cfg.CollectRolePath, e.Cfg.CollectRole)
+}
+
+// AccountConfig is the AWS configuration for an account: base → initial role
+// (if any) → collect role, with the external id.
+func (e *Env) AccountConfig(account string) aws.Config {
+	e.init()
+	return e.Auth.Assume(e.scanParent, e.CollectRoleARN(account), e.Cfg.ExternalID)
+}
+
+// ObjectsWritten is how many objects this Env has written.
+func (e *Env) ObjectsWritten() int64 { return e.objects.Load() }
+
+// putJSON writes v as indented JSON.
+func (e *Env) putJSON(ctx context.Context, key string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", key, err)
+	}
+	return e.put(ctx, key, data)
+}
+
+func (e *Env) put(ctx context.Context, key string, data []byte) error {
+	if err := e.Store.Put(ctx, key, data); err != nil {
+		return err
+	}
+	e.objects.Add(1)
+	return nil
+}
+
+func (e *Env) logger() *slog.Logger {
+	if e.Log != nil {
+		return e.Log
+	}
+	return slog.Default()
+}

@@ -1,0 +1,232 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/orgiam/orgiam/internal/collect"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// ScanInput is one account of the run's account list.
+type ScanInput struct {
+	Run     string           `json:"run"`
+	Account snapshot.Account `json:"account"`
+	// WaitCredentialReport makes the scan poll the credential report itself
+	// (the local runner). The serverless runner leaves it false and loops over
+	// the CredentialReport step in Step Functions instead.
+	WaitCredentialReport bool `json:"waitCredentialReport,omitempty"`
+}
+
+// ScanOutput is small: the account's data is in the store.
+type ScanOutput struct {
+	Run       string `json:"run"`
+	AccountId string `json:"accountId"`
+	Status    string `json:"status"`
+	Error     string `json:"error,omitempty"`
+	// CredentialReport is the state to start the credential report loop with
+	// (nil when the report is off or already collected).
+	CredentialReport *CredentialReportInput `json:"credentialReport,omitempty"`
+	APICalls         int64                  `json:"apiCalls"`
+}
+
+// phaseError is a failure in one phase of an account's scan.
+type phaseError struct {
+	phase string
+	err   error
+}
+
+// ScanAccount assumes the collect role in one account, runs every collector,
+// and writes the account's files. A failure is data, not a crash: it writes
+// error.json (phase, operation, AWS code), keeps whatever was collected, and
+// returns Status "failed" with a nil error. The error return is only for a
+// store that cannot be written or a cancelled run.
+func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error) {
+	env.init()
+	start := env.now()
+	t0 := time.Now()
+	id := in.Account.Id
+	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
+	// A previous attempt of this run may have left an error behind.
+	if err := env.Store.Delete(ctx, store.ErrorKey(in.Run, id)); err != nil {
+		return out, err
+	}
+
+	var calls atomic.Int64
+	cfg := env.AccountConfig(id)
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls))
+	d := &collect.IAMData{}
+	var failure *phaseError
+	var warnings []string
+
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
+	}
+	var api collect.IAMAPI
+	if failure == nil {
+		api = env.NewIAM(cfg)
+		if env.Cfg.CredentialReport {
+			if err := collect.StartCredentialReport(ctx, api, id); err != nil {
+				warnings = append(warnings, describe(err))
+			}
+		}
+		if err := collect.All(ctx, api, id, d); err != nil {
+			failure = &phaseError{"collect", err}
+		}
+	}
+	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return out, ctx.Err()
+	}
+
+	// Store what was collected, even after a failure.
+	if failure == nil || failure.phase != "assume-role" {
+		if err := writeIAM(ctx, env, in.Run, id, d); err != nil {
+			return out, err
+		}
+	}
+
+	if failure == nil && env.Cfg.CredentialReport {
+		if in.WaitCredentialReport {
+			res, err := collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
+			if err == nil {
+				err = env.put(ctx, store.CredentialReportKey(in.Run, id), res.CSV)
+			}
+			if err != nil {
+				if errors.Is(ctx.Err(), context.Canceled) {
+					return out, ctx.Err()
+				}
+				failure = &phaseError{"credential-report", err}
+			}
+		} else {
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 0, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
+		}
+	}
+
+	info := snapshot.AccountInfo{
+		Account:        in.Account,
+		Partition:      env.Auth.Identity.Partition,
+		CollectRoleArn: env.CollectRoleARN(id),
+		Aliases:        d.Aliases,
+		Summary:        d.Summary,
+		PasswordPolicy: d.PasswordPolicy,
+		CollectedAt:    start,
+		Scan: snapshot.ScanSummary{
+			Counts:     d.Counts(),
+			APICalls:   calls.Load(),
+			DurationMS: time.Since(t0).Milliseconds(),
+			Warnings:   warnings,
+		},
+	}
+	if info.Aliases == nil {
+		info.Aliases = []string{}
+	}
+	if failure != nil {
+		out.Status = snapshot.StatusFailed
+		out.Error = describe(failure.err)
+		out.CredentialReport = nil
+		if err := writeError(ctx, env, in.Run, id, failure.phase, failure.err); err != nil {
+			return out, err
+		}
+	}
+	if err := env.putJSON(ctx, store.AccountKey(in.Run, id), info); err != nil {
+		return out, err
+	}
+	out.APICalls = calls.Load()
+	return out, nil
+}
+
+func writeError(ctx context.Context, env *Env, run, id, phase string, err error) error {
+	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
+	var op *collect.OpError
+	if errors.As(err, &op) {
+		rec.Operation = op.Operation
+		rec.Code = op.Code()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		rec.Code = "Timeout"
+		rec.Message = fmt.Sprintf("%s (the account took longer than --account-timeout %v)", rec.Message, env.Cfg.AccountTimeout)
+	}
+	return env.putJSON(ctx, store.ErrorKey(run, id), rec)
+}
+
+func writeIAM(ctx context.Context, env *Env, run, id string, d *collect.IAMData) error {
+	sets := map[string]any{
+		store.DataUsers: d.Users, store.DataRoles: d.Roles, store.DataGroups: d.Groups,
+		store.DataPolicies: d.Policies, store.DataInstanceProfiles: d.InstanceProfiles,
+		store.DataSAMLProviders: d.SAMLProviders, store.DataOIDCProviders: d.OIDCProviders,
+		store.DataMFADevices: d.MFADevices,
+	}
+	for _, name := range store.IAMDataSets {
+		v := sets[name]
+		if isNilSlice(v) {
+			v = []struct{}{}
+		}
+		if err := env.putJSON(ctx, store.IAMKey(run, id, name), v); err != nil {
+			return err
+		}
+	}
+	for _, p := range d.AWSManaged {
+		if err := env.putAWSManaged(ctx, run, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func isNilSlice(v any) bool {
+	switch s := v.(type) {
+	case []snapshot.User:
+		return s == nil
+	case []snapshot.Role:
+		return s == nil
+	case []snapshot.Group:
+		return s == nil
+	case []snapshot.ManagedPolicy:
+		return s == nil
+	case []snapshot.InstanceProfile:
+		return s == nil
+	case []snapshot.SAMLProvider:
+		return s == nil
+	case []snapshot.OIDCProvider:
+		return s == nil
+	case []snapshot.MFADevice:
+		return s == nil
+	}
+	return v == nil
+}
+
+// putAWSManaged stores an AWS managed policy once per run: identical in every
+// account, so the first account that has it attached writes it. Only the
+// attachment counts differ between accounts; they are left out.
+func (e *Env) putAWSManaged(ctx context.Context, run string, p snapshot.ManagedPolicy) error {
+	key := store.AWSManagedPolicyKey(run, p.PolicyName)
+	seenKey := key + "@" + p.DefaultVersionId
+	e.managedMu.Lock()
+	seen := e.managedSeen[seenKey]
+	e.managedSeen[seenKey] = true
+	e.managedMu.Unlock()
+	if seen {
+		return nil
+	}
+	// Another process (a Lambda) may have written it already.
+	if ok, err := e.Store.Exists(ctx, key); err == nil && ok {
+		return nil
+	}
+	p.AttachmentCount, p.PermissionsBoundaryUsageCount = 0, 0
+	return e.putJSON(ctx, key, p)
+}
+
+func countCalls(n *atomic.Int64) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("orgiamAccountCalls", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			n.Add(1)
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+	}
+}
