@@ -1,0 +1,93 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// isolate points the AWS SDK at nothing: no credentials, no config files.
+func isolate(t *testing.T) string {
+	dir := t.TempDir()
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_REGION", "us-east-1")
+	return dir
+}
+
+func TestBadInputExitsTwoAndWritesNothing(t *testing.T) {
+	dir := isolate(t)
+	cfgFile := filepath.Join(dir, "orgiam.yaml")
+	if err := os.WriteFile(cfgFile, []byte("store: "+filepath.Join(dir, "s")+"\ncolect-role: x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, "file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"unknown config key", []string{"collect", "--config", cfgFile}, `orgiam.yaml:2: unknown setting "colect-role"`},
+		{"malformed ARN", []string{"collect", "--store", filepath.Join(dir, "s"), "--org-role", "arn:aws:iam::1:role/x"}, `--org-role: "arn:aws:iam::1:role/x" is not an IAM role ARN`},
+		{"malformed account", []string{"collect", "--store", filepath.Join(dir, "s"), "--accounts", "12"}, `--accounts: "12" is not an AWS account id`},
+		{"unwritable store", []string{"collect", "--store", filepath.Join(blocker, "sub")}, "--store: store file://"},
+		{"no credentials", []string{"collect", "--store", filepath.Join(dir, "s")}, "no AWS credentials found"},
+		{"unknown flag", []string{"collect", "--concurency", "3"}, "unknown flag"},
+		{"bad store scheme", []string{"collect", "--store", "gs://bucket"}, "unsupported scheme"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := Run(context.Background(), tt.args, IO{Out: &out, Err: &errb})
+			if code != ExitUsage {
+				t.Fatalf("exit %d, want 2; stderr: %s", code, errb.String())
+			}
+			msg := strings.TrimSpace(errb.String())
+			if !strings.Contains(msg, tt.want) || strings.Count(msg, "\n") > 0 {
+				t.Fatalf("stderr %q, want one line containing %q", msg, tt.want)
+			}
+			// Nothing partially written: no run folder.
+			if ents, _ := os.ReadDir(filepath.Join(dir, "s")); len(ents) > 0 {
+				t.Fatalf("store has %d entries after a refused run", len(ents))
+			}
+		})
+	}
+}
+
+func TestInitWritesTemplate(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "orgiam.yaml")
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"init", "--out", p}, IO{Out: &out, Err: &errb}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	data, err := os.ReadFile(p)
+	if err != nil || !strings.Contains(string(data), "# collect-role: \"orgiam-collect\"") {
+		t.Fatalf("template: %v\n%s", err, data)
+	}
+	if code := Run(context.Background(), []string{"init", "--out", p}, IO{Out: &out, Err: &errb}); code != ExitUsage {
+		t.Fatalf("second init should refuse to overwrite, exit %d", code)
+	}
+	// The written file is a valid config.
+	isolate(t)
+	if code := Run(context.Background(), []string{"collect", "--config", p, "--store", filepath.Join(dir, "s")}, IO{Out: &out, Err: &errb}); !strings.Contains(errb.String(), "no AWS credentials") || code != ExitUsage {
+		t.Fatalf("init template did not load as config: %d %s", code, errb.String())
+	}
+}
+
+func TestRenderBar(t *testing.T) {
+	got := renderBar(50, 2, 100, 0)
+	if !strings.Contains(got, "50/100 accounts, 2 failed") {
+		t.Fatalf("bar %q", got)
+	}
+}
