@@ -1,0 +1,28 @@
+// Command orgiam-lambda is the one bootstrap binary of the serverless runner
+// (runtime provided.al2023). ORGIAM_HANDLER picks the pipeline step it serves:
+// plan, discover, scan-account, credential-report, index, report, finalize or
+// notify-summary. Each handler is a thin adapter over the same step the local
+// runner calls; configuration comes from ORGIAM_* environment variables.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/orgiam/orgiam/internal/lambdarunner"
+)
+
+func main() {
+	name := os.Getenv("ORGIAM_HANDLER")
+	h, err := lambdarunner.Handler(context.Background(), name, os.LookupEnv)
+	if err != nil {
+		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("orgiam-lambda cannot start", "handler", name, "error", err.Error())
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	lambda.Start(h)
+}

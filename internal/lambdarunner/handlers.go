@@ -1,0 +1,176 @@
+// Package lambdarunner adapts the pipeline steps to AWS Lambda handlers. The
+// handlers hold no logic of their own: they decode the step input, call the
+// step with an Env built once per cold start from ORGIAM_* variables, and
+// return its output. The state machine in deploy/stepfunctions wires them.
+package lambdarunner
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/internal/fanout"
+	"github.com/orgiam/orgiam/internal/pipeline"
+	"github.com/orgiam/orgiam/internal/store"
+	"github.com/orgiam/orgiam/internal/version"
+)
+
+// Func is a Lambda handler taking and returning raw JSON.
+type Func func(ctx context.Context, in json.RawMessage) (any, error)
+
+// Options let tests point the handlers at an emulator.
+type Options struct {
+	Endpoint    string
+	Credentials awsauth.Options
+}
+
+// EnvBuilder builds the step Env once per process (a warm Lambda reuses it).
+type EnvBuilder struct {
+	Lookup func(string) (string, bool)
+	Auth   awsauth.Options
+	// PostSteps adds index/report/notify step implementations to the Env.
+	PostSteps func(*pipeline.Env)
+
+	once sync.Once
+	env  *pipeline.Env
+	err  error
+}
+
+// Env returns the shared Env.
+func (b *EnvBuilder) Env(ctx context.Context) (*pipeline.Env, error) {
+	b.once.Do(func() { b.env, b.err = b.build(ctx) })
+	return b.env, b.err
+}
+
+func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
+	lookup := b.Lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	cfg, err := config.Load(nil, lookup)
+	if err != nil {
+		return nil, err
+	}
+	if !strings.HasPrefix(cfg.Store, "s3://") {
+		if v, _ := lookup("ORGIAM_ALLOW_FILE_STORE"); v != "true" {
+			return nil, fmt.Errorf("ORGIAM_STORE: %q must be an s3:// URL in Lambda (the functions share no disk)", cfg.Store)
+		}
+	}
+	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	ao := b.Auth
+	ao.Region = firstSet(ao.Region, cfg.Region)
+	lim := fanout.NewLimiter(cfg.RateLimit)
+	ao.APIOptions = append(ao.APIOptions, lim.Middleware())
+	if ao.SessionName == "" {
+		ao.SessionName = awsauth.SessionName("lambda")
+	}
+	auth, err := awsauth.New(ctx, ao)
+	if err != nil {
+		return nil, err
+	}
+	storeCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Endpoint: ao.Endpoint, Credentials: ao.Credentials})
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.Store, &storeCfg)
+	if err != nil {
+		return nil, err
+	}
+	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
+	if b.PostSteps != nil {
+		b.PostSteps(env)
+	}
+	return env, nil
+}
+
+func firstSet(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// step adapts one pipeline step.
+func step[I, O any](b *EnvBuilder, fn func(context.Context, *pipeline.Env, I) (O, error)) Func {
+	return func(ctx context.Context, raw json.RawMessage) (any, error) {
+		var in I
+		if len(raw) > 0 && string(raw) != "null" {
+			if err := json.Unmarshal(raw, &in); err != nil {
+				return nil, fmt.Errorf("input: %w", err)
+			}
+		}
+		env, err := b.Env(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return fn(ctx, env, in)
+	}
+}
+
+// RunInput is the input of the run-level steps.
+type RunInput struct {
+	Run string `json:"run"`
+}
+
+// Handlers maps each ORGIAM_HANDLER name to its function.
+func Handlers(b *EnvBuilder) map[string]Func {
+	return map[string]Func{
+		"plan": step(b, func(ctx context.Context, env *pipeline.Env, in pipeline.PlanInput) (pipeline.PlanOutput, error) {
+			in.AutoRunID = true
+			return pipeline.Plan(ctx, env, in)
+		}),
+		"discover":          step(b, pipeline.Discover),
+		"scan-account":      step(b, pipeline.ScanAccount),
+		"credential-report": step(b, pipeline.CredentialReport),
+		"index":             step(b, runStep("index")),
+		"report":            step(b, runStep("report")),
+		"finalize":          step(b, pipeline.Finalize),
+		"notify-summary":    step(b, runStep("notify")),
+	}
+}
+
+// RunStepOutput is what the run-level steps (index, report, notify) return.
+type RunStepOutput struct {
+	Run  string `json:"run"`
+	Step string `json:"step"`
+}
+
+func runStep(name string) func(context.Context, *pipeline.Env, RunInput) (RunStepOutput, error) {
+	return func(ctx context.Context, env *pipeline.Env, in RunInput) (RunStepOutput, error) {
+		for _, s := range append(append([]pipeline.Step{}, env.PostScan...), env.AfterManifest...) {
+			if s.Name == name {
+				return RunStepOutput{Run: in.Run, Step: name}, s.Run(ctx, env, in.Run)
+			}
+		}
+		return RunStepOutput{}, fmt.Errorf("step %q is not available in this build", name)
+	}
+}
+
+// Names lists the handler names.
+func Names() []string {
+	var n []string
+	for k := range Handlers(&EnvBuilder{}) {
+		n = append(n, k)
+	}
+	sort.Strings(n)
+	return n
+}
+
+// Handler returns the handler named by ORGIAM_HANDLER.
+func Handler(ctx context.Context, name string, lookup func(string) (string, bool)) (Func, error) {
+	h, ok := Handlers(&EnvBuilder{Lookup: lookup, PostSteps: DefaultPostSteps})[name]
+	if !ok {
+		return nil, fmt.Errorf("ORGIAM_HANDLER=%q: expected one of %s", name, strings.Join(Names(), ", "))
+	}
+	return h, nil
+}
+
+// DefaultPostSteps installs the index, report and notify steps.
+var DefaultPostSteps = func(*pipeline.Env) {}
