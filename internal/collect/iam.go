@@ -185,7 +185,7 @@ func Decode(doc *string) (json.RawMessage, error) {
 	if doc == nil || *doc == "" {
 		return nil, nil
 	}
-	s, err := url.QueryUnescape(*doc)
+	s, err := url.PathUnescape(*doc)
 	if err != nil {
 		// Some SDK paths already decode: keep the text if it is JSON.
 		s = *doc
