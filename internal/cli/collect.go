@@ -74,12 +74,9 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	}
 	log.Debug("credentials", "arn", auth.Identity.Arn, "partition", auth.Identity.Partition)
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
-	addPostSteps(env)
+	env.StandardSteps()
 	return env, nil
 }
-
-// addPostSteps are the index, report and notify steps, set by their files.
-var addPostSteps = func(env *pipeline.Env) {}
 
 func firstSet(a, b string) string {
 	if a != "" {

@@ -35,9 +35,6 @@ type Options struct {
 type EnvBuilder struct {
 	Lookup func(string) (string, bool)
 	Auth   awsauth.Options
-	// PostSteps adds index/report/notify step implementations to the Env.
-	PostSteps func(*pipeline.Env)
-
 	once sync.Once
 	env  *pipeline.Env
 	err  error
@@ -84,9 +81,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 		return nil, err
 	}
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
-	if b.PostSteps != nil {
-		b.PostSteps(env)
-	}
+	env.StandardSteps()
 	return env, nil
 }
 
@@ -165,12 +160,9 @@ func Names() []string {
 
 // Handler returns the handler named by ORGIAM_HANDLER.
 func Handler(ctx context.Context, name string, lookup func(string) (string, bool)) (Func, error) {
-	h, ok := Handlers(&EnvBuilder{Lookup: lookup, PostSteps: DefaultPostSteps})[name]
+	h, ok := Handlers(&EnvBuilder{Lookup: lookup})[name]
 	if !ok {
 		return nil, fmt.Errorf("ORGIAM_HANDLER=%q: expected one of %s", name, strings.Join(Names(), ", "))
 	}
 	return h, nil
 }
-
-// DefaultPostSteps installs the index, report and notify steps.
-var DefaultPostSteps = func(*pipeline.Env) {}
