@@ -35,9 +35,9 @@ type Options struct {
 type EnvBuilder struct {
 	Lookup func(string) (string, bool)
 	Auth   awsauth.Options
-	once sync.Once
-	env  *pipeline.Env
-	err  error
+	once   sync.Once
+	env    *pipeline.Env
+	err    error
 }
 
 // Env returns the shared Env.

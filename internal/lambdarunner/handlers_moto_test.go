@@ -1,0 +1,148 @@
+package lambdarunner
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/pipeline"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+	"github.com/orgiam/orgiam/internal/testutil/moto"
+)
+
+func call[O any](t *testing.T, h map[string]Func, name string, in any) O {
+	t.Helper()
+	raw, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := h[name](context.Background(), raw)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	// Round-trip through JSON, as Lambda does.
+	data, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(data) > 256*1024 {
+		t.Fatalf("%s output is %d bytes: over the Step Functions payload limit", name, len(data))
+	}
+	var o O
+	if err := json.Unmarshal(data, &o); err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestHandlersAgainstMoto runs the handlers in the order the state machine
+// does, against moto (Organizations, STS, IAM, S3).
+func TestHandlersAgainstMoto(t *testing.T) {
+	srv := moto.Start(t)
+	ctx := context.Background()
+	creds := credentials.NewStaticCredentialsProvider("AKIAEXAMPLEBASE00000", "secret", "")
+	base := aws.Config{Region: "us-east-1", Credentials: creds, BaseEndpoint: aws.String(srv.Endpoint)}
+	org := organizations.NewFromConfig(base)
+	if _, err := org.CreateOrganization(ctx, &organizations.CreateOrganizationInput{FeatureSet: "ALL"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"a", "b"} {
+		if _, err := org.CreateAccount(ctx, &organizations.CreateAccountInput{AccountName: aws.String(n), Email: aws.String(n + "@example.com")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s3.NewFromConfig(base, func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("orgiam-data")}); err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{
+		"ORGIAM_STORE":                  "s3://orgiam-data/inventory",
+		"ORGIAM_ORG_ROLES":              "arn:aws:iam::123456789012:role/orgiam-list",
+		"ORGIAM_LIST_INITIAL_ROLE":      "",
+		"ORGIAM_CREDENTIAL_REPORT_WAIT": "1s",
+		"ORGIAM_REGION":                 "us-east-1",
+	}
+	b := &EnvBuilder{
+		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Auth:   awsauth.Options{Endpoint: srv.Endpoint, Credentials: creds},
+	}
+	h := Handlers(b)
+
+	plan := call[pipeline.PlanOutput](t, h, "plan", map[string]any{"date": "2026-11-23", "source": "aws.events"})
+	if plan.Run != "2026-11-23" {
+		t.Fatalf("plan: %+v", plan)
+	}
+	disc := call[pipeline.DiscoverOutput](t, h, "discover", map[string]any{"run": plan.Run})
+	if disc.Count != 3 || disc.AccountsKey != "2026-11-23/accounts.json" {
+		t.Fatalf("discover: %+v", disc)
+	}
+	env, err := b.Env(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts, err := snapshot.Reader{Store: env.Store, Run: plan.Run}.Accounts(ctx)
+	if err != nil || len(accounts) != 3 {
+		t.Fatalf("account list: %v %d", err, len(accounts))
+	}
+	for _, a := range accounts {
+		// The Distributed Map's ItemSelector passes {"run", "account"}.
+		scan := call[pipeline.ScanOutput](t, h, "scan-account", map[string]any{"run": plan.Run, "account": a})
+		if scan.Status != "ok" || scan.CredentialReport == nil {
+			t.Fatalf("scan %s: %+v", a.Id, scan)
+		}
+		st := *scan.CredentialReport
+		for i := 0; ; i++ {
+			cr := call[pipeline.CredentialReportOutput](t, h, "credential-report", st)
+			if cr.Done {
+				if cr.Status != "ok" {
+					t.Fatalf("credential report %s: %+v", a.Id, cr)
+				}
+				break
+			}
+			if i > 10 || cr.WaitSeconds < 1 {
+				t.Fatalf("credential report loop: %+v", cr)
+			}
+			st = pipeline.CredentialReportInput{Run: cr.Run, AccountId: cr.AccountId, Attempt: cr.Attempt, WaitSeconds: float64(cr.WaitSeconds)}
+		}
+	}
+	fin := call[pipeline.FinalizeOutput](t, h, "finalize", map[string]any{"run": plan.Run})
+	if fin.OK != 3 || fin.Failed != 0 {
+		t.Fatalf("finalize: %+v", fin)
+	}
+	keys, err := env.Store.List(ctx, plan.Run+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	joined := strings.Join(keys, "\n")
+	for _, want := range []string{store.ManifestKey(plan.Run), store.CredentialReportKey(plan.Run, accounts[0].Id), store.IAMKey(plan.Run, accounts[1].Id, store.DataUsers)} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("missing %s in S3 store:\n%s", want, joined)
+		}
+	}
+	if env.Store.String() != "s3://orgiam-data/inventory" {
+		t.Errorf("store %s", env.Store)
+	}
+
+	// A second scheduled run the same day gets its own run id.
+	plan2 := call[pipeline.PlanOutput](t, h, "plan", map[string]any{})
+	if plan2.RunID == "" || !strings.HasPrefix(plan2.Run, plan.Date+"/") {
+		t.Fatalf("second plan: %+v", plan2)
+	}
+}
+
+func TestHandlerNames(t *testing.T) {
+	want := "credential-report discover finalize index notify-summary plan report scan-account"
+	if got := strings.Join(Names(), " "); got != want {
+		t.Fatalf("handlers %q, want %q", got, want)
+	}
+	if _, err := Handler(context.Background(), "nope", func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "expected one of") {
+		t.Fatalf("unknown handler: %v", err)
+	}
+}
