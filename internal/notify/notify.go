@@ -1,0 +1,235 @@
+// Package notify sends one message per run (failed accounts, new
+// high-severity findings) to SNS topics and Slack-compatible webhooks.
+// Notifying never fails nor blocks a run: Send retries, is bounded by a
+// timeout, logs what failed and returns nothing.
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+)
+
+// AccountError is one failed account of a run.
+type AccountError struct {
+	ID    string `json:"id"`
+	Name  string `json:"name,omitempty"`
+	Error string `json:"error"`
+}
+
+// Summary is what a notification says about one run.
+type Summary struct {
+	Run             string         `json:"run"`   // run prefix: <YYYY-MM-DD>[/<run-id>]
+	Store           string         `json:"store"` // store URL
+	Started         time.Time      `json:"started"`
+	Finished        time.Time      `json:"finished"`
+	OK              int            `json:"ok"`
+	Failed          int            `json:"failed"`
+	Skipped         int            `json:"skipped"`
+	FailedAccounts  []AccountError `json:"failedAccounts,omitempty"`
+	NewHighFindings int            `json:"newHighFindings"`
+	ReportLinks     []string       `json:"reportLinks,omitempty"`
+}
+
+// Notifier delivers a run summary somewhere.
+type Notifier interface {
+	Notify(ctx context.Context, s Summary) error
+	// String names the destination without secrets (a webhook shows only its
+	// scheme and host).
+	String() string
+}
+
+// MaxFailedLines caps the failed accounts listed in a message.
+const MaxFailedLines = 50
+
+// maxErrorLen caps one account's error in a message.
+const maxErrorLen = 300
+
+// Title is the one-line summary: "orgiam run 2026-11-23: 97 ok, 3 failed, 0 skipped".
+func Title(s Summary) string {
+	return fmt.Sprintf("orgiam run %s: %d ok, %d failed, %d skipped", s.Run, s.OK, s.Failed, s.Skipped)
+}
+
+// Text renders the whole message: the title, the failed accounts (at most
+// MaxFailedLines, then "and N more"), the new high-severity findings and the
+// report links.
+func Text(s Summary) string {
+	var b strings.Builder
+	b.WriteString(Title(s))
+	b.WriteString("\n")
+	if s.Store != "" {
+		fmt.Fprintf(&b, "store: %s\n", s.Store)
+	}
+	if !s.Started.IsZero() && !s.Finished.IsZero() {
+		fmt.Fprintf(&b, "started %s, took %s\n", s.Started.UTC().Format(time.RFC3339), s.Finished.Sub(s.Started).Round(time.Second))
+	}
+	if len(s.FailedAccounts) > 0 {
+		fmt.Fprintf(&b, "\nfailed accounts (%d):\n", len(s.FailedAccounts))
+		for i, a := range s.FailedAccounts {
+			if i == MaxFailedLines {
+				fmt.Fprintf(&b, "… and %d more\n", len(s.FailedAccounts)-MaxFailedLines)
+				break
+			}
+			name := ""
+			if a.Name != "" {
+				name = " (" + oneLine(a.Name, 80) + ")"
+			}
+			fmt.Fprintf(&b, "- %s%s: %s\n", a.ID, name, oneLine(a.Error, maxErrorLen))
+		}
+	}
+	fmt.Fprintf(&b, "\nnew high-severity findings: %d\n", s.NewHighFindings)
+	if len(s.ReportLinks) > 0 {
+		b.WriteString("\nreports:\n")
+		for _, l := range s.ReportLinks {
+			fmt.Fprintf(&b, "- %s\n", l)
+		}
+	}
+	return b.String()
+}
+
+var spaceRe = regexp.MustCompile(`\s+`)
+
+// oneLine folds whitespace and cuts s to max runes.
+func oneLine(s string, max int) string {
+	s = strings.TrimSpace(spaceRe.ReplaceAllString(s, " "))
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// truncateBytes cuts s to at most n bytes on a rune boundary.
+func truncateBytes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	const more = "\n… (truncated)"
+	cut := n - len(more)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + more
+}
+
+// Parse builds a notifier from a spec:
+//
+//	sns:arn:aws:sns:us-east-1:123456789012:topic
+//	webhook:https://hooks.example.com/…
+//	webhook:env:VAR   (URL read from the environment variable VAR)
+//
+// awsCfg is needed for SNS only.
+func Parse(spec string, awsCfg *aws.Config) (Notifier, error) {
+	scheme, rest, ok := strings.Cut(strings.TrimSpace(spec), ":")
+	if !ok || rest == "" {
+		return nil, fmt.Errorf("notify %q: expected sns:<topic-arn>, webhook:<url> or webhook:env:<VAR>", redactSpec(spec))
+	}
+	switch scheme {
+	case "sns":
+		return newSNS(rest, awsCfg)
+	case "webhook":
+		return newWebhook(rest)
+	}
+	return nil, fmt.Errorf("notify %q: unknown scheme %q (use sns: or webhook:)", redactSpec(spec), scheme)
+}
+
+// redactSpec keeps a spec fit for messages: a literal webhook URL is cut to
+// scheme and host.
+func redactSpec(spec string) string {
+	if rest, ok := strings.CutPrefix(spec, "webhook:"); ok && !strings.HasPrefix(rest, "env:") {
+		return "webhook:" + redactURL(rest)
+	}
+	return spec
+}
+
+// Timeout bounds one Send call when ctx has no earlier deadline.
+var Timeout = 20 * time.Second
+
+// Attempts is how many times Send tries each notifier.
+const Attempts = 3
+
+// backoff is the wait before the 2nd and 3rd attempts.
+var backoff = []time.Duration{time.Second, 3 * time.Second}
+
+// permanentError marks a failure a retry cannot fix (a 4xx answer).
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }
+
+// Send delivers s to every notifier concurrently, retrying each up to
+// Attempts times with backoff, within Timeout overall. Failures are logged,
+// never returned; Send returns by the deadline even if a notifier hangs.
+func Send(ctx context.Context, log *slog.Logger, ns []Notifier, s Summary) {
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if len(ns) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	defer cancel()
+	var wg sync.WaitGroup
+	for _, n := range ns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			attempts, err := deliver(ctx, n, s)
+			if err != nil {
+				log.Warn("notification failed", "notifier", n.String(), "run", s.Run, "attempts", attempts, "error", err.Error())
+				return
+			}
+			log.Info("notification sent", "notifier", n.String(), "run", s.Run, "attempts", attempts)
+		}()
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// Notifiers get ctx and stop on their own; do not wait for one that
+		// ignores it.
+		select {
+		case <-done:
+		case <-time.After(100 * time.Millisecond):
+			log.Warn("notifications still pending at the timeout; giving up", "run", s.Run, "timeout", Timeout.String())
+		}
+	}
+}
+
+// deliver tries one notifier with retries; it returns the attempts made.
+func deliver(ctx context.Context, n Notifier, s Summary) (int, error) {
+	var err error
+	for i := 0; i < Attempts; i++ {
+		if i > 0 {
+			d := backoff[min(i-1, len(backoff)-1)]
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return i, fmt.Errorf("%w (gave up at the timeout; last error: %v)", ctx.Err(), err)
+			case <-t.C:
+			}
+		}
+		err = n.Notify(ctx, s)
+		if err == nil {
+			return i + 1, nil
+		}
+		var p permanentError
+		if errors.As(err, &p) || ctx.Err() != nil {
+			return i + 1, err
+		}
+	}
+	return Attempts, err
+}

@@ -1,0 +1,105 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/orgiam/orgiam/internal/notify"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// NotifyInput names the run whose summary is sent.
+type NotifyInput struct {
+	Run string `json:"run"`
+}
+
+// NotifyOutput says how many notifiers were tried. Failures are logged, never
+// returned: a notification never fails the run.
+type NotifyOutput struct {
+	Run       string `json:"run"`
+	Notifiers int    `json:"notifiers"`
+}
+
+// Summary builds the run summary from the store (the manifest when the run
+// is complete, the account files otherwise).
+func Summary(ctx context.Context, env *Env, run string) (notify.Summary, error) {
+	m, err := snapshot.Reader{Store: env.Store, Run: run}.Manifest(ctx)
+	if err != nil {
+		if m, err = BuildManifest(ctx, env, run); err != nil {
+			return notify.Summary{}, err
+		}
+	}
+	s := notify.Summary{
+		Run: run, Store: env.Store.String(), Started: m.Started, Finished: m.Finished,
+		OK: m.Totals.OK, Failed: m.Totals.Failed, Skipped: m.Totals.Skipped,
+	}
+	for _, a := range m.Accounts {
+		if a.Status == snapshot.StatusFailed {
+			s.FailedAccounts = append(s.FailedAccounts, notify.AccountError{ID: a.ID, Name: a.Name, Error: a.Error})
+		}
+	}
+	for _, e := range m.Errors {
+		s.FailedAccounts = append(s.FailedAccounts, notify.AccountError{ID: "-", Name: "organization", Error: e})
+	}
+	s.NewHighFindings = newHighFindings(ctx, env, run)
+	for _, name := range []string{"users.html", "findings.html"} {
+		if ok, _ := env.Store.Exists(ctx, store.ReportKey(run, name)); ok {
+			s.ReportLinks = append(s.ReportLinks, env.Store.String()+"/"+store.ReportKey(run, name))
+		}
+	}
+	return s, nil
+}
+
+// newHighFindings counts the run's high-severity findings absent from the
+// previous complete run; set by report.go.
+var newHighFindings = func(ctx context.Context, env *Env, run string) int { return 0 }
+
+// Notify sends the run summary to every --notify target. It never fails the
+// run: each notifier is retried and time-bounded, and failures are logged.
+func Notify(ctx context.Context, env *Env, in NotifyInput) (NotifyOutput, error) {
+	out := NotifyOutput{Run: in.Run}
+	ns, err := env.Notifiers()
+	if err != nil {
+		env.logger().Error("notification targets", "error", err.Error())
+		return out, nil
+	}
+	if len(ns) == 0 {
+		return out, nil
+	}
+	s, err := Summary(ctx, env, in.Run)
+	if err != nil {
+		env.logger().Error("run summary for the notification", "run", in.Run, "error", err.Error())
+		return out, nil
+	}
+	notify.Send(ctx, env.logger(), ns, s)
+	out.Notifiers = len(ns)
+	return out, nil
+}
+
+// Notifiers parses the --notify targets (the CLI checks them before a run
+// starts, so a malformed one is a usage error, not a silent loss).
+func (e *Env) Notifiers() ([]notify.Notifier, error) {
+	var ns []notify.Notifier
+	for _, spec := range e.Cfg.Notify {
+		var awsCfg *aws.Config
+		if e.Auth != nil {
+			awsCfg = &e.Auth.Base
+		}
+		n, err := notify.Parse(spec, awsCfg)
+		if err != nil {
+			return nil, fmt.Errorf("--notify: %w", err)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+func init() {
+	notifyStep = Step{Name: "notify", Run: func(ctx context.Context, env *Env, run string) error {
+		_, err := Notify(ctx, env, NotifyInput{Run: run})
+		return err
+	}}
+}
