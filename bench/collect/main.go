@@ -166,7 +166,7 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
 	srv.ResetStats()
 	t0 := time.Now()
-	out, err := pipeline.RunLocal(ctx, env, nil)
+	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
 	if err != nil {
 		return res, err
 	}

@@ -97,7 +97,7 @@ func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsa
 	if stdio.IsTTY && !cfg.Quiet && cfg.LogFormat == "text" {
 		progress = newBar(stdio.Err)
 	}
-	res, err := pipeline.RunLocal(ctx, env, progress)
+	res, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, progress)
 	if err != nil {
 		return err
 	}

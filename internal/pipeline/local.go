@@ -38,14 +38,14 @@ type LocalResult struct {
 // account with a bounded pool (each account under --account-timeout, the
 // credential report polled in the worker), index, reports, the manifest, and
 // the notification. Cancelling ctx stops the workers and writes no manifest.
-func RunLocal(ctx context.Context, env *Env, progress Progress) (LocalResult, error) {
+func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress) (LocalResult, error) {
 	if progress == nil {
 		progress = noProgress{}
 	}
 	var res LocalResult
 	t0 := time.Now()
 	log := env.logger()
-	plan, err := Plan(ctx, env, PlanInput{})
+	plan, err := Plan(ctx, env, planIn)
 	if err != nil {
 		return res, err
 	}

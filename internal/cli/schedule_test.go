@@ -1,0 +1,72 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/internal/cron"
+	"github.com/orgiam/orgiam/internal/fakeaws"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+func TestScheduleRunsThenStopsCleanly(t *testing.T) {
+	isolate(t)
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 4, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}})
+	srv := fakeaws.New(world, fakeaws.Knobs{})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := config.Defaults()
+	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
+	cfg.Store = filepath.Join(t.TempDir(), "data")
+	cfg.CredentialReportWait = 20 * time.Millisecond
+	st := store.NewFile(cfg.Store)
+	// Never matches during the test: only the --now run happens, then SIGTERM.
+	sched, err := cron.Parse("0 0 1 1 *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		for ctx.Err() == nil {
+			if runs, _ := snapshot.Runs(context.Background(), st); len(runs) == 1 {
+				time.Sleep(50 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	var out, errb bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- runSchedule(ctx, IO{Out: &out, Err: &errb}, cfg, sched, true, awsauth.Options{Region: "us-east-1", Endpoint: url,
+			Credentials: credentials.NewStaticCredentialsProvider("AKIATESTBASE00000000", "x", "")}, time.Now)
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("schedule: %v\n%s", err, errb.String())
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("schedule did not stop")
+	}
+	logs := errb.String()
+	for _, want := range []string{"schedule started", "run starting", "run finished", "next run", "schedule stopped"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+}
