@@ -1,0 +1,423 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+const fixtureRun = "2026-11-15"
+
+// fixtureNow is the fixed reference time of the fixture's dates.
+var fixtureNow = time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+
+func fixtureOptions() Options { return Options{Now: fixtureNow} }
+
+// fixture copies testdata/store into a temporary folder (so tests may write
+// to it) and returns a reader of its run.
+func fixture(t *testing.T) snapshot.Reader {
+	t.Helper()
+	dst := t.TempDir()
+	src := filepath.Join("testdata", "store")
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o700)
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o600)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snapshot.Reader{Store: store.NewFile(dst), Run: fixtureRun}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("golden %s: %v (run go test -update to create it)", p, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from golden file %s (go test -update to accept):\n--- got ---\n%s", name, p, got)
+	}
+}
+
+// docs builds every report of the fixture.
+func docs(t *testing.T, r snapshot.Reader, o Options) map[string]Doc {
+	t.Helper()
+	ctx := context.Background()
+	users, err := Users(ctx, r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	findings, err := Findings(ctx, r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols, rows, err := Credentials(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := BuildSummary(ctx, r, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]Doc{}
+	for kind, data := range map[string]any{
+		KindUsers: users, KindFindings: findings, KindSummary: sum,
+		KindCredentials: CredentialsTable{Columns: cols, Rows: rows},
+	} {
+		d, err := NewDoc(kind, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kind == KindUsers || kind == KindFindings {
+			d.Summary = &sum
+		}
+		out[kind] = d
+	}
+	return out
+}
+
+func TestGolden(t *testing.T) {
+	r := fixture(t)
+	all := docs(t, r, fixtureOptions())
+	for _, kind := range []string{KindUsers, KindCredentials, KindFindings, KindSummary} {
+		for _, format := range Formats {
+			t.Run(kind+"."+format, func(t *testing.T) {
+				var b bytes.Buffer
+				if err := Write(&b, kind, format, all[kind]); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, kind+"."+format, b.Bytes())
+			})
+		}
+	}
+	t.Run("findings-with-pass.csv", func(t *testing.T) {
+		o := fixtureOptions()
+		o.IncludePass = true
+		fs, err := Findings(context.Background(), r, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := Write(&b, KindFindings, FormatCSV, fs); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "findings-with-pass.csv", b.Bytes())
+	})
+}
+
+func TestWriteAll(t *testing.T) {
+	r := fixture(t)
+	ctx := context.Background()
+	keys, err := WriteAll(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"users.csv", "users.json", "users.html", "credentials.csv", "findings.csv", "findings.json", "findings.html", "summary.json"}
+	if len(keys) != len(want) {
+		t.Fatalf("WriteAll wrote %v, want %d reports", keys, len(want))
+	}
+	for i, name := range want {
+		if keys[i] != store.ReportKey(fixtureRun, name) {
+			t.Errorf("key %d = %s, want %s", i, keys[i], store.ReportKey(fixtureRun, name))
+		}
+		got, err := r.Store.Get(ctx, keys[i])
+		if err != nil {
+			t.Fatalf("%s: %v", keys[i], err)
+		}
+		// The stored reports are the golden ones.
+		gp := filepath.Join("testdata", "golden", name)
+		wantData, err := os.ReadFile(gp)
+		if err != nil {
+			t.Fatalf("golden %s: %v", gp, err)
+		}
+		if !bytes.Equal(got, wantData) {
+			t.Errorf("stored %s differs from %s", keys[i], gp)
+		}
+	}
+}
+
+func findUser(t *testing.T, rows []UserRow, acct, name string) UserRow {
+	t.Helper()
+	for _, r := range rows {
+		if r.AccountID == acct && r.UserName == name {
+			return r
+		}
+	}
+	t.Fatalf("user %s in %s not in report", name, acct)
+	return UserRow{}
+}
+
+func TestUsers(t *testing.T) {
+	rows, err := Users(context.Background(), fixture(t), fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 6 {
+		t.Fatalf("got %d users, want 6 (alice, bob, carol, dave, erin, frank)", len(rows))
+	}
+	tr, fa := true, false
+	tests := []struct {
+		acct, user  string
+		admin       bool
+		stale       *bool
+		mfa         string
+		console     *bool
+		ou          string
+		keys        int
+		adminPolicy string // a policy that must be marked admin
+	}{
+		{"111111111111", "alice", true, &fa, MFANone, &tr, "Root", 2, "AdministratorAccess (aws-managed)"},
+		{"111111111111", "bob", true, &tr, MFANone, &fa, "Root", 1, "FullAdmin (customer-managed via group devs)"},
+		{"111111111111", "carol", true, &fa, MFAVirtual, &tr, "Root", 0, "FullAdmin (customer-managed via group devs)"},
+		{"222222222222", "dave", false, &fa, MFAHardware, &tr, "Root/Workloads/Prod", 2, ""},
+		{"222222222222", "erin", false, &tr, MFANone, &fa, "Root/Workloads/Prod", 0, ""},
+		{"333333333333", "frank", false, &tr, MFANone, &tr, "Root/Sandbox", 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.user, func(t *testing.T) {
+			u := findUser(t, rows, tc.acct, tc.user)
+			if u.Admin != tc.admin {
+				t.Errorf("admin = %v, want %v (policies %v)", u.Admin, tc.admin, u.Policies)
+			}
+			if (u.Stale == nil) != (tc.stale == nil) || (u.Stale != nil && *u.Stale != *tc.stale) {
+				t.Errorf("stale = %v, want %v", optBool(u.Stale), optBool(tc.stale))
+			}
+			if u.MFA != tc.mfa {
+				t.Errorf("mfa = %q, want %q", u.MFA, tc.mfa)
+			}
+			if optBool(u.ConsoleAccess) != optBool(tc.console) {
+				t.Errorf("console = %s, want %s", optBool(u.ConsoleAccess), optBool(tc.console))
+			}
+			if u.OUPath != tc.ou {
+				t.Errorf("ou path = %q, want %q", u.OUPath, tc.ou)
+			}
+			if len(u.AccessKeys) != tc.keys {
+				t.Errorf("%d keys, want %d", len(u.AccessKeys), tc.keys)
+			}
+			if tc.adminPolicy != "" {
+				found := false
+				for _, p := range u.Policies {
+					if p.String() == tc.adminPolicy && p.Admin {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no admin policy %q in %v", tc.adminPolicy, u.Policies)
+				}
+			}
+		})
+	}
+
+	// Keys are joined to their report slot by creation time, whatever the order.
+	dave := findUser(t, rows, "222222222222", "dave")
+	byID := map[string]KeyInfo{}
+	for _, k := range dave.AccessKeys {
+		byID[k.ID] = k
+	}
+	if k := byID["AKIADAVE1"]; k.LastUsedService != "ec2" || fmtDate(k.LastUsed) != "2026-11-14" || !k.Active || k.AgeDays != 45 {
+		t.Errorf("AKIADAVE1 = %+v, want active, 45 days, used 2026-11-14 by ec2", k)
+	}
+	if k := byID["AKIADAVE2"]; k.LastUsedService != "iam" || k.Active {
+		t.Errorf("AKIADAVE2 = %+v, want inactive, last used by iam", k)
+	}
+	alice := findUser(t, rows, "111111111111", "alice")
+	if k := alice.AccessKeys[1]; k.ID != "AKIAALICE2" || k.LastUsed != nil || k.AgeDays != 10 {
+		t.Errorf("AKIAALICE2 = %+v, want never used, 10 days old", k)
+	}
+	if got := strings.Join(alice.Tags, ","); got != "cost-center=<42>,team=platform" {
+		t.Errorf("alice tags = %q", got)
+	}
+	erin := findUser(t, rows, "222222222222", "erin")
+	if len(erin.Policies) != 1 || erin.Policies[0].Admin {
+		t.Errorf("erin's conditional Allow * must not count as admin: %+v", erin.Policies)
+	}
+	if dave.PermissionBound != "arn:aws:iam::222222222222:policy/Boundary" {
+		t.Errorf("dave boundary = %q", dave.PermissionBound)
+	}
+}
+
+func TestIsStale(t *testing.T) {
+	o := fixtureOptions().withDefaults()
+	at := func(daysAgo int) *time.Time { t := fixtureNow.AddDate(0, 0, -daysAgo); return &t }
+	tests := []struct {
+		name          string
+		last, created *time.Time
+		want          bool
+	}{
+		{"used recently", at(10), at(400), false},
+		{"used long ago", at(91), at(400), true},
+		{"new and never used", nil, at(30), false},
+		{"old and never used", nil, at(91), true},
+		{"nothing known", nil, nil, true},
+	}
+	for _, tc := range tests {
+		if got := isStale(tc.last, tc.created, o); got != tc.want {
+			t.Errorf("%s: stale = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	r := fixture(t)
+	cols, rows, err := Credentials(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols[0] != "account_id" || cols[1] != "account_name" || cols[2] != "user" || len(cols) != 2+len(snapshot.CredentialReportColumns) {
+		t.Fatalf("columns = %v", cols)
+	}
+	if len(rows) != 9 {
+		t.Fatalf("%d rows, want 9 (4 + 3 + 2 report lines)", len(rows))
+	}
+	// Values are exactly as stored.
+	if rows[0][0] != "111111111111" || rows[0][1] != "mgmt" || rows[0][2] != "<root_account>" || rows[0][6] != "2026-11-01T09:00:00+00:00" {
+		t.Errorf("first row = %v", rows[0])
+	}
+	if rows[4][2] != "<root_account>" || rows[4][0] != "222222222222" {
+		t.Errorf("row 5 = %v, want prod's root", rows[4])
+	}
+}
+
+func TestCredentialsExtraColumn(t *testing.T) {
+	r := fixture(t)
+	ctx := context.Background()
+	key := store.CredentialReportKey(fixtureRun, "333333333333")
+	csvData := "user,arn,password_enabled,mfa_active,new_column\n<root_account>,arn:aws:iam::333333333333:root,not_supported,true,x\n"
+	if err := r.Store.Put(ctx, key, []byte(csvData)); err != nil {
+		t.Fatal(err)
+	}
+	cols, rows, err := Credentials(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cols[len(cols)-1] != "new_column" {
+		t.Fatalf("last column = %q, want new_column", cols[len(cols)-1])
+	}
+	last := rows[len(rows)-1]
+	if last[len(last)-1] != "x" || last[2] != "<root_account>" || last[4] != "" {
+		t.Errorf("row of the narrower report = %v", last)
+	}
+}
+
+func TestFailedAccountTolerated(t *testing.T) {
+	r := fixture(t)
+	sum, err := BuildSummary(context.Background(), r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var broken, old *AccountSummary
+	for i := range sum.Accounts {
+		switch sum.Accounts[i].AccountID {
+		case "333333333333":
+			broken = &sum.Accounts[i]
+		case "444444444444":
+			old = &sum.Accounts[i]
+		}
+	}
+	if broken == nil || broken.Status != snapshot.StatusFailed || !strings.Contains(broken.Error, "AccessDenied") || broken.Problems != 1 || broken.Users != 1 {
+		t.Errorf("broken account summary = %+v, want failed with AccessDenied, 1 unreadable file, 1 user", broken)
+	}
+	if old == nil || old.Status != snapshot.StatusSkipped || old.Error != "account status SUSPENDED" {
+		t.Errorf("skipped account summary = %+v", old)
+	}
+	if sum.Failed != 1 || sum.Skipped != 1 || len(sum.Accounts) != 4 {
+		t.Errorf("summary counts failed=%d skipped=%d accounts=%d", sum.Failed, sum.Skipped, len(sum.Accounts))
+	}
+}
+
+func TestCorruptFileOfHealthyAccountIsAnError(t *testing.T) {
+	r := fixture(t)
+	ctx := context.Background()
+	if err := r.Store.Put(ctx, store.IAMKey(fixtureRun, "222222222222", store.DataUsers), []byte(`[{"UserName": 7}]`)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Users(ctx, r, fixtureOptions())
+	if err == nil || !strings.Contains(err.Error(), "222222222222") || !strings.Contains(err.Error(), "users.json") {
+		t.Fatalf("err = %v, want one naming account 222222222222 and users.json", err)
+	}
+}
+
+func TestWriteErrors(t *testing.T) {
+	var b bytes.Buffer
+	if err := Write(&b, KindUsers, "xml", []UserRow{}); err == nil || !strings.Contains(err.Error(), `"xml"`) {
+		t.Errorf("unknown format: err = %v", err)
+	}
+	if err := Write(&b, "groups", FormatCSV, nil); err == nil || !strings.Contains(err.Error(), `"groups"`) {
+		t.Errorf("unknown kind: err = %v", err)
+	}
+	if err := Write(&b, KindUsers, FormatCSV, []Finding{}); err == nil || !strings.Contains(err.Error(), "[]report.Finding") {
+		t.Errorf("wrong data: err = %v", err)
+	}
+}
+
+func TestHTMLEscapes(t *testing.T) {
+	rows := []UserRow{{AccountID: "1", UserName: `<script>alert(1)</script>`, Tags: []string{"a=<b>"}, AccessKeys: []KeyInfo{}}}
+	var b bytes.Buffer
+	if err := Write(&b, KindUsers, FormatHTML, rows); err != nil {
+		t.Fatal(err)
+	}
+	s := b.String()
+	if strings.Contains(s, "<script>alert") || !strings.Contains(s, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(s, "a=&lt;b&gt;") {
+		t.Errorf("HTML does not escape cell values:\n%s", s)
+	}
+	for _, forbidden := range []string{"http://", "https://", "<link", "src="} {
+		if strings.Contains(s, forbidden) {
+			t.Errorf("HTML references an external asset (%q)", forbidden)
+		}
+	}
+}
+
+func TestMarkdownEscapesPipes(t *testing.T) {
+	var b bytes.Buffer
+	d := Doc{Kind: "x", Title: "t", Notes: []string{"a note"}, Columns: []string{"c"}, Rows: [][]string{{"a|b\nc"}}}
+	if err := WriteDoc(&b, FormatMD, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `| a\|b<br>c |`) || !strings.Contains(b.String(), "> a note") {
+		t.Errorf("markdown = %q", b.String())
+	}
+}
+
+func TestJSONNotes(t *testing.T) {
+	var b bytes.Buffer
+	d, _ := NewDoc(KindUsers, []UserRow{})
+	d.Notes = []string{"n1"}
+	if err := WriteDoc(&b, FormatJSON, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"notes": [`) || !strings.Contains(b.String(), `"users": []`) {
+		t.Errorf("json with notes = %s", b.String())
+	}
+}

@@ -1,0 +1,345 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// Report kinds and output formats.
+const (
+	KindUsers       = "users"
+	KindCredentials = "credentials"
+	KindFindings    = "findings"
+	KindSummary     = "summary"
+
+	FormatCSV  = "csv"
+	FormatJSON = "json"
+	FormatMD   = "md"
+	FormatHTML = "html"
+)
+
+// Formats lists the output formats.
+var Formats = []string{FormatCSV, FormatJSON, FormatMD, FormatHTML}
+
+// CredentialsTable is the credentials report.
+type CredentialsTable struct {
+	Columns []string
+	Rows    [][]string
+}
+
+// AccountSummary is one account's line of the summary.
+type AccountSummary struct {
+	AccountID   string `json:"account_id"`
+	AccountName string `json:"account_name"`
+	OUPath      string `json:"ou_path"`
+	// Status is ok, failed or skipped.
+	Status   string `json:"status"`
+	Error    string `json:"error,omitempty"`
+	Users    int    `json:"users"`
+	Admins   int    `json:"admins"`
+	Stale    int    `json:"stale"`
+	High     int    `json:"findings_high"`
+	Medium   int    `json:"findings_medium"`
+	Low      int    `json:"findings_low"`
+	Problems int    `json:"unreadable_files,omitempty"`
+}
+
+// Summary is reports/summary.json.
+type Summary struct {
+	Run         string           `json:"run"`
+	GeneratedAt time.Time        `json:"generated_at"`
+	Accounts    []AccountSummary `json:"accounts"`
+	Totals      AccountSummary   `json:"totals"`
+	// Failed and Skipped count accounts by status.
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
+}
+
+// Doc is one report ready to write: a table, its JSON value, notes for the
+// reader and, for HTML, the per-account summary shown above the table.
+type Doc struct {
+	Kind    string
+	Title   string
+	Notes   []string
+	Columns []string
+	Rows    [][]string
+	// JSON is what the json format writes (an array of objects).
+	JSON    any
+	Summary *Summary
+}
+
+// NewDoc builds the Doc of a kind from its data: []UserRow (users),
+// CredentialsTable (credentials), []Finding (findings) or Summary (summary).
+func NewDoc(kind string, data any) (Doc, error) {
+	switch kind {
+	case KindUsers:
+		rows, ok := data.([]UserRow)
+		if !ok {
+			return Doc{}, fmt.Errorf("report %s: data is %T, want []UserRow", kind, data)
+		}
+		d := Doc{Kind: kind, Title: "IAM users", Columns: UserColumns, JSON: nonNil(rows)}
+		for _, r := range rows {
+			d.Rows = append(d.Rows, r.Cells())
+		}
+		return d, nil
+	case KindCredentials:
+		t, ok := data.(CredentialsTable)
+		if !ok {
+			return Doc{}, fmt.Errorf("report %s: data is %T, want CredentialsTable", kind, data)
+		}
+		objs := make([]map[string]string, 0, len(t.Rows))
+		for _, r := range t.Rows {
+			m := map[string]string{}
+			for i, c := range t.Columns {
+				if i < len(r) {
+					m[c] = r[i]
+				}
+			}
+			objs = append(objs, m)
+		}
+		return Doc{Kind: kind, Title: "Credential reports", Columns: t.Columns, Rows: t.Rows, JSON: objs}, nil
+	case KindFindings:
+		fs, ok := data.([]Finding)
+		if !ok {
+			return Doc{}, fmt.Errorf("report %s: data is %T, want []Finding", kind, data)
+		}
+		d := Doc{Kind: kind, Title: "CIS AWS Foundations Benchmark v5.0.0 IAM findings", Columns: FindingColumns, JSON: nonNil(fs)}
+		for _, f := range fs {
+			d.Rows = append(d.Rows, f.Cells())
+		}
+		return d, nil
+	case KindSummary:
+		s, ok := data.(Summary)
+		if !ok {
+			return Doc{}, fmt.Errorf("report %s: data is %T, want Summary", kind, data)
+		}
+		d := Doc{Kind: kind, Title: "Run summary " + s.Run, Columns: summaryColumns, JSON: s, Summary: &s}
+		for _, a := range s.Accounts {
+			d.Rows = append(d.Rows, a.cells())
+		}
+		return d, nil
+	}
+	return Doc{}, fmt.Errorf("report kind %q is not one of users, credentials, findings, summary", kind)
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+var summaryColumns = []string{"account_id", "account_name", "ou_path", "status", "error", "users", "admins", "stale", "findings_high", "findings_medium", "findings_low"}
+
+func (a AccountSummary) cells() []string {
+	return []string{a.AccountID, a.AccountName, a.OUPath, a.Status, a.Error,
+		fmt.Sprint(a.Users), fmt.Sprint(a.Admins), fmt.Sprint(a.Stale),
+		fmt.Sprint(a.High), fmt.Sprint(a.Medium), fmt.Sprint(a.Low)}
+}
+
+// Write writes data (see NewDoc, or a Doc) of a kind in a format: csv, json,
+// md or html.
+func Write(w io.Writer, kind, format string, data any) error {
+	d, ok := data.(Doc)
+	if !ok {
+		var err error
+		if d, err = NewDoc(kind, data); err != nil {
+			return err
+		}
+	}
+	return WriteDoc(w, format, d)
+}
+
+// WriteDoc writes a Doc. CSV carries no notes (CSV readers do not skip
+// comments): callers print Doc.Notes elsewhere. JSON is an array of objects
+// with snake_case fields; when the Doc has notes it is an object
+// {"notes": [...], "<kind>": [...]} instead.
+func WriteDoc(w io.Writer, format string, d Doc) error {
+	switch format {
+	case FormatCSV:
+		return writeCSV(w, d.Columns, d.Rows)
+	case FormatJSON:
+		var v any = d.JSON
+		if len(d.Notes) > 0 {
+			v = map[string]any{"notes": d.Notes, d.Kind: d.JSON}
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	case FormatMD:
+		return writeMD(w, d)
+	case FormatHTML:
+		return writeHTML(w, d)
+	}
+	return fmt.Errorf("report format %q is not one of csv, json, md, html", format)
+}
+
+func mdEscape(s string) string {
+	s = strings.ReplaceAll(s, `\`, `\\`)
+	s = strings.ReplaceAll(s, "|", `\|`)
+	s = strings.ReplaceAll(s, "*", `\*`)
+	s = strings.ReplaceAll(s, "<", "&lt;")
+	s = strings.ReplaceAll(s, ">", "&gt;")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\n", "<br>")
+}
+
+func writeMD(w io.Writer, d Doc) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "# %s\n\n", mdEscape(d.Title))
+	for _, n := range d.Notes {
+		fmt.Fprintf(&b, "> %s\n", mdEscape(n))
+	}
+	if len(d.Notes) > 0 {
+		b.WriteString("\n")
+	}
+	row := func(cells []string) {
+		b.WriteString("|")
+		for _, c := range cells {
+			b.WriteString(" " + mdEscape(c) + " |")
+		}
+		b.WriteString("\n")
+	}
+	row(d.Columns)
+	b.WriteString("|")
+	for range d.Columns {
+		b.WriteString(" --- |")
+	}
+	b.WriteString("\n")
+	for _, r := range d.Rows {
+		row(r)
+	}
+	if len(d.Rows) == 0 {
+		b.WriteString("\n_No rows._\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// BuildSummary summarises a run per account (the run's accounts, then the
+// accounts discovery skipped).
+func BuildSummary(ctx context.Context, r snapshot.Reader, o Options) (Summary, error) {
+	o = o.withDefaults()
+	rn, err := load(ctx, r)
+	if err != nil {
+		return Summary{}, err
+	}
+	return summaryOf(r.Run, rn, usersOf(rn, o), findingsOf(rn, o), o), nil
+}
+
+func summaryOf(runID string, rn *run, users []UserRow, findings []Finding, o Options) Summary {
+	s := Summary{Run: runID, GeneratedAt: o.Now, Accounts: []AccountSummary{}}
+	idx := map[string]int{}
+	for _, a := range rn.accounts {
+		idx[a.account.Id] = len(s.Accounts)
+		s.Accounts = append(s.Accounts, AccountSummary{
+			AccountID: a.account.Id, AccountName: a.name(), OUPath: a.ouPath(),
+			Status: a.result.Status, Error: a.result.Error, Problems: len(a.problems),
+		})
+		if a.failed() {
+			s.Failed++
+		}
+	}
+	for _, u := range users {
+		as := &s.Accounts[idx[u.AccountID]]
+		as.Users++
+		if u.Admin {
+			as.Admins++
+		}
+		if u.Stale != nil && *u.Stale {
+			as.Stale++
+		}
+	}
+	for _, f := range findings {
+		if f.Status != StatusFail {
+			continue
+		}
+		as := &s.Accounts[idx[f.AccountID]]
+		switch f.Severity {
+		case SeverityHigh:
+			as.High++
+		case SeverityMedium:
+			as.Medium++
+		case SeverityLow:
+			as.Low++
+		}
+	}
+	skipped := append([]snapshot.Account{}, rn.skipped...)
+	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Id < skipped[j].Id })
+	for _, a := range skipped {
+		s.Accounts = append(s.Accounts, AccountSummary{AccountID: a.Id, AccountName: a.Name, OUPath: a.OUPath, Status: snapshot.StatusSkipped, Error: a.SkipReason})
+		s.Skipped++
+	}
+	t := &s.Totals
+	t.AccountID, t.Status = "total", fmt.Sprintf("%d ok, %d failed, %d skipped", len(rn.accounts)-s.Failed, s.Failed, s.Skipped)
+	for _, a := range s.Accounts {
+		t.Users += a.Users
+		t.Admins += a.Admins
+		t.Stale += a.Stale
+		t.High += a.High
+		t.Medium += a.Medium
+		t.Low += a.Low
+		t.Problems += a.Problems
+	}
+	return s
+}
+
+// WriteAll computes every report of the run and writes reports/users.{csv,json,html},
+// reports/credentials.csv, reports/findings.{csv,json,html} and
+// reports/summary.json into the run through r.Store. It returns the keys written.
+func WriteAll(ctx context.Context, r snapshot.Reader, o Options) (keys []string, err error) {
+	o = o.withDefaults()
+	rn, err := load(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	users := usersOf(rn, o)
+	findings := findingsOf(rn, o)
+	cols, rows, err := credentialsOf(rn)
+	if err != nil {
+		return nil, err
+	}
+	sum := summaryOf(r.Run, rn, users, findings, o)
+
+	usersDoc, _ := NewDoc(KindUsers, users)
+	usersDoc.Summary = &sum
+	findDoc, _ := NewDoc(KindFindings, findings)
+	findDoc.Summary = &sum
+	credDoc, _ := NewDoc(KindCredentials, CredentialsTable{Columns: cols, Rows: rows})
+	sumDoc, _ := NewDoc(KindSummary, sum)
+
+	outputs := []struct {
+		name, format string
+		doc          Doc
+	}{
+		{"users.csv", FormatCSV, usersDoc},
+		{"users.json", FormatJSON, usersDoc},
+		{"users.html", FormatHTML, usersDoc},
+		{"credentials.csv", FormatCSV, credDoc},
+		{"findings.csv", FormatCSV, findDoc},
+		{"findings.json", FormatJSON, findDoc},
+		{"findings.html", FormatHTML, findDoc},
+		{"summary.json", FormatJSON, sumDoc},
+	}
+	for _, out := range outputs {
+		var b bytes.Buffer
+		if err := WriteDoc(&b, out.format, out.doc); err != nil {
+			return keys, fmt.Errorf("report %s: %w", out.name, err)
+		}
+		key := store.ReportKey(r.Run, out.name)
+		if err := r.Store.Put(ctx, key, b.Bytes()); err != nil {
+			return keys, fmt.Errorf("report: write %s/%s: %w", r.Store, key, err)
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
+}
