@@ -1,0 +1,113 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+func testEnv(t *testing.T) *Env {
+	t.Helper()
+	cfg := config.Defaults()
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	return &Env{Cfg: cfg, Store: store.NewFile(t.TempDir()), Version: "test", Now: func() time.Time { return now }}
+}
+
+func TestPlanRefusesACompleteRunUnlessAsked(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	p, err := Plan(ctx, env, PlanInput{})
+	if err != nil || p.Run != "2026-11-23" {
+		t.Fatalf("plan: %+v %v", p, err)
+	}
+	if err := env.Store.Put(ctx, store.ManifestKey(p.Run), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Plan(ctx, env, PlanInput{}); !errors.Is(err, ErrRunExists) {
+		t.Fatalf("second plan: %v", err)
+	}
+	auto, err := Plan(ctx, env, PlanInput{AutoRunID: true})
+	if err != nil || auto.Run != "2026-11-23/100000" {
+		t.Fatalf("auto run id: %+v %v", auto, err)
+	}
+	if other, err := Plan(ctx, env, PlanInput{RunID: "second"}); err != nil || other.Run != "2026-11-23/second" {
+		t.Fatalf("run id: %+v %v", other, err)
+	}
+	env.Cfg.Overwrite = true
+	if _, err := Plan(ctx, env, PlanInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
+		t.Fatal("--overwrite must remove the old manifest first: the run is incomplete until it ends")
+	}
+}
+
+func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	p, err := Plan(ctx, env, PlanInput{Date: "2026-11-20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := p.Run
+	put := func(key string, v any) {
+		if err := env.putJSON(ctx, key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(store.AccountListKey(run), []snapshot.Account{{Id: "111111111111", Name: "a", OrgId: "o-1"}, {Id: "222222222222", Name: "b", OrgId: "o-1"}, {Id: "333333333333", Name: "c", OrgId: "o-1"}})
+	put(store.SkippedListKey(run), []snapshot.Account{{Id: "444444444444", Name: "d", OrgId: "o-1", SkipReason: "account is SUSPENDED"}})
+	put(store.OrgKey(run, "o-1", "organization.json"), snapshot.Organization{Id: "o-1"})
+	put(store.AccountKey(run, "111111111111"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 3}, DurationMS: 5}})
+	put(store.AccountKey(run, "222222222222"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 1}}})
+	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountId: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
+	// 333333333333 has no files at all: it never finished.
+
+	out, err := Finalize(ctx, env, FinalizeInput{Run: run})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.OK != 1 || out.Failed != 2 || out.Skipped != 1 {
+		t.Fatalf("finalize: %+v", out)
+	}
+	m, err := snapshot.Reader{Store: env.Store, Run: run}.Manifest(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"111111111111": "ok", "222222222222": "failed", "333333333333": "failed", "444444444444": "skipped"}
+	for _, a := range m.Accounts {
+		if want[a.ID] != a.Status {
+			t.Errorf("%s: %s, want %s", a.ID, a.Status, want[a.ID])
+		}
+		if a.Status != "ok" && a.Error == "" {
+			t.Errorf("%s: no reason given", a.ID)
+		}
+	}
+	if len(m.Accounts) != 4 || m.Totals.Entities["users"] != 4 || m.ToolVersion != "test" || len(m.Organizations) != 1 || m.Started.IsZero() || m.Finished.IsZero() {
+		t.Fatalf("manifest: %+v", m)
+	}
+	// A cancelled context writes no manifest.
+	env2 := testEnv(t)
+	if _, err := Plan(ctx, env2, PlanInput{}); err != nil {
+		t.Fatal(err)
+	}
+	put2 := func(key string, v any) {
+		if err := env2.putJSON(ctx, key, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put2(store.AccountListKey("2026-11-23"), []snapshot.Account{})
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := Finalize(cctx, env2, FinalizeInput{Run: "2026-11-23"}); err == nil {
+		t.Fatal("finalize with a cancelled context succeeded")
+	}
+	if ok, _ := env2.Store.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
+		t.Fatal("manifest written by a cancelled run")
+	}
+}
