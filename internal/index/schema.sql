@@ -1,0 +1,266 @@
+-- orgiam index schema: one SQLite database per run (index.sqlite), built
+-- from the run's stored files only (see build.go). Every table is filled in a
+-- stable order, so two builds of the same run hold identical rows; the only
+-- build-dependent value is meta.built_at.
+--
+-- Conventions: times are RFC 3339 UTC text ("2026-01-02T03:04:05Z") or NULL;
+-- booleans are INTEGER 0/1; account ids are the 12-digit strings.
+
+-- The schema's version; bumped on every incompatible change.
+CREATE TABLE schema_version (
+  version INTEGER NOT NULL
+);
+
+-- Build metadata: run (the run prefix), built_at (the one build timestamp),
+-- tool_version (the orgiam that built the index), snapshot_tool_version (the
+-- orgiam that collected the run, from manifest.json), complete (1 when the run
+-- had its manifest at build time).
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- organizations/<org-id>/organization.json
+CREATE TABLE organizations (
+  id                   TEXT PRIMARY KEY,
+  arn                  TEXT,
+  master_account_id    TEXT,
+  master_account_email TEXT,
+  feature_set          TEXT
+);
+
+-- organizations/<org-id>/ous.json; path is the names from the root ("Root/Workloads/Prod").
+CREATE TABLE ous (
+  id        TEXT NOT NULL,
+  org_id    TEXT NOT NULL,
+  name      TEXT,
+  type      TEXT,   -- ROOT or ORGANIZATIONAL_UNIT
+  parent_id TEXT,
+  path      TEXT
+);
+
+-- Every account the run knows of: the scanned list (accounts.json), the
+-- accounts discovery skipped (skipped.json) and the members of each
+-- organization (organizations/<org-id>/accounts.json).
+-- scan_status: ok (account.json present), failed (error.json present),
+-- missing (listed for the scan, nothing stored yet), skipped (left out by
+-- discovery; scan_error holds the reason), not_listed (an organization member
+-- that is in neither list).
+CREATE TABLE accounts (
+  id           TEXT PRIMARY KEY,
+  name         TEXT,
+  email        TEXT,
+  org_id       TEXT,
+  ou_path      TEXT,
+  status       TEXT,    -- ACTIVE, SUSPENDED, PENDING_CLOSURE
+  alias        TEXT,    -- first account alias
+  management   INTEGER NOT NULL DEFAULT 0,
+  partition    TEXT,
+  scan_status  TEXT NOT NULL,
+  scan_phase   TEXT,    -- error.json phase (assume-role, collect, …)
+  scan_error   TEXT,
+  collected_at TEXT
+);
+
+-- IAM users, roles and groups. last_used: users, the latest of password and
+-- access key use from the credential report; roles, RoleLastUsed. mfa (users
+-- only): virtual, hardware, none, or NULL without a credential report row.
+CREATE TABLE principals (
+  arn              TEXT PRIMARY KEY,
+  kind             TEXT NOT NULL,   -- user, role, group
+  account_id       TEXT NOT NULL,
+  name             TEXT NOT NULL,
+  id               TEXT,
+  path             TEXT,
+  created          TEXT,
+  last_used        TEXT,
+  last_used_region TEXT,
+  password_enabled INTEGER,
+  mfa              TEXT,
+  boundary_arn     TEXT
+);
+
+-- Managed policies: customer managed ones per account (account_id set) and
+-- AWS managed ones once per run (account_id NULL, aws_managed 1).
+CREATE TABLE policies (
+  arn                  TEXT PRIMARY KEY,
+  account_id           TEXT,
+  name                 TEXT NOT NULL,
+  id                   TEXT,
+  path                 TEXT,
+  aws_managed          INTEGER NOT NULL,
+  default_version      TEXT,
+  attachment_count     INTEGER,
+  boundary_usage_count INTEGER,
+  created              TEXT,
+  updated              TEXT,
+  description          TEXT
+);
+
+-- Every stored version of a managed policy, with its document (JSON).
+CREATE TABLE policy_versions (
+  policy_arn TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  is_default INTEGER NOT NULL,
+  created    TEXT,
+  document   TEXT
+);
+
+-- Inline policies of users, groups and roles. id is synthetic:
+-- "inline:<principal arn>:<policy name>".
+CREATE TABLE inline_policies (
+  id            TEXT PRIMARY KEY,
+  principal_arn TEXT NOT NULL,
+  account_id    TEXT NOT NULL,
+  name          TEXT NOT NULL,
+  document      TEXT
+);
+
+-- Which policies apply to which principal. policy_id is a managed policy ARN
+-- or an inline policy id; policy_kind is aws, customer or inline; via is
+-- 'direct' or, for a user, the name of the group the policy comes through
+-- (group policies appear once on the group itself, via 'direct', and once on
+-- each member user, via the group's name).
+CREATE TABLE attachments (
+  principal_arn TEXT NOT NULL,
+  account_id    TEXT NOT NULL,
+  policy_id     TEXT NOT NULL,
+  policy_name   TEXT NOT NULL,
+  policy_kind   TEXT NOT NULL,
+  via           TEXT NOT NULL
+);
+
+-- Group membership (from each user's GroupList).
+CREATE TABLE group_members (
+  group_arn  TEXT NOT NULL,
+  group_name TEXT NOT NULL,
+  user_arn   TEXT NOT NULL,
+  user_name  TEXT NOT NULL,
+  account_id TEXT NOT NULL
+);
+
+-- Policy statements flattened: one row per document × statement × action
+-- pattern × resource pattern. policy_id is a managed policy ARN (its default
+-- version), an inline policy id, or "trust:<role arn>" for a role's trust
+-- policy. source: managed, inline, trust, or boundary (a managed policy used
+-- only as a permissions boundary: attached nowhere, boundary of some
+-- principal). action holds the Action pattern, or with not_action 1 one
+-- NotAction pattern; likewise resource / not_resource (NULL when the
+-- statement has none, as trust policies). service is the lower-cased part of
+-- the action before ':' ("*" when that part holds a wildcard), for
+-- prefiltering. account_id is NULL for AWS managed policies.
+CREATE TABLE statements (
+  policy_id     TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  account_id    TEXT,
+  stmt_idx      INTEGER NOT NULL,
+  sid           TEXT,
+  effect        TEXT NOT NULL,
+  action        TEXT,
+  not_action    INTEGER NOT NULL,
+  service       TEXT,
+  resource      TEXT,
+  not_resource  INTEGER NOT NULL,
+  has_condition INTEGER NOT NULL
+);
+
+-- Role trust policies: one row per statement × principal. trusted_account is
+-- the account a principal belongs to when derivable ("*" for the anonymous
+-- wildcard principal, NULL for services and web identity providers).
+-- cross_account: trusted_account is set and is not the role's account.
+-- external_to_org: cross_account and the trusted account is not a member of
+-- any organization of the run (always so for "*"). has_external_id: the
+-- statement has an sts:ExternalId condition.
+CREATE TABLE trusts (
+  role_arn        TEXT NOT NULL,
+  role_name       TEXT NOT NULL,
+  account_id      TEXT NOT NULL,
+  stmt_idx        INTEGER NOT NULL,
+  effect          TEXT NOT NULL,
+  actions         TEXT,
+  principal_type  TEXT NOT NULL,   -- AWS, Service, Federated, CanonicalUser, *
+  principal_value TEXT NOT NULL,
+  trusted_account TEXT,
+  cross_account   INTEGER NOT NULL,
+  external_to_org INTEGER NOT NULL,
+  has_external_id INTEGER NOT NULL,
+  has_condition   INTEGER NOT NULL
+);
+
+-- Access keys (users.json) with their last use from the credential report
+-- (matched by the slot's last_rotated == the key's CreateDate, to the second).
+CREATE TABLE access_keys (
+  key_id            TEXT PRIMARY KEY,
+  user_arn          TEXT NOT NULL,
+  user_name         TEXT NOT NULL,
+  account_id        TEXT NOT NULL,
+  status            TEXT,
+  created           TEXT,
+  last_used_date    TEXT,
+  last_used_service TEXT,
+  last_used_region  TEXT
+);
+
+-- credential-report.csv, typed (one row per report line, root included).
+CREATE TABLE credential_report (
+  account_id                     TEXT NOT NULL,
+  user                           TEXT NOT NULL,
+  arn                            TEXT,
+  user_creation_time             TEXT,
+  password_enabled               TEXT,   -- true, false, not_supported
+  password_last_used             TEXT,
+  password_last_used_no_info     INTEGER NOT NULL,
+  password_last_changed          TEXT,
+  password_next_rotation         TEXT,
+  mfa_active                     INTEGER NOT NULL,
+  access_key_1_active            INTEGER NOT NULL,
+  access_key_1_last_rotated      TEXT,
+  access_key_1_last_used_date    TEXT,
+  access_key_1_last_used_region  TEXT,
+  access_key_1_last_used_service TEXT,
+  access_key_2_active            INTEGER NOT NULL,
+  access_key_2_last_rotated      TEXT,
+  access_key_2_last_used_date    TEXT,
+  access_key_2_last_used_region  TEXT,
+  access_key_2_last_used_service TEXT,
+  cert_1_active                  INTEGER NOT NULL,
+  cert_1_last_rotated            TEXT,
+  cert_2_active                  INTEGER NOT NULL,
+  cert_2_last_rotated            TEXT
+);
+
+-- Findings computed by the report step (CIS AWS Foundations IAM checks), read
+-- from reports/findings.json when the run has one. principal is an IAM ARN,
+-- "root" or "account"; check_id uses CIS v5.0 numbering, check_id_legacy the
+-- v1.4-4.0 number. raw is the finding as JSON.
+CREATE TABLE findings (
+  account_id      TEXT,
+  account_name    TEXT,
+  principal       TEXT,
+  check_id        TEXT,
+  check_id_legacy TEXT,
+  title           TEXT,
+  severity        TEXT,
+  status          TEXT,
+  evidence        TEXT,
+  raw             TEXT
+);
+
+-- @indexes: created after the bulk insert.
+CREATE INDEX ous_org ON ous(org_id);
+CREATE INDEX principals_name ON principals(lower(name));
+CREATE INDEX principals_account ON principals(account_id, kind);
+CREATE INDEX policies_account ON policies(account_id);
+CREATE INDEX policy_versions_arn ON policy_versions(policy_arn);
+CREATE INDEX attachments_principal ON attachments(principal_arn);
+CREATE INDEX attachments_policy ON attachments(policy_id);
+CREATE INDEX group_members_group ON group_members(group_arn);
+CREATE INDEX group_members_user ON group_members(user_arn);
+CREATE INDEX statements_policy ON statements(policy_id, stmt_idx);
+CREATE INDEX statements_action ON statements(service, action);
+CREATE INDEX trusts_account ON trusts(account_id, cross_account);
+CREATE INDEX trusts_trusted ON trusts(trusted_account);
+CREATE INDEX trusts_role ON trusts(role_arn);
+CREATE INDEX access_keys_user ON access_keys(user_arn);
+CREATE INDEX credential_report_account ON credential_report(account_id, user);
+CREATE INDEX findings_account ON findings(account_id);
