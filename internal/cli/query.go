@@ -79,17 +79,23 @@ conditions are flagged).`,
 	var account, resource string
 	var external bool
 	trusts := &cobra.Command{Use: "trusts", Short: "Roles that can be assumed from other accounts, or from outside the organization", Args: cobra.NoArgs,
-		RunE: run(func(ctx context.Context, db *index.DB, _ []string) (index.Rows, error) { return db.Trusts(ctx, account, external) })}
+		RunE: run(func(ctx context.Context, db *index.DB, _ []string) (index.Rows, error) {
+			return db.Trusts(ctx, account, external)
+		})}
 	trusts.Flags().StringVar(&account, "account", "", "only roles in this account (id or name)")
 	trusts.Flags().BoolVar(&external, "external", false, "only trusts to principals outside every organization of the run")
 	can := &cobra.Command{Use: "can ACTION", Short: "Principals whose identity policies allow ACTION (an approximation: see `orgiam query --help`)", Args: cobra.ExactArgs(1),
-		RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) { return db.Can(ctx, a[0], resource) })}
+		RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) {
+			return db.Can(ctx, a[0], resource)
+		})}
 	can.Flags().StringVar(&resource, "resource", "", "resource ARN the action is on (default: any resource)")
 	cmd.AddCommand(
 		&cobra.Command{Use: "key ACCESS-KEY-ID", Short: "Which user, account and status own an access key id", Args: cobra.ExactArgs(1),
 			RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) { return db.Key(ctx, a[0]) })},
 		&cobra.Command{Use: "principal NAME|ARN|GLOB", Short: "Find users, roles and groups by name, ARN or glob (* and ?)", Args: cobra.ExactArgs(1),
-			RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) { return db.Principal(ctx, a[0]) })},
+			RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) {
+				return db.Principal(ctx, a[0])
+			})},
 		trusts, can,
 		&cobra.Command{Use: "admins", Short: "Principals with administrator access (directly or through a group)", Args: cobra.NoArgs,
 			RunE: run(func(ctx context.Context, db *index.DB, _ []string) (index.Rows, error) { return db.Admins(ctx) })},

@@ -55,7 +55,9 @@ func (f *fakeIAM) GetCredentialReport(ctx context.Context, in *iam.GetCredential
 	return &iam.GetCredentialReportOutput{Content: []byte("user,arn\n"), GeneratedTime: aws.Time(time.Date(2026, 11, 23, 4, 0, 0, 0, time.UTC))}, nil
 }
 
-func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: code + " message"} }
+func apiErr(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: code + " message"}
+}
 
 func TestPollCredentialReport(t *testing.T) {
 	pol := CredentialReportPolicy{MaxPolls: 4, FirstWait: 2 * time.Second, MaxWait: 5 * time.Second}
