@@ -109,11 +109,6 @@ func step[I, O any](b *EnvBuilder, fn func(context.Context, *pipeline.Env, I) (O
 	}
 }
 
-// RunInput is the input of the run-level steps.
-type RunInput struct {
-	Run string `json:"run"`
-}
-
 // Handlers maps each ORGIAM_HANDLER name to its function.
 func Handlers(b *EnvBuilder) map[string]Func {
 	return map[string]Func{
@@ -124,27 +119,10 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"discover":          step(b, pipeline.Discover),
 		"scan-account":      step(b, pipeline.ScanAccount),
 		"credential-report": step(b, pipeline.CredentialReport),
-		"index":             step(b, runStep("index")),
-		"report":            step(b, runStep("report")),
+		"index":             step(b, pipeline.Index),
+		"report":            step(b, pipeline.Report),
 		"finalize":          step(b, pipeline.Finalize),
-		"notify-summary":    step(b, runStep("notify")),
-	}
-}
-
-// RunStepOutput is what the run-level steps (index, report, notify) return.
-type RunStepOutput struct {
-	Run  string `json:"run"`
-	Step string `json:"step"`
-}
-
-func runStep(name string) func(context.Context, *pipeline.Env, RunInput) (RunStepOutput, error) {
-	return func(ctx context.Context, env *pipeline.Env, in RunInput) (RunStepOutput, error) {
-		for _, s := range append(append([]pipeline.Step{}, env.PostScan...), env.AfterManifest...) {
-			if s.Name == name {
-				return RunStepOutput{Run: in.Run, Step: name}, s.Run(ctx, env, in.Run)
-			}
-		}
-		return RunStepOutput{}, fmt.Errorf("step %q is not available in this build", name)
+		"notify-summary":    step(b, pipeline.Notify),
 	}
 }
 

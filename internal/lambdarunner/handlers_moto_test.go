@@ -76,11 +76,11 @@ func TestHandlersAgainstMoto(t *testing.T) {
 	h := Handlers(b)
 
 	plan := call[pipeline.PlanOutput](t, h, "plan", map[string]any{"date": "2026-11-23", "source": "aws.events"})
-	if plan.Run != "2026-11-23" {
+	if plan.Run != "2026-11-23" || plan.Bucket != "orgiam-data" || plan.StorePrefix != "inventory" {
 		t.Fatalf("plan: %+v", plan)
 	}
 	disc := call[pipeline.DiscoverOutput](t, h, "discover", map[string]any{"run": plan.Run})
-	if disc.Count != 3 || disc.AccountsKey != "2026-11-23/accounts.json" {
+	if disc.Count != 3 || disc.AccountsKey != "2026-11-23/accounts.json" || disc.ItemsBucket != "orgiam-data" || disc.ItemsKey != "inventory/2026-11-23/accounts.json" {
 		t.Fatalf("discover: %+v", disc)
 	}
 	env, err := b.Env(ctx)
@@ -144,5 +144,22 @@ func TestHandlerNames(t *testing.T) {
 	}
 	if _, err := Handler(context.Background(), "nope", func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "expected one of") {
 		t.Fatalf("unknown handler: %v", err)
+	}
+}
+
+func TestInvokeServerPicksTheLongestHandlerName(t *testing.T) {
+	s := &InvokeServer{Handlers: Handlers(&EnvBuilder{})}
+	for fn, want := range map[string]string{
+		"orgiam-credential-report": "credential-report",
+		"arn:aws:lambda:us-east-1:111122223333:function:orgiam-report": "report",
+		"arn:aws:lambda:us-east-1:111122223333:function:prod-orgiam-scan-account:live": "scan-account",
+		"notify-summary": "notify-summary",
+	} {
+		if got, _ := s.handlerFor(fn); got != want {
+			t.Errorf("%s: %q, want %q", fn, got, want)
+		}
+	}
+	if got, h := s.handlerFor("orgiam-nothing"); got != "" || h != nil {
+		t.Errorf("unknown function matched %q", got)
 	}
 }

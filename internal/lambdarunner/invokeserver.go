@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 )
@@ -13,7 +14,8 @@ import (
 // InvokeServer implements the Lambda Invoke API
 // (POST /2015-03-31/functions/{FunctionName}/invocations) over local
 // handlers, so a local Step Functions interpreter can call the real Go
-// handlers: point AWS_ENDPOINT_URL_LAMBDA at it. A function name (or ARN)
+// handlers: point AWS_ENDPOINT_URL_LAMBDA at it. ORGIAM_DEBUG_INVOKE=1 logs
+// every invocation's input and output on stderr. A function name (or ARN)
 // maps to a handler by its last "-"-separated words, e.g.
 // "orgiam-scan-account" or "arn:aws:lambda:…:function:orgiam-scan-account"
 // → "scan-account".
@@ -64,12 +66,18 @@ func (s *InvokeServer) handlerFor(function string) (string, Func) {
 	if i := strings.Index(function, ":"); i >= 0 { // qualifier
 		function = function[:i]
 	}
-	for name, h := range s.Handlers {
-		if function == name || strings.HasSuffix(function, "-"+name) {
-			return name, h
+	// The longest matching handler name wins: "orgiam-credential-report"
+	// is credential-report, not report.
+	best := ""
+	for name := range s.Handlers {
+		if (function == name || strings.HasSuffix(function, "-"+name)) && len(name) > len(best) {
+			best = name
 		}
 	}
-	return "", nil
+	if best == "" {
+		return "", nil
+	}
+	return best, s.Handlers[best]
 }
 
 // ServeHTTP answers Invoke like Lambda: 200 with the result, or 200 with
@@ -108,5 +116,9 @@ func (s *InvokeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]any{"errorMessage": err.Error(), "errorType": "OrgiamError"})
 		return
 	}
-	json.NewEncoder(w).Encode(out)
+	data, _ := json.Marshal(out)
+	if os.Getenv("ORGIAM_DEBUG_INVOKE") != "" {
+		fmt.Fprintf(os.Stderr, "invoke %s %s -> %s\n", name, body, data)
+	}
+	w.Write(data)
 }

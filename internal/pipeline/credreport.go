@@ -17,6 +17,9 @@ type CredentialReportInput struct {
 	Attempt   int    `json:"attempt"`
 	// WaitSeconds is the wait before this poll (the backoff so far).
 	WaitSeconds float64 `json:"waitSeconds"`
+	// Done is always false here: the state machine's Choice reads it from
+	// the scan's output as it does from a poll's.
+	Done bool `json:"done"`
 }
 
 // CredentialReportOutput says whether to ask again, and after how long.

@@ -28,6 +28,10 @@ type DiscoverOutput struct {
 	AccountsKey string   `json:"accountsKey"`
 	// Errors are organizations that could not be listed (the others go on).
 	Errors []string `json:"errors,omitempty"`
+	// ItemsBucket and ItemsKey locate the account list in S3 (the
+	// Distributed Map's ItemReader reads it); empty for other stores.
+	ItemsBucket string `json:"itemsBucket,omitempty"`
+	ItemsKey    string `json:"itemsKey,omitempty"`
 }
 
 // Discover lists the accounts of every configured organization (through each
@@ -102,6 +106,12 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 	}
 	sort.Strings(out.Orgs)
 	out.Count, out.Skipped = len(scan), len(skipped)
+	if s3, ok := env.Store.(*store.S3); ok {
+		out.ItemsBucket = s3.Bucket()
+		if out.ItemsKey, err = s3.ObjectKey(out.AccountsKey); err != nil {
+			return out, err
+		}
+	}
 	return out, nil
 }
 

@@ -21,6 +21,9 @@ type NotifyInput struct {
 type NotifyOutput struct {
 	Run       string `json:"run"`
 	Notifiers int    `json:"notifiers"`
+	// Sent is true when the summary was handed to at least one notifier
+	// (each one's delivery is logged).
+	Sent bool `json:"sent"`
 }
 
 // Summary builds the run summary from the store (the manifest when the run
@@ -75,7 +78,7 @@ func Notify(ctx context.Context, env *Env, in NotifyInput) (NotifyOutput, error)
 		return out, nil
 	}
 	notify.Send(ctx, env.logger(), ns, s)
-	out.Notifiers = len(ns)
+	out.Notifiers, out.Sent = len(ns), true
 	return out, nil
 }
 

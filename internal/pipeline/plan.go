@@ -25,6 +25,10 @@ type PlanOutput struct {
 	Date  string `json:"date"`
 	RunID string `json:"runId"`
 	Store string `json:"store"`
+	// Bucket and StorePrefix locate an S3 store (the state machine writes
+	// the Distributed Map's results under StorePrefix/Run).
+	Bucket      string `json:"bucket,omitempty"`
+	StorePrefix string `json:"storePrefix,omitempty"`
 }
 
 // ErrRunExists means the run prefix already holds a complete run.
@@ -66,7 +70,11 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
 		return PlanOutput{}, err
 	}
-	return PlanOutput{Run: prefix, Date: date, RunID: runID, Store: env.Store.String()}, nil
+	out := PlanOutput{Run: prefix, Date: date, RunID: runID, Store: env.Store.String()}
+	if s3, ok := env.Store.(*store.S3); ok {
+		out.Bucket, out.StorePrefix = s3.Bucket(), s3.Prefix()
+	}
+	return out, nil
 }
 
 func firstNonEmpty(v ...string) string {

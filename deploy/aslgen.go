@@ -1,0 +1,156 @@
+// Package deploy holds the deployment artefacts of orgiam (Step Functions
+// definitions, Terraform module, CloudFormation templates, IAM policies) and
+// the code that derives and checks them.
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+)
+
+//go:generate go run ./stepfunctions/gen
+
+// Paths of the two state machine definitions, relative to deploy/.
+const (
+	DistributedDefinitionPath = "stepfunctions/orgiam.asl.json"
+	InlineDefinitionPath      = "stepfunctions/orgiam-inline.asl.json"
+)
+
+// ScanMapState is the name of the Map state that scans every account.
+const ScanMapState = "ScanAccounts"
+
+// LoadItemsState is the Task state that the inline variant adds before the
+// Map: it reads the account list that the Distributed Map's ItemReader reads.
+const LoadItemsState = "LoadItems"
+
+// templateVar matches a Terraform templatefile interpolation "${name}".
+var templateVar = regexp.MustCompile(`\$\{([a-z0-9_]+)\}`)
+
+// bareVar matches an interpolation used as a JSON value outside a string
+// (a number such as MaxConcurrency), which makes the template invalid JSON.
+var bareVar = regexp.MustCompile(`(:\s*)\$\{([a-z0-9_]+)\}`)
+
+const barePrefix = "@@bare@@"
+
+// TemplateVars returns the sorted, distinct names of the ${…} variables of a
+// definition template.
+func TemplateVars(tmpl []byte) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, m := range templateVar.FindAllSubmatch(tmpl, -1) {
+		if n := string(m[1]); !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Render substitutes every ${name} of a definition template with vals[name]
+// as templatefile would, and fails on a variable without a value.
+func Render(tmpl []byte, vals map[string]string) ([]byte, error) {
+	var missing []string
+	out := templateVar.ReplaceAllFunc(tmpl, func(m []byte) []byte {
+		name := string(templateVar.FindSubmatch(m)[1])
+		v, ok := vals[name]
+		if !ok {
+			missing = append(missing, name)
+			return m
+		}
+		return []byte(v)
+	})
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("template variables without a value: %v", missing)
+	}
+	return out, nil
+}
+
+// InlineDefinition derives the inline-Map variant of the state machine from
+// the Distributed Map template: the ItemReader becomes a LoadItems Task
+// (aws-sdk s3:getObject + States.StringToJson) feeding an inline Map through
+// ItemsPath, and the Distributed-only fields go. The per-account iterator
+// (ItemSelector, ItemProcessor states) is copied unchanged. Template variables
+// stay as they are.
+func InlineDefinition(distributed []byte) ([]byte, error) {
+	// Quote bare interpolations so that the template parses as JSON.
+	quoted := bareVar.ReplaceAll(distributed, []byte(`$1"`+barePrefix+`$${$2}"`))
+	var def map[string]any
+	if err := json.Unmarshal(quoted, &def); err != nil {
+		return nil, fmt.Errorf("%s: %w", DistributedDefinitionPath, err)
+	}
+	states, ok := def["States"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: no States object", DistributedDefinitionPath)
+	}
+	m, ok := states[ScanMapState].(map[string]any)
+	if !ok || m["Type"] != "Map" {
+		return nil, fmt.Errorf("%s: state %s is not a Map", DistributedDefinitionPath, ScanMapState)
+	}
+	reader, ok := m["ItemReader"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: state %s has no ItemReader", DistributedDefinitionPath, ScanMapState)
+	}
+	rp, _ := reader["Parameters"].(map[string]any)
+	if rp["Bucket.$"] == nil || rp["Key.$"] == nil {
+		return nil, fmt.Errorf("%s: %s.ItemReader.Parameters needs Bucket.$ and Key.$", DistributedDefinitionPath, ScanMapState)
+	}
+	if _, exists := states[LoadItemsState]; exists {
+		return nil, fmt.Errorf("%s: state name %s is reserved for the inline variant", DistributedDefinitionPath, LoadItemsState)
+	}
+	for name, s := range states {
+		if st, ok := s.(map[string]any); ok && st["Next"] == ScanMapState {
+			st["Next"] = LoadItemsState
+		}
+		if name == def["StartAt"] && name == ScanMapState {
+			def["StartAt"] = LoadItemsState
+		}
+	}
+	load := map[string]any{
+		"Type":     "Task",
+		"Comment":  "Reads the account list written by discover (the Distributed Map's ItemReader in the deployed machine).",
+		"Resource": "arn:aws:states:::aws-sdk:s3:getObject",
+		"Parameters": map[string]any{
+			"Bucket.$": rp["Bucket.$"],
+			"Key.$":    rp["Key.$"],
+		},
+		"ResultSelector": map[string]any{"items.$": "States.StringToJson($.Body)"},
+		"ResultPath":     "$.load",
+		"Next":           ScanMapState,
+	}
+	if c, ok := m["Catch"]; ok {
+		load["Catch"] = c
+	}
+	states[LoadItemsState] = load
+
+	for _, k := range []string{"ItemReader", "ResultWriter", "ItemBatcher", "ToleratedFailurePercentage",
+		"ToleratedFailurePercentagePath", "ToleratedFailureCount", "ToleratedFailureCountPath", "Label"} {
+		delete(m, k)
+	}
+	m["ItemsPath"] = "$.load.items"
+	m["ResultSelector"] = map[string]any{"accounts.$": "States.ArrayLength($)"}
+	m["ResultPath"] = "$.load"
+	proc, ok := m["ItemProcessor"].(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: state %s has no ItemProcessor", DistributedDefinitionPath, ScanMapState)
+	}
+	proc["ProcessorConfig"] = map[string]any{"Mode": "INLINE"}
+
+	def["Comment"] = fmt.Sprintf("GENERATED from %s by `go generate ./deploy`: do not edit. "+
+		"The same machine with an inline Map over the account list read by %s, for local execution tests "+
+		"(no local interpreter runs a Distributed Map). Template variables: see deploy/README.md.",
+		DistributedDefinitionPath, LoadItemsState)
+
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(def); err != nil {
+		return nil, err
+	}
+	out := regexp.MustCompile(`"`+barePrefix+`(\$\{[a-z0-9_]+\})"`).ReplaceAll(buf.Bytes(), []byte("$1"))
+	return out, nil
+}

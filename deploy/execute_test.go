@@ -1,0 +1,153 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+
+	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/fakeaws"
+	"github.com/orgiam/orgiam/internal/lambdarunner"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// TestStateMachineExecutesLocally runs the inline variant of the state
+// machine with aws-local-stepfunctions (Node 22 from deploy/node_modules).
+// Its Lambda tasks reach a local Lambda Invoke API that dispatches to the
+// real Go handlers, which talk to fakeaws (Organizations, STS, IAM, S3).
+func TestStateMachineExecutesLocally(t *testing.T) {
+	node, err := filepath.Abs(filepath.Join("node_modules", ".bin", "node"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(node); err != nil {
+		t.Fatalf("%s is missing: run `npm ci --prefix deploy` (or make deps) first", node)
+	}
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 4, Orgs: 1, AccountsPerOrg: 6, Size: fakeaws.Size{Users: 2, Roles: 2, Groups: 1, Policies: 1}})
+	var denied string
+	active := 0
+	for _, a := range world.Accounts() {
+		if a.Status != "ACTIVE" {
+			continue
+		}
+		active++
+		if denied == "" && !a.Management {
+			denied = a.ID
+		}
+	}
+	srv := fakeaws.New(world, fakeaws.Knobs{DenyAssume: []string{denied}, CredReportDelay: 2 * time.Second})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	srv.CreateBucket("orgiam-data")
+
+	vars := map[string]string{
+		"ORGIAM_STORE":                  "s3://orgiam-data/inventory",
+		"ORGIAM_ORG_ROLES":              world.CollectRoleArn(world.Orgs()[0].ManagementAccountID),
+		"ORGIAM_LIST_INITIAL_ROLE":      "",
+		"ORGIAM_INITIAL_ROLE":           "",
+		"ORGIAM_CREDENTIAL_REPORT_WAIT": "1s",
+	}
+	b := &lambdarunner.EnvBuilder{
+		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Auth: awsauth.Options{Region: "us-east-1", Endpoint: url,
+			Credentials: credentials.NewStaticCredentialsProvider("AKIASFNTEST000000000", "x", "")},
+	}
+	inv := &lambdarunner.InvokeServer{Handlers: lambdarunner.Handlers(b)}
+	lambdaURL, err := inv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer inv.Close()
+
+	snsFile := filepath.Join(t.TempDir(), "sns.jsonl")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, node, filepath.Join("stepfunctions", "run-local.mjs"), InlineDefinitionPath, "{}")
+	cmd.Env = append(os.Environ(),
+		"AWS_ENDPOINT_URL_LAMBDA="+lambdaURL, "AWS_ENDPOINT_URL_S3="+url,
+		"ORGIAM_SNS_RECORD="+snsFile, "ORGIAM_WAIT_MS=200", "ORGIAM_RETRY_MS=10")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("execution failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	}
+	var out struct {
+		Run      string `json:"run"`
+		Finalize struct {
+			OK, Failed, Skipped int
+			ManifestKey         string `json:"manifestKey"`
+		} `json:"finalize"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+		t.Fatalf("execution output: %v\n%s", err, stdout.String())
+	}
+	if out.Finalize.OK != active-1 || out.Finalize.Failed != 1 {
+		t.Fatalf("finalize: %+v (active accounts %d)\n%s", out.Finalize, active, stdout.String())
+	}
+
+	// The snapshot in S3 is complete: manifest, index, reports, and every
+	// healthy account with its credential report.
+	env, err := b.Env(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := snapshot.Reader{Store: env.Store, Run: out.Run}
+	m, err := r.Manifest(ctx)
+	if err != nil {
+		t.Fatalf("manifest: %v", err)
+	}
+	for _, a := range m.Accounts {
+		switch {
+		case a.ID == denied:
+			if a.Status != "failed" || !strings.Contains(a.Error, "AccessDenied") {
+				t.Errorf("denied account: %+v", a)
+			}
+		case a.Status == "ok":
+			if ok, _ := env.Store.Exists(ctx, store.CredentialReportKey(out.Run, a.ID)); !ok {
+				t.Errorf("account %s has no credential report", a.ID)
+			}
+		}
+	}
+	for _, key := range []string{store.IndexKey(out.Run), store.ReportKey(out.Run, "users.csv"), store.ReportKey(out.Run, "findings.json")} {
+		if ok, _ := env.Store.Exists(ctx, key); !ok {
+			t.Errorf("missing %s", key)
+		}
+	}
+	// The Wait loop ran: more credential report polls than accounts.
+	calls := inv.Calls()
+	if calls["credential-report"] <= active-1 {
+		t.Errorf("credential-report called %d times for %d accounts: the Wait loop did not loop", calls["credential-report"], active-1)
+	}
+	if calls["scan-account"] != active {
+		t.Errorf("scan-account called %d times, want %d", calls["scan-account"], active)
+	}
+	// The failing account was caught and notified; the others completed.
+	f, err := os.Open(snsFile)
+	if err != nil {
+		t.Fatalf("no SNS message recorded: %v", err)
+	}
+	defer f.Close()
+	var notified bool
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.Contains(sc.Text(), denied) {
+			notified = true
+		}
+	}
+	if !notified {
+		t.Errorf("no SNS message names the failed account %s", denied)
+	}
+}
