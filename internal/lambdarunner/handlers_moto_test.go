@@ -150,8 +150,8 @@ func TestHandlerNames(t *testing.T) {
 func TestInvokeServerPicksTheLongestHandlerName(t *testing.T) {
 	s := &InvokeServer{Handlers: Handlers(&EnvBuilder{})}
 	for fn, want := range map[string]string{
-		"orgiam-credential-report": "credential-report",
-		"arn:aws:lambda:us-east-1:111122223333:function:orgiam-report": "report",
+		"orgiam-credential-report":                                                     "credential-report",
+		"arn:aws:lambda:us-east-1:111122223333:function:orgiam-report":                 "report",
 		"arn:aws:lambda:us-east-1:111122223333:function:prod-orgiam-scan-account:live": "scan-account",
 		"notify-summary": "notify-summary",
 	} {
