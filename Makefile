@@ -28,7 +28,8 @@ demo:
 lambda:
 	mkdir -p dist/lambda
 	CGO_ENABLED=0 GOOS=linux GOARCH=$(LAMBDA_ARCH) $(GO) build -tags lambda.norpc -trimpath -ldflags "-s -w" -o dist/lambda/bootstrap ./cmd/orgiam-lambda
-	cd dist/lambda && rm -f ../orgiam-lambda.zip && zip -q -X ../orgiam-lambda.zip bootstrap
+	cd dist/lambda && rm -f ../orgiam-lambda.zip && \
+	  if command -v zip >/dev/null; then zip -q -X ../orgiam-lambda.zip bootstrap; else python3 -m zipfile -c ../orgiam-lambda.zip bootstrap; fi
 	@echo "dist/orgiam-lambda.zip"
 
 bench:
