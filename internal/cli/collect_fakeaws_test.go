@@ -221,3 +221,61 @@ func TestInterruptedRunLeavesNoManifest(t *testing.T) {
 		t.Fatalf("incomplete run listed as complete: %v", runs)
 	}
 }
+
+func TestCredentialReportLimitExceededIsAbsorbed(t *testing.T) {
+	opts := fakeaws.Options{Seed: 8, Orgs: 1, AccountsPerOrg: 4, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}}
+	var limited string
+	_, srv, m, code, _ := fakeRun(t, opts, func(w *fakeaws.World) fakeaws.Knobs {
+		for _, a := range w.Accounts() {
+			if a.Status == "ACTIVE" && !a.Management {
+				limited = a.ID
+				break
+			}
+		}
+		return fakeaws.Knobs{CredReportLimitExceeded: []string{limited}, CredReportLimitTimes: 2, CredReportDelay: 100 * time.Millisecond}
+	}, nil)
+	if code != 0 || statuses(m)[limited].Status != "ok" {
+		t.Fatalf("exit %d, account %+v", code, statuses(m)[limited])
+	}
+	if n := srv.Stats().Calls["iam:GenerateCredentialReport"]; n < 3 {
+		t.Fatalf("GenerateCredentialReport called %d times: LimitExceeded was not met and retried", n)
+	}
+	if ok, _ := store.NewFile(m.Store[len("file://"):]).Exists(context.Background(), store.CredentialReportKey(m.Prefix, limited)); !ok {
+		t.Fatal("no credential report stored for the limited account")
+	}
+}
+
+func TestReportFromConfigAggregator(t *testing.T) {
+	isolate(t)
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 6, Orgs: 1, AccountsPerOrg: 3, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}})
+	srv := fakeaws.New(world, fakeaws.Knobs{})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTBASE00000000")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
+	var out, errb bytes.Buffer
+	code := Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", world.Options().ConfigAggregator, "--format", "csv"}, IO{Out: &out, Err: &errb})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	want := 0
+	for _, a := range world.Accounts() {
+		if a.Status == "ACTIVE" {
+			want += len(world.Account(a.ID).Users)
+		}
+	}
+	if lines := strings.Count(strings.TrimSpace(out.String()), "\n"); lines != want {
+		t.Fatalf("%d user rows, want %d\n%s", lines, want, out.String())
+	}
+	if !strings.Contains(errb.String(), "note:") {
+		t.Fatalf("the columns Config does not record are not noted: %s", errb.String())
+	}
+	code = Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", "nope"}, IO{Out: &out, Err: &errb})
+	if code == 0 || !strings.Contains(errb.String(), "nope") {
+		t.Fatalf("unknown aggregator: exit %d, %s", code, errb.String())
+	}
+}
