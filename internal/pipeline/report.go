@@ -2,8 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/orgiam/orgiam/internal/report"
@@ -42,16 +42,9 @@ func readFindings(ctx context.Context, s store.Store, run string) ([]report.Find
 	if err != nil {
 		return nil, err
 	}
-	var list []report.Finding
-	if err := json.Unmarshal(data, &list); err != nil {
-		// With notes, the report is {"notes": …, "findings": […]}.
-		var wrapped struct {
-			Findings []report.Finding `json:"findings"`
-		}
-		if err2 := json.Unmarshal(data, &wrapped); err2 != nil {
-			return nil, err
-		}
-		list = wrapped.Findings
+	list, err := report.DecodeFindings(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", store.ReportKey(run, "findings.json"), err)
 	}
 	return list, nil
 }

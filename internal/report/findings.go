@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -487,4 +489,20 @@ func checkSupportRole(e *emitter) {
 	}
 	sort.Strings(with)
 	e.add(CheckSupportRole, PrincipalAccount, false, "AWSSupportAccess is attached to: "+strings.Join(with, ", ")+".")
+}
+
+// DecodeFindings reads findings.json as WriteDoc writes it: a JSON array of
+// findings, or {"notes": [...], "findings": [...]} when the report has notes.
+func DecodeFindings(data []byte) ([]Finding, error) {
+	data = bytes.TrimSpace(data)
+	if len(data) > 0 && data[0] == '{' {
+		var wrapped struct {
+			Findings []Finding `json:"findings"`
+		}
+		err := json.Unmarshal(data, &wrapped)
+		return wrapped.Findings, err
+	}
+	var list []Finding
+	err := json.Unmarshal(data, &list)
+	return list, err
 }

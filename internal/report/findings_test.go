@@ -185,3 +185,19 @@ func TestNewHighFindings(t *testing.T) {
 		t.Errorf("against no previous run: %d, want 1", got)
 	}
 }
+
+func TestDecodeFindings(t *testing.T) {
+	f := Finding{AccountID: "111122223333", Principal: "root", CheckID: "1.3", Severity: SeverityHigh, Status: "FAIL"}
+	for _, in := range []string{
+		`[{"account_id":"111122223333","principal":"root","check_id":"1.3","severity":"high","status":"FAIL"}]`,
+		`{"notes":["x"],"findings":[{"account_id":"111122223333","principal":"root","check_id":"1.3","severity":"high","status":"FAIL"}]}`,
+	} {
+		got, err := DecodeFindings([]byte(in))
+		if err != nil || len(got) != 1 || got[0].Key() != f.Key() || got[0].Severity != f.Severity {
+			t.Errorf("%s: %+v %v", in, got, err)
+		}
+	}
+	if _, err := DecodeFindings([]byte(`{"findings": 3}`)); err == nil {
+		t.Error("malformed findings decoded")
+	}
+}
