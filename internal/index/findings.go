@@ -4,22 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-)
 
-// Finding is one finding as the index stores it. The report step computes
-// the findings and writes reports/findings.json (internal/report.Finding);
-// the index only keeps them queryable. Unknown fields are kept in raw.
-type Finding struct {
-	AccountID     string `json:"account_id"`
-	AccountName   string `json:"account_name"`
-	Principal     string `json:"principal"`
-	CheckID       string `json:"check_id"`
-	CheckIDLegacy string `json:"check_id_legacy"`
-	Title         string `json:"title"`
-	Severity      string `json:"severity"`
-	Status        string `json:"status"`
-	Evidence      string `json:"evidence"`
-}
+	"github.com/orgiam/orgiam/internal/report"
+)
 
 // decodeFindings accepts a JSON array of findings or an object holding one
 // under "findings".
@@ -43,7 +30,7 @@ func decodeFindings(data []byte) ([]json.RawMessage, error) {
 
 func addFindings(b *batch, list []json.RawMessage) error {
 	for i, raw := range list {
-		var f Finding
+		var f report.Finding // the report step writes reports/findings.json; raw keeps unknown fields
 		if err := json.Unmarshal(raw, &f); err != nil {
 			return fmt.Errorf("finding %d: %w", i+1, err)
 		}
