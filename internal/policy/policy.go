@@ -120,64 +120,39 @@ func truncate(b []byte) string {
 	return string(b)
 }
 
-type rawStatement struct {
-	Sid          string          `json:"Sid"`
-	Effect       string          `json:"Effect"`
-	Principal    *Principal      `json:"Principal"`
-	NotPrincipal *Principal      `json:"NotPrincipal"`
-	Action       stringList      `json:"Action"`
-	NotAction    stringList      `json:"NotAction"`
-	Resource     stringList      `json:"Resource"`
-	NotResource  stringList      `json:"NotResource"`
-	Condition    json.RawMessage `json:"Condition"`
-}
-
 // Parse decodes a policy document. It accepts a JSON object, or a JSON string
 // holding one (URL-decoding is the collector's job). Statement may be one
 // object or a list.
+//
+// Member names are matched as encoding/json matches struct fields: exactly,
+// or else case-insensitively. Unknown members are ignored. Condition is the
+// value's JSON text exactly as it appears in the document.
+//
+// Nulls: a null Action, NotAction, Resource or NotResource gives a nil list
+// (the encoding/json based version of Parse gave [""]); a null Sid, Effect,
+// Version or Id leaves the field as it was, so "" unless the member was
+// given twice; a null Principal or NotPrincipal gives a nil pointer; a null
+// principal value gives [""] and a null element of a list gives "", as
+// before; a null Condition is kept as the text "null", which HasCondition
+// treats as no condition.
+//
+// Strings without escapes share the memory of one copy of the document's
+// text, so a string kept from the result keeps that copy alive.
 func Parse(raw []byte) (Document, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
 		return Document{}, nil
 	}
+	p := parserPool.Get().(*parser)
+	defer p.release()
 	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return Document{}, fmt.Errorf("policy document: %w", err)
+		inner, err := p.unquoteDocument(raw)
+		if err != nil {
+			return Document{}, err
 		}
-		raw = []byte(s)
+		raw = inner
 	}
-	var top struct {
-		Version   string          `json:"Version"`
-		Id        string          `json:"Id"`
-		Statement json.RawMessage `json:"Statement"`
-	}
-	if err := json.Unmarshal(raw, &top); err != nil {
-		return Document{}, fmt.Errorf("policy document: %w", err)
-	}
-	doc := Document{Version: top.Version, Id: top.Id}
-	st := bytes.TrimSpace(top.Statement)
-	if len(st) == 0 || bytes.Equal(st, []byte("null")) {
-		return doc, nil
-	}
-	var raws []rawStatement
-	if st[0] == '{' {
-		var one rawStatement
-		if err := json.Unmarshal(st, &one); err != nil {
-			return Document{}, fmt.Errorf("policy statement: %w", err)
-		}
-		raws = []rawStatement{one}
-	} else if err := json.Unmarshal(st, &raws); err != nil {
-		return Document{}, fmt.Errorf("policy statements: %w", err)
-	}
-	for _, r := range raws {
-		doc.Statement = append(doc.Statement, Statement{
-			Sid: r.Sid, Effect: r.Effect, Principal: r.Principal, NotPrincipal: r.NotPrincipal,
-			Action: r.Action, NotAction: r.NotAction, Resource: r.Resource, NotResource: r.NotResource,
-			Condition: r.Condition,
-		})
-	}
-	return doc, nil
+	return p.document(raw)
 }
 
 // Match reports whether value matches an IAM wildcard pattern ('*' any run of
