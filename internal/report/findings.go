@@ -3,11 +3,12 @@ package report
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
 
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -493,16 +494,18 @@ func checkSupportRole(e *emitter) {
 
 // DecodeFindings reads findings.json as WriteDoc writes it: a JSON array of
 // findings, or {"notes": [...], "findings": [...]} when the report has notes.
+// It decodes with the encoding/json v2 engine (one pass; the file holds tens
+// of thousands of findings for a large organization).
 func DecodeFindings(data []byte) ([]Finding, error) {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '{' {
 		var wrapped struct {
 			Findings []Finding `json:"findings"`
 		}
-		err := json.Unmarshal(data, &wrapped)
+		err := jsonv2.Unmarshal(data, &wrapped)
 		return wrapped.Findings, err
 	}
 	var list []Finding
-	err := json.Unmarshal(data, &list)
+	err := jsonv2.Unmarshal(data, &list)
 	return list, err
 }

@@ -106,6 +106,29 @@ func ParseCredentialReport(data []byte) ([]CredentialReportRow, error) {
 			return nil, fmt.Errorf("credential report: column %q missing from header", need)
 		}
 	}
+	// Column positions, looked up once: -1 when the report lacks the column.
+	at := func(name string) int {
+		if i, ok := col[name]; ok {
+			return i
+		}
+		return -1
+	}
+	type keyCols struct{ active, rotated, usedDate, usedRegion, usedService int }
+	type certCols struct{ active, rotated int }
+	var (
+		cUser, cArn, cCreated     = at("user"), at("arn"), at("user_creation_time")
+		cPwEnabled, cPwUsed       = at("password_enabled"), at("password_last_used")
+		cPwChanged, cPwNext, cMFA = at("password_last_changed"), at("password_next_rotation"), at("mfa_active")
+		cKeys                     [2]keyCols
+		cCerts                    [2]certCols
+	)
+	for i := range 2 {
+		p := fmt.Sprintf("access_key_%d_", i+1)
+		cKeys[i] = keyCols{at(p + "active"), at(p + "last_rotated"), at(p + "last_used_date"), at(p + "last_used_region"), at(p + "last_used_service")}
+		c := fmt.Sprintf("cert_%d_", i+1)
+		cCerts[i] = certCols{at(c + "active"), at(c + "last_rotated")}
+	}
+	r.ReuseRecord = true
 	var rows []CredentialReportRow
 	line := 1
 	for {
@@ -117,43 +140,41 @@ func ParseCredentialReport(data []byte) ([]CredentialReportRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("credential report line %d: %w", line, err)
 		}
-		get := func(name string) string {
-			i, ok := col[name]
-			if !ok || i >= len(rec) {
+		get := func(i int) string {
+			if i < 0 || i >= len(rec) {
 				return ""
 			}
 			return strings.TrimSpace(rec[i])
 		}
 		var perr error
-		tm := func(name string) *time.Time {
-			t, err := parseReportTime(get(name))
+		tm := func(i int) *time.Time {
+			t, err := parseReportTime(get(i))
 			if err != nil && perr == nil {
-				perr = fmt.Errorf("credential report line %d, column %s: %w", line, name, err)
+				perr = fmt.Errorf("credential report line %d, column %s: %w", line, strings.TrimSpace(header[i]), err)
 			}
 			return t
 		}
 		row := CredentialReportRow{
-			User:                 get("user"),
-			Arn:                  get("arn"),
-			UserCreationTime:     tm("user_creation_time"),
-			PasswordEnabled:      Tri(get("password_enabled")),
-			PasswordLastUsed:     tm("password_last_used"),
-			PasswordLastChanged:  tm("password_last_changed"),
-			PasswordNextRotation: tm("password_next_rotation"),
-			MFAActive:            get("mfa_active") == "true",
+			User:                 get(cUser),
+			Arn:                  get(cArn),
+			UserCreationTime:     tm(cCreated),
+			PasswordEnabled:      Tri(get(cPwEnabled)),
+			PasswordLastUsed:     tm(cPwUsed),
+			PasswordLastChanged:  tm(cPwChanged),
+			PasswordNextRotation: tm(cPwNext),
+			MFAActive:            get(cMFA) == "true",
 		}
-		row.PasswordLastUsedNoInfo = get("password_last_used") == "no_information"
-		for i := 0; i < 2; i++ {
-			p := fmt.Sprintf("access_key_%d_", i+1)
+		row.PasswordLastUsedNoInfo = get(cPwUsed) == "no_information"
+		for i, k := range cKeys {
 			row.AccessKeys[i] = CredKey{
-				Active:          get(p+"active") == "true",
-				LastRotated:     tm(p + "last_rotated"),
-				LastUsedDate:    tm(p + "last_used_date"),
-				LastUsedRegion:  naToEmpty(get(p + "last_used_region")),
-				LastUsedService: naToEmpty(get(p + "last_used_service")),
+				Active:          get(k.active) == "true",
+				LastRotated:     tm(k.rotated),
+				LastUsedDate:    tm(k.usedDate),
+				LastUsedRegion:  naToEmpty(get(k.usedRegion)),
+				LastUsedService: naToEmpty(get(k.usedService)),
 			}
-			c := fmt.Sprintf("cert_%d_", i+1)
-			row.Certs[i] = CredCert{Active: get(c+"active") == "true", LastRotated: tm(c + "last_rotated")}
+			c := cCerts[i]
+			row.Certs[i] = CredCert{Active: get(c.active) == "true", LastRotated: tm(c.rotated)}
 		}
 		if perr != nil {
 			return nil, perr

@@ -2,10 +2,11 @@ package snapshot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
+
+	"github.com/go-json-experiment/json"
 
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -16,7 +17,12 @@ type Reader struct {
 	Run   string // run prefix: YYYY-MM-DD or YYYY-MM-DD/RUN-ID
 }
 
-// ReadJSON reads key into v, naming the key in errors.
+// ReadJSON reads key into v, naming the key in errors. It decodes with the
+// encoding/json v2 engine (github.com/go-json-experiment/json, the mirror of
+// the standard library's encoding/json/v2): one pass, several times fewer
+// allocations than v1 on the large account files. Member names match the
+// struct tags exactly, as every stored file is written with them; unknown
+// members are ignored.
 func ReadJSON(ctx context.Context, s store.Store, key string, v any) error {
 	data, err := s.Get(ctx, key)
 	if err != nil {
