@@ -6,97 +6,144 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/sqlitebulk"
 	"github.com/orgiam/orgiam/internal/store"
 )
 
-// Table names, in insertion order.
+// table is one table the builder fills.
+type table int
+
+// The tables, in the order a batch writes them.
 const (
-	tOrganizations   = "organizations"
-	tOUs             = "ous"
-	tAccounts        = "accounts"
-	tPrincipals      = "principals"
-	tPolicies        = "policies"
-	tPolicyVersions  = "policy_versions"
-	tInlinePolicies  = "inline_policies"
-	tAttachments     = "attachments"
-	tGroupMembers    = "group_members"
-	tStatements      = "statements"
-	tTrusts          = "trusts"
-	tAccessKeys      = "access_keys"
-	tCredentialRport = "credential_report"
-	tFindings        = "findings"
+	tOrganizations table = iota
+	tOUs
+	tAccounts
+	tPrincipals
+	tPolicies
+	tPolicyVersions
+	tInlinePolicies
+	tPolicyAttachments
+	tGroupMembers
+	tStatements
+	tTrusts
+	tAccessKeys
+	tCredentialReport
+	tFindings
+	numTables
 )
 
-// columns of each table filled by the builder, in schema.sql's order.
-var columns = map[string][]string{
-	tOrganizations:  {"id", "arn", "master_account_id", "master_account_email", "feature_set"},
-	tOUs:            {"id", "org_id", "name", "type", "parent_id", "path"},
-	tAccounts:       {"id", "name", "email", "org_id", "ou_path", "status", "alias", "management", "partition", "scan_status", "scan_phase", "scan_error", "collected_at"},
-	tPrincipals:     {"arn", "kind", "account_id", "name", "id", "path", "created", "last_used", "last_used_region", "password_enabled", "mfa", "boundary_arn"},
-	tPolicies:       {"arn", "account_id", "name", "id", "path", "aws_managed", "default_version", "attachment_count", "boundary_usage_count", "created", "updated", "description"},
-	tPolicyVersions: {"policy_arn", "version_id", "is_default", "created", "document"},
-	tInlinePolicies: {"id", "principal_arn", "account_id", "name", "document"},
-	tAttachments:    {"principal_arn", "account_id", "policy_id", "policy_name", "policy_kind", "via"},
-	tGroupMembers:   {"group_arn", "group_name", "user_arn", "user_name", "account_id"},
-	tStatements:     {"policy_id", "source", "account_id", "stmt_idx", "sid", "effect", "action", "not_action", "service", "resource", "not_resource", "has_condition"},
-	tTrusts:         {"role_arn", "role_name", "account_id", "stmt_idx", "effect", "actions", "principal_type", "principal_value", "trusted_account", "cross_account", "external_to_org", "has_external_id", "has_condition"},
-	tAccessKeys:     {"key_id", "user_arn", "user_name", "account_id", "status", "created", "last_used_date", "last_used_service", "last_used_region"},
-	tCredentialRport: {"account_id", "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_used_no_info",
+// tables names each table and the columns the builder fills, in schema.sql's order.
+var tables = [numTables]struct {
+	name string
+	cols []string
+}{
+	tOrganizations:     {"organizations", []string{"id", "arn", "master_account_id", "master_account_email", "feature_set"}},
+	tOUs:               {"ous", []string{"id", "org_id", "name", "type", "parent_id", "path"}},
+	tAccounts:          {"accounts", []string{"id", "name", "email", "org_id", "ou_path", "status", "alias", "management", "partition", "scan_status", "scan_phase", "scan_error", "collected_at"}},
+	tPrincipals:        {"principals", []string{"arn", "kind", "account_id", "name", "id", "path", "created", "last_used", "last_used_region", "password_enabled", "mfa", "boundary_arn"}},
+	tPolicies:          {"policies", []string{"arn", "account_id", "name", "id", "path", "aws_managed", "default_version", "attachment_count", "boundary_usage_count", "created", "updated", "description"}},
+	tPolicyVersions:    {"policy_versions", []string{"policy_arn", "version_id", "is_default", "created", "document"}},
+	tInlinePolicies:    {"inline_policies", []string{"id", "principal_arn", "account_id", "name", "document"}},
+	tPolicyAttachments: {"policy_attachments", []string{"principal_arn", "account_id", "policy_id", "policy_name", "policy_kind"}},
+	tGroupMembers:      {"group_members", []string{"group_arn", "group_name", "user_arn", "user_name", "account_id"}},
+	tStatements:        {"statements", []string{"policy_id", "source", "account_id", "stmt_idx", "sid", "effect", "action", "not_action", "service", "resource", "not_resource", "has_condition"}},
+	tTrusts:            {"trusts", []string{"role_arn", "role_name", "account_id", "stmt_idx", "effect", "actions", "principal_type", "principal_value", "trusted_account", "cross_account", "external_to_org", "has_external_id", "has_condition"}},
+	tAccessKeys:        {"access_keys", []string{"key_id", "user_arn", "user_name", "account_id", "status", "created", "last_used_date", "last_used_service", "last_used_region"}},
+	tCredentialReport: {"credential_report", []string{"account_id", "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_used_no_info",
 		"password_last_changed", "password_next_rotation", "mfa_active",
 		"access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date", "access_key_1_last_used_region", "access_key_1_last_used_service",
 		"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
-		"cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"},
-	tFindings: {"account_id", "account_name", "principal", "check_id", "check_id_legacy", "title", "severity", "status", "evidence", "raw"},
+		"cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"}},
+	tFindings: {"findings", []string{"account_id", "account_name", "principal", "check_id", "check_id_legacy", "title", "severity", "status", "evidence"}},
 }
 
-// tableOrder is the order batches are written in.
-var tableOrder = []string{tOrganizations, tOUs, tAccounts, tPrincipals, tPolicies, tPolicyVersions, tInlinePolicies,
-	tAttachments, tGroupMembers, tStatements, tTrusts, tAccessKeys, tCredentialRport, tFindings}
+// V is one column value.
+type V = sqlitebulk.Value
 
-// batch holds rows to insert, per table, in order.
+// batch holds rows to insert, per table, each table's values laid out row
+// after row (typed values: no boxing, one slice per table).
 type batch struct {
-	rows map[string][][]any
+	vals [numTables][]V
 }
 
-func newBatch() *batch { return &batch{rows: map[string][][]any{}} }
+// freeBatches recycles batches: an account's rows are written, then its
+// batch's slices are reused for a later account without growing them again.
+// (A channel rather than a sync.Pool, which every garbage collection empties.)
+var freeBatches = make(chan *batch, 32)
 
-func (b *batch) add(table string, vals ...any) { b.rows[table] = append(b.rows[table], vals) }
+func newBatch() *batch {
+	select {
+	case b := <-freeBatches:
+		return b
+	default:
+		return &batch{}
+	}
+}
 
-func (b *batch) count(table string) int { return len(b.rows[table]) }
+// release empties b and keeps it for reuse.
+func (b *batch) release() {
+	for t := range b.vals {
+		clear(b.vals[t]) // drop the strings
+		b.vals[t] = b.vals[t][:0]
+	}
+	select {
+	case freeBatches <- b:
+	default:
+	}
+}
+
+// add appends one row; the number of values must match the table's columns.
+func (b *batch) add(t table, vals ...V) {
+	if len(vals) != len(tables[t].cols) {
+		panic(fmt.Sprintf("index: %d values for the %d columns of %s", len(vals), len(tables[t].cols), tables[t].name))
+	}
+	b.vals[t] = append(b.vals[t], vals...)
+}
+
+// reserve makes room for n more rows of table t.
+func (b *batch) reserve(t table, n int) {
+	b.vals[t] = slices.Grow(b.vals[t], n*len(tables[t].cols))
+}
+
+// count is the number of rows of table t in the batch.
+func (b *batch) count(t table) int { return len(b.vals[t]) / len(tables[t].cols) }
 
 // ts formats a time as RFC 3339 UTC to the second (NULL when nil).
-func ts(t *time.Time) any {
+func ts(t *time.Time) V {
 	if t == nil || t.IsZero() {
-		return nil
+		return V{}
 	}
-	return t.UTC().Format(time.RFC3339)
+	var buf [len(time.RFC3339)]byte
+	return sqlitebulk.Text(string(t.UTC().AppendFormat(buf[:0], time.RFC3339)))
 }
 
-func nz(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
-}
+// nz is s as text, NULL when empty.
+func nz(s string) V { return sqlitebulk.TextOrNull(s) }
 
-func b2i(b bool) int64 {
-	if b {
-		return 1
-	}
-	return 0
-}
+// txt is s as text, even when empty.
+func txt(s string) V { return sqlitebulk.Text(s) }
 
-func doc(raw json.RawMessage) any {
+// num is an integer.
+func num(i int64) V { return sqlitebulk.Int(i) }
+
+// b2i is 1 or 0.
+func b2i(b bool) V { return sqlitebulk.Bool(b) }
+
+// null is SQL NULL.
+var null = V{}
+
+func doc(raw json.RawMessage) V {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
+		return null
 	}
-	return string(raw)
+	return txt(string(raw))
 }
 
 // orgInfo is what the builder knows about organizations before the accounts.
@@ -124,67 +171,53 @@ func serviceOf(action string) string {
 }
 
 // addStatements flattens a parsed document into statement rows.
-func addStatements(b *batch, policyID, source string, account any, d policy.Document) {
+func addStatements(b *batch, policyID, source string, account V, d policy.Document) {
+	pid, src := txt(policyID), txt(source)
 	for i, s := range d.Statement {
-		actions, notAction := s.Action, int64(0)
+		actions, notAction := s.Action, b2i(false)
 		if len(s.NotAction) > 0 {
-			actions, notAction = s.NotAction, 1
+			actions, notAction = s.NotAction, b2i(true)
 		}
-		resources, notResource := s.Resource, int64(0)
+		resources, notResource := s.Resource, b2i(false)
 		if len(s.NotResource) > 0 {
-			resources, notResource = s.NotResource, 1
+			resources, notResource = s.NotResource, b2i(true)
 		}
 		cond := b2i(s.HasCondition())
 		effect := s.Effect
 		if effect == "" {
 			effect = "Allow"
 		}
-		acts := make([]any, 0, len(actions))
-		svcs := make([]any, 0, len(actions))
-		for _, a := range actions {
-			acts = append(acts, a)
-			svcs = append(svcs, serviceOf(a))
-		}
-		if len(acts) == 0 {
-			acts, svcs = []any{nil}, []any{nil}
-		}
-		ress := make([]any, 0, len(resources))
-		for _, r := range resources {
-			ress = append(ress, r)
-		}
-		if len(ress) == 0 {
-			ress = []any{nil}
-		}
-		for ai, a := range acts {
-			for _, r := range ress {
-				b.add(tStatements, policyID, source, account, int64(i), nz(s.Sid), effect, a, notAction, svcs[ai], r, notResource, cond)
+		idx, sid, eff := num(int64(i)), nz(s.Sid), txt(effect)
+		nacts := max(len(actions), 1)
+		for ai := 0; ai < nacts; ai++ {
+			act, svc := null, null
+			if ai < len(actions) {
+				act, svc = txt(actions[ai]), txt(serviceOf(actions[ai]))
+			}
+			if len(resources) == 0 {
+				b.add(tStatements, pid, src, account, idx, sid, eff, act, notAction, svc, null, notResource, cond)
+				continue
+			}
+			for _, r := range resources {
+				b.add(tStatements, pid, src, account, idx, sid, eff, act, notAction, svc, txt(r), notResource, cond)
 			}
 		}
 	}
 }
 
-// parseDoc parses a policy document, naming where it comes from on error.
-func parseDoc(raw json.RawMessage, where string) (policy.Document, error) {
-	d, err := policy.Parse(raw)
-	if err != nil {
-		return d, fmt.Errorf("%s: %w", where, err)
-	}
-	return d, nil
-}
-
 // addManagedPolicy adds a managed policy, its versions and its default
-// version's statements. account is nil for AWS managed policies.
-func addManagedPolicy(b *batch, p snapshot.ManagedPolicy, account any, where string) error {
+// version's statements. account is NULL for AWS managed policies.
+func addManagedPolicy(b *batch, p snapshot.ManagedPolicy, account V, where string) error {
 	aws := awsManagedArn(p.Arn)
-	b.add(tPolicies, p.Arn, account, p.PolicyName, nz(p.PolicyId), nz(p.Path), b2i(aws), nz(p.DefaultVersionId),
-		int64(p.AttachmentCount), int64(p.PermissionsBoundaryUsageCount), ts(p.CreateDate), ts(p.UpdateDate), nz(p.Description))
+	b.add(tPolicies, txt(p.Arn), account, txt(p.PolicyName), nz(p.PolicyId), nz(p.Path), b2i(aws), nz(p.DefaultVersionId),
+		num(int64(p.AttachmentCount)), num(int64(p.PermissionsBoundaryUsageCount)), ts(p.CreateDate), ts(p.UpdateDate), nz(p.Description))
 	for _, v := range p.PolicyVersionList {
 		isDefault := v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId)
-		b.add(tPolicyVersions, p.Arn, v.VersionId, b2i(isDefault), ts(v.CreateDate), doc(v.Document))
+		b.add(tPolicyVersions, txt(p.Arn), txt(v.VersionId), b2i(isDefault), ts(v.CreateDate), doc(v.Document))
 	}
-	d, err := parseDoc(p.DefaultDocument(), fmt.Sprintf("%s: policy %s default version", where, p.Arn))
+	d, err := policy.Parse(p.DefaultDocument())
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: policy %s default version: %w", where, p.Arn, err)
 	}
 	source := "managed"
 	if p.AttachmentCount == 0 && p.PermissionsBoundaryUsageCount > 0 {
@@ -243,13 +276,54 @@ func hasExternalID(cond json.RawMessage) bool {
 	return false
 }
 
+// user, role and mfaDevice are the stored shapes (snapshot.User, Role,
+// MFADevice) less what the index does not keep: tags and a role's instance
+// profiles are skipped by the decoder instead of allocated.
+type user struct {
+	Path                    string                    `json:"Path"`
+	UserName                string                    `json:"UserName"`
+	UserId                  string                    `json:"UserId"`
+	Arn                     string                    `json:"Arn"`
+	CreateDate              *time.Time                `json:"CreateDate"`
+	UserPolicyList          []snapshot.InlinePolicy   `json:"UserPolicyList"`
+	GroupList               []string                  `json:"GroupList"`
+	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *snapshot.Boundary        `json:"PermissionsBoundary"`
+	AccessKeys              []snapshot.AccessKey      `json:"AccessKeys"`
+}
+
+type role struct {
+	Path                     string                    `json:"Path"`
+	RoleName                 string                    `json:"RoleName"`
+	RoleId                   string                    `json:"RoleId"`
+	Arn                      string                    `json:"Arn"`
+	CreateDate               *time.Time                `json:"CreateDate"`
+	AssumeRolePolicyDocument json.RawMessage           `json:"AssumeRolePolicyDocument"`
+	RolePolicyList           []snapshot.InlinePolicy   `json:"RolePolicyList"`
+	AttachedManagedPolicies  []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary      *snapshot.Boundary        `json:"PermissionsBoundary"`
+	RoleLastUsed             *snapshot.RoleLastUsed    `json:"RoleLastUsed"`
+}
+
+type mfaDevice struct {
+	User *snapshot.MFAUser `json:"User"`
+}
+
 // accountBatch reads one account's stored files into a batch. A failed or
 // partial account contributes what was stored.
 func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, orgs *orgInfo) (*batch, error) {
 	b := newBatch()
 	id := a.Id
 	where := "account " + id
-	info, err := r.AccountInfo(ctx, id)
+	// account.json, read for the fields the index keeps (its summary maps,
+	// password policy and scan counts are skipped, not decoded).
+	var info struct {
+		snapshot.Account
+		Partition   string    `json:"Partition"`
+		Aliases     []string  `json:"Aliases"`
+		CollectedAt time.Time `json:"CollectedAt"`
+	}
+	err := snapshot.ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &info)
 	hasInfo := err == nil
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("%s: %w", where, err)
@@ -273,18 +347,19 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 	if len(info.Aliases) > 0 {
 		alias = info.Aliases[0]
 	}
-	var collected any
+	collected := null
 	if hasInfo && !info.CollectedAt.IsZero() {
 		collected = ts(&info.CollectedAt)
 	}
-	b.add(tAccounts, id, nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
-		b2i(acct.Management), nz(info.Partition), status, nz(phase), nz(msg), collected)
+	b.add(tAccounts, txt(id), nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
+		b2i(acct.Management), nz(info.Partition), txt(status), nz(phase), nz(msg), collected)
+	acc := txt(id)
 
-	var users []snapshot.User
-	var roles []snapshot.Role
+	var users []user
+	var roles []role
 	var groups []snapshot.Group
 	var policies []snapshot.ManagedPolicy
-	var mfas []snapshot.MFADevice
+	var mfas []mfaDevice
 	for _, ds := range []struct {
 		name string
 		v    any
@@ -314,75 +389,70 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		if awsManagedArn(p.Arn) {
 			continue // stored once per run under aws-managed-policies/
 		}
-		if err := addManagedPolicy(b, p, id, where+": "+store.DataPolicies); err != nil {
+		if err := addManagedPolicy(b, p, acc, where+": "+store.DataPolicies); err != nil {
 			return nil, err
 		}
 	}
 
-	// Groups first: their policies are also the members'.
-	type groupPol struct{ id, name, kind string }
-	groupPols := map[string][]groupPol{}
+	// Groups first: members name them. A member's policies through its
+	// groups are not stored: the attachments view joins group_members.
 	groupArn := map[string]string{}
 	for _, g := range groups {
 		groupArn[g.GroupName] = g.Arn
-		b.add(tPrincipals, g.Arn, "group", id, g.GroupName, nz(g.GroupId), nz(g.Path), ts(g.CreateDate), nil, nil, nil, nil, nil)
+		garn := txt(g.Arn)
+		b.add(tPrincipals, garn, txt("group"), acc, txt(g.GroupName), nz(g.GroupId), nz(g.Path), ts(g.CreateDate), null, null, null, null, null)
 		for _, ap := range g.AttachedManagedPolicies {
-			groupPols[g.GroupName] = append(groupPols[g.GroupName], groupPol{ap.PolicyArn, ap.PolicyName, managedKind(ap.PolicyArn)})
+			b.add(tPolicyAttachments, garn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
 		}
 		for _, ip := range g.GroupPolicyList {
 			pid := inlineID(g.Arn, ip.PolicyName)
-			groupPols[g.GroupName] = append(groupPols[g.GroupName], groupPol{pid, ip.PolicyName, "inline"})
 			if err := addInline(b, pid, g.Arn, id, ip, where); err != nil {
 				return nil, err
 			}
-		}
-		for _, gp := range groupPols[g.GroupName] {
-			b.add(tAttachments, g.Arn, id, gp.id, gp.name, gp.kind, "direct")
+			b.add(tPolicyAttachments, garn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
 		}
 	}
 
 	for _, u := range users {
 		row := reportByUser[u.UserName]
-		var lastUsed, pwEnabled, mfa any
+		uarn := txt(u.Arn)
+		lastUsed, pwEnabled, mfa := null, null, null
 		if row != nil {
 			lastUsed = ts(row.LastActivity())
 			pwEnabled = b2i(row.PasswordEnabled.Bool())
 			switch {
 			case !row.MFAActive:
-				mfa = "none"
+				mfa = txt("none")
 			case virtual[u.Arn] || virtual["name:"+u.UserName]:
-				mfa = "virtual"
+				mfa = txt("virtual")
 			default:
-				mfa = "hardware"
+				mfa = txt("hardware")
 			}
 		}
-		var boundary any
+		boundary := null
 		if u.PermissionsBoundary != nil {
 			boundary = nz(u.PermissionsBoundary.PermissionsBoundaryArn)
 		}
-		b.add(tPrincipals, u.Arn, "user", id, u.UserName, nz(u.UserId), nz(u.Path), ts(u.CreateDate), lastUsed, nil, pwEnabled, mfa, boundary)
+		b.add(tPrincipals, uarn, txt("user"), acc, txt(u.UserName), nz(u.UserId), nz(u.Path), ts(u.CreateDate), lastUsed, null, pwEnabled, mfa, boundary)
 		for _, ap := range u.AttachedManagedPolicies {
-			b.add(tAttachments, u.Arn, id, ap.PolicyArn, ap.PolicyName, managedKind(ap.PolicyArn), "direct")
+			b.add(tPolicyAttachments, uarn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
 		}
 		for _, ip := range u.UserPolicyList {
 			pid := inlineID(u.Arn, ip.PolicyName)
 			if err := addInline(b, pid, u.Arn, id, ip, where); err != nil {
 				return nil, err
 			}
-			b.add(tAttachments, u.Arn, id, pid, ip.PolicyName, "inline", "direct")
+			b.add(tPolicyAttachments, uarn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
 		}
 		for _, g := range u.GroupList {
 			garn := groupArn[g]
 			if garn == "" {
 				garn = groupArnFor(u.Arn, g)
 			}
-			b.add(tGroupMembers, garn, g, u.Arn, u.UserName, id)
-			for _, gp := range groupPols[g] {
-				b.add(tAttachments, u.Arn, id, gp.id, gp.name, gp.kind, g)
-			}
+			b.add(tGroupMembers, txt(garn), txt(g), uarn, txt(u.UserName), acc)
 		}
 		for _, k := range u.AccessKeys {
-			var lu, svc, region any
+			lu, svc, region := null, null, null
 			if row != nil {
 				for _, slot := range row.AccessKeys {
 					if slot.LastRotated != nil && k.CreateDate != nil && slot.LastRotated.Unix() == k.CreateDate.Unix() {
@@ -391,35 +461,36 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 					}
 				}
 			}
-			b.add(tAccessKeys, k.AccessKeyId, u.Arn, u.UserName, id, nz(k.Status), ts(k.CreateDate), lu, svc, region)
+			b.add(tAccessKeys, txt(k.AccessKeyId), uarn, txt(u.UserName), acc, nz(k.Status), ts(k.CreateDate), lu, svc, region)
 		}
 	}
 
 	for _, ro := range roles {
-		var lastUsed, region any
+		rarn := txt(ro.Arn)
+		lastUsed, region := null, null
 		if ro.RoleLastUsed != nil {
 			lastUsed, region = ts(ro.RoleLastUsed.LastUsedDate), nz(ro.RoleLastUsed.Region)
 		}
-		var boundary any
+		boundary := null
 		if ro.PermissionsBoundary != nil {
 			boundary = nz(ro.PermissionsBoundary.PermissionsBoundaryArn)
 		}
-		b.add(tPrincipals, ro.Arn, "role", id, ro.RoleName, nz(ro.RoleId), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, nil, nil, boundary)
+		b.add(tPrincipals, rarn, txt("role"), acc, txt(ro.RoleName), nz(ro.RoleId), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, null, null, boundary)
 		for _, ap := range ro.AttachedManagedPolicies {
-			b.add(tAttachments, ro.Arn, id, ap.PolicyArn, ap.PolicyName, managedKind(ap.PolicyArn), "direct")
+			b.add(tPolicyAttachments, rarn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
 		}
 		for _, ip := range ro.RolePolicyList {
 			pid := inlineID(ro.Arn, ip.PolicyName)
 			if err := addInline(b, pid, ro.Arn, id, ip, where); err != nil {
 				return nil, err
 			}
-			b.add(tAttachments, ro.Arn, id, pid, ip.PolicyName, "inline", "direct")
+			b.add(tPolicyAttachments, rarn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
 		}
-		d, err := parseDoc(ro.AssumeRolePolicyDocument, fmt.Sprintf("%s: role %s trust policy", where, ro.Arn))
+		d, err := policy.Parse(ro.AssumeRolePolicyDocument)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: role %s trust policy: %w", where, ro.Arn, err)
 		}
-		addStatements(b, "trust:"+ro.Arn, "trust", id, d)
+		addStatements(b, "trust:"+ro.Arn, "trust", acc, d)
 		for i, s := range d.Statement {
 			acts := strings.Join(s.Action, ",")
 			extID := b2i(hasExternalID(s.Condition))
@@ -428,14 +499,14 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 				ta := trustedAccount(pv[0], pv[1])
 				cross := ta != "" && ta != id
 				external := cross && (ta == "*" || !orgs.members[ta])
-				b.add(tTrusts, ro.Arn, ro.RoleName, id, int64(i), s.Effect, nz(acts), pv[0], pv[1], nz(ta), b2i(cross), b2i(external), extID, cond)
+				b.add(tTrusts, rarn, txt(ro.RoleName), acc, num(int64(i)), txt(s.Effect), nz(acts), txt(pv[0]), txt(pv[1]), nz(ta), b2i(cross), b2i(external), extID, cond)
 			}
 		}
 	}
 
 	for _, row := range report {
 		k1, k2 := row.AccessKeys[0], row.AccessKeys[1]
-		b.add(tCredentialRport, id, row.User, nz(row.Arn), ts(row.UserCreationTime), nz(string(row.PasswordEnabled)),
+		b.add(tCredentialReport, acc, txt(row.User), nz(row.Arn), ts(row.UserCreationTime), nz(string(row.PasswordEnabled)),
 			ts(row.PasswordLastUsed), b2i(row.PasswordLastUsedNoInfo), ts(row.PasswordLastChanged), ts(row.PasswordNextRotation), b2i(row.MFAActive),
 			b2i(k1.Active), ts(k1.LastRotated), ts(k1.LastUsedDate), nz(k1.LastUsedRegion), nz(k1.LastUsedService),
 			b2i(k2.Active), ts(k2.LastRotated), ts(k2.LastUsedDate), nz(k2.LastUsedRegion), nz(k2.LastUsedService),
@@ -460,12 +531,13 @@ func groupArnFor(userArn, group string) string {
 }
 
 func addInline(b *batch, pid, principalArn, account string, ip snapshot.InlinePolicy, where string) error {
-	b.add(tInlinePolicies, pid, principalArn, account, ip.PolicyName, doc(ip.PolicyDocument))
-	d, err := parseDoc(ip.PolicyDocument, fmt.Sprintf("%s: %s inline policy %s", where, principalArn, ip.PolicyName))
+	acc := txt(account)
+	b.add(tInlinePolicies, txt(pid), txt(principalArn), acc, txt(ip.PolicyName), doc(ip.PolicyDocument))
+	d, err := policy.Parse(ip.PolicyDocument)
 	if err != nil {
-		return err
+		return fmt.Errorf("%s: %s inline policy %s: %w", where, principalArn, ip.PolicyName, err)
 	}
-	addStatements(b, pid, "inline", account, d)
+	addStatements(b, pid, "inline", acc, d)
 	return nil
 }
 

@@ -34,7 +34,7 @@ func init() {
 			return int64(0), nil
 		}
 		fold, _ := args[2].(int64)
-		return b2i(policy.Match(p, v, fold != 0)), nil
+		return b2i(policy.Match(p, v, fold != 0)).I, nil
 	})
 	if err != nil {
 		panic("index: registering iam_match: " + err.Error())
@@ -47,6 +47,9 @@ type DB struct {
 	path string
 	// Run is the run prefix the index was built from (meta.run).
 	Run string
+	// explain makes every query return its plan (EXPLAIN QUERY PLAN)
+	// instead of its rows: tests check that the lookups use indexes.
+	explain bool
 }
 
 // Open opens the index at path read-only (mode=ro, PRAGMA query_only).
@@ -117,6 +120,9 @@ func str(v any) string {
 }
 
 func (db *DB) query(ctx context.Context, q string, args ...any) (Rows, error) {
+	if db.explain {
+		q = "EXPLAIN QUERY PLAN " + q
+	}
 	rows, err := db.db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return Rows{}, err
@@ -170,7 +176,11 @@ WHERE k.key_id = ?`, id)
 const principalCols = `
 SELECT p.kind, p.name, p.arn, p.account_id, a.name AS account_name, p.id, p.path, p.created, p.last_used, p.mfa,
        (SELECT group_concat(group_name, ',') FROM (SELECT group_name FROM group_members g WHERE g.user_arn = p.arn ORDER BY group_name)) AS groups,
-       (SELECT group_concat(n, ',') FROM (SELECT DISTINCT policy_name AS n FROM attachments t WHERE t.principal_arn = p.arn ORDER BY n)) AS policies
+       (SELECT group_concat(n, ',') FROM (
+          SELECT policy_name AS n FROM policy_attachments WHERE principal_arn = p.arn
+          UNION
+          SELECT a.policy_name FROM group_members m JOIN policy_attachments a ON a.principal_arn = m.group_arn WHERE m.user_arn = p.arn
+          ORDER BY 1)) AS policies
 FROM principals p LEFT JOIN accounts a ON a.id = p.account_id`
 
 // Principal finds users, roles and groups by exact ARN, by exact name
@@ -319,10 +329,21 @@ WITH st AS (
   FROM statements
   WHERE source IN ('managed', 'inline') AND (not_action = 1 OR service IN (?3, '*'))
   GROUP BY policy_id, stmt_idx
+),
+-- The policies with a statement about the action, and who has them:
+-- attached directly, or (users) through a group. The attachments view
+-- spelled out, so that each part is looked up by policy.
+pol AS (SELECT DISTINCT policy_id FROM st WHERE (na = 1 AND am = 0) OR (na = 0 AND am = 1)),
+att AS (
+  SELECT a.principal_arn, a.policy_id, a.policy_name, a.policy_kind, 'direct' AS via
+  FROM pol JOIN policy_attachments a ON a.policy_id = pol.policy_id
+  UNION ALL
+  SELECT m.user_arn, a.policy_id, a.policy_name, a.policy_kind, m.group_name
+  FROM pol JOIN policy_attachments a ON a.policy_id = pol.policy_id JOIN group_members m ON m.group_arn = a.principal_arn
 )
 SELECT t.principal_arn, t.policy_id, t.policy_name, t.policy_kind, t.via,
        st.effect, st.cond, st.na, st.am, st.nr, st.rm, st.star, st.resources
-FROM st JOIN attachments t ON t.policy_id = st.policy_id
+FROM st JOIN att t ON t.policy_id = st.policy_id
 WHERE (st.na = 1 AND st.am = 0) OR (st.na = 0 AND st.am = 1)
 ORDER BY t.principal_arn, t.policy_id, t.via, st.stmt_idx`
 	raw, err := db.query(ctx, q, action, resource, svc)

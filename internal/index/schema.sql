@@ -116,18 +116,15 @@ CREATE TABLE inline_policies (
   document      TEXT
 );
 
--- Which policies apply to which principal. policy_id is a managed policy ARN
--- or an inline policy id; policy_kind is aws, customer or inline; via is
--- 'direct' or, for a user, the name of the group the policy comes through
--- (group policies appear once on the group itself, via 'direct', and once on
--- each member user, via the group's name).
-CREATE TABLE attachments (
+-- Policies attached to users, groups and roles, as IAM records them.
+-- policy_id is a managed policy ARN or an inline policy id; policy_kind is
+-- aws, customer or inline.
+CREATE TABLE policy_attachments (
   principal_arn TEXT NOT NULL,
   account_id    TEXT NOT NULL,
   policy_id     TEXT NOT NULL,
   policy_name   TEXT NOT NULL,
-  policy_kind   TEXT NOT NULL,
-  via           TEXT NOT NULL
+  policy_kind   TEXT NOT NULL
 );
 
 -- Group membership (from each user's GroupList).
@@ -138,6 +135,16 @@ CREATE TABLE group_members (
   user_name  TEXT NOT NULL,
   account_id TEXT NOT NULL
 );
+
+-- Which policies apply to which principal: every row of policy_attachments
+-- (via 'direct'), and for each user the policies of each of its groups (via
+-- the group's name). A view rather than a table: the group rows follow from
+-- the two tables above and would repeat each group's policies per member.
+CREATE VIEW attachments (principal_arn, account_id, policy_id, policy_name, policy_kind, via) AS
+  SELECT principal_arn, account_id, policy_id, policy_name, policy_kind, 'direct' FROM policy_attachments
+  UNION ALL
+  SELECT m.user_arn, m.account_id, a.policy_id, a.policy_name, a.policy_kind, m.group_name
+  FROM group_members m JOIN policy_attachments a ON a.principal_arn = m.group_arn;
 
 -- Policy statements flattened: one row per document × statement × action
 -- pattern × resource pattern. policy_id is a managed policy ARN (its default
@@ -232,7 +239,7 @@ CREATE TABLE credential_report (
 -- Findings computed by the report step (CIS AWS Foundations IAM checks), read
 -- from reports/findings.json when the run has one. principal is an IAM ARN,
 -- "root" or "account"; check_id uses CIS v5.0 numbering, check_id_legacy the
--- v1.4-4.0 number. raw is the finding as JSON.
+-- v1.4-4.0 number.
 CREATE TABLE findings (
   account_id      TEXT,
   account_name    TEXT,
@@ -242,25 +249,20 @@ CREATE TABLE findings (
   title           TEXT,
   severity        TEXT,
   status          TEXT,
-  evidence        TEXT,
-  raw             TEXT
+  evidence        TEXT
 );
 
--- @indexes: created after the bulk insert.
-CREATE INDEX ous_org ON ous(org_id);
+-- @indexes: created after the bulk insert (sorting once is cheaper than
+-- maintaining them row by row). They serve the query commands: principal by
+-- name, the groups and policies of a principal, who can perform an action
+-- (statements by service and action, attachments by policy, group members
+-- by group), administrators, trusts by account and by trusted account. Other
+-- columns are scanned; for ad-hoc joins SQLite builds automatic indexes.
 CREATE INDEX principals_name ON principals(lower(name));
-CREATE INDEX principals_account ON principals(account_id, kind);
-CREATE INDEX policies_account ON policies(account_id);
-CREATE INDEX policy_versions_arn ON policy_versions(policy_arn);
-CREATE INDEX attachments_principal ON attachments(principal_arn);
-CREATE INDEX attachments_policy ON attachments(policy_id);
+CREATE INDEX policy_attachments_principal ON policy_attachments(principal_arn);
+CREATE INDEX policy_attachments_policy ON policy_attachments(policy_id);
 CREATE INDEX group_members_group ON group_members(group_arn);
 CREATE INDEX group_members_user ON group_members(user_arn);
-CREATE INDEX statements_policy ON statements(policy_id, stmt_idx);
 CREATE INDEX statements_action ON statements(service, action);
 CREATE INDEX trusts_account ON trusts(account_id, cross_account);
 CREATE INDEX trusts_trusted ON trusts(trusted_account);
-CREATE INDEX trusts_role ON trusts(role_arn);
-CREATE INDEX access_keys_user ON access_keys(user_arn);
-CREATE INDEX credential_report_account ON credential_report(account_id, user);
-CREATE INDEX findings_account ON findings(account_id);
