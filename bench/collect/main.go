@@ -17,7 +17,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -26,14 +25,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/orgiam/orgiam/internal/awsauth"
-	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/bench/internal/sim"
 	"github.com/orgiam/orgiam/internal/fakeaws"
-	"github.com/orgiam/orgiam/internal/fanout"
-	"github.com/orgiam/orgiam/internal/pipeline"
-	"github.com/orgiam/orgiam/internal/store"
 )
 
 // Case is one line of the table.
@@ -125,55 +118,26 @@ func main() {
 
 func run(ctx context.Context, c Case, work string) (Result, error) {
 	res := Result{Case: c}
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: c.Accounts, Size: c.Size})
-	srv := fakeaws.New(world, fakeaws.Knobs{Latency: latency, RatePerAccount: c.ServerRate, Burst: int(c.ServerRate / 10)})
-	url, err := srv.Start()
-	if err != nil {
-		return res, err
-	}
-	defer srv.Close()
-
 	dir := work
 	if dir == "" {
+		var err error
 		if dir, err = os.MkdirTemp("", "orgiam-bench-"); err != nil {
 			return res, err
 		}
 		defer os.RemoveAll(dir)
 	}
-	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
-	cfg.Store = filepath.Join(dir, strconv.Itoa(c.Accounts))
-	cfg.Concurrency = c.Concurrency
-	cfg.RateLimit = c.RateLimit
-	cfg.CredentialReportWait = 100 * time.Millisecond
-	cfg.Index, cfg.Reports = false, false
-	cfg.Overwrite = true
-	if err := cfg.Validate(); err != nil {
-		return res, err
-	}
-	lim := fanout.NewLimiter(cfg.RateLimit)
-	auth, err := awsauth.New(ctx, awsauth.Options{
-		Region: "us-east-1", Endpoint: url, MaxConns: cfg.Concurrency,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHBASE0000000", "bench", ""),
-		APIOptions:  nil,
-		SessionName: "orgiam-bench",
+	r, err := sim.Collect(ctx, sim.Setup{
+		Accounts: c.Accounts, Size: c.Size, Store: filepath.Join(dir, strconv.Itoa(c.Accounts)),
+		Knobs:       fakeaws.Knobs{Latency: latency, RatePerAccount: c.ServerRate, Burst: int(c.ServerRate / 10)},
+		Concurrency: c.Concurrency, RateLimit: c.RateLimit,
 	})
 	if err != nil {
 		return res, err
 	}
-	auth.Base.APIOptions = append(auth.Base.APIOptions, lim.Middleware())
-	st := store.NewFile(cfg.Store)
-	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
-	srv.ResetStats()
-	t0 := time.Now()
-	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
-	if err != nil {
-		return res, err
-	}
-	res.Wall = time.Since(t0)
-	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
-	res.OK, res.Failed = out.Manifest.Totals.OK, out.Manifest.Totals.Failed
-	res.ServerThrottle = srv.Stats().Throttles
+	res.Wall = r.Wall
+	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
+	res.OK, res.Failed = r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed
+	res.ServerThrottle = r.ServerThrottles
 	byRate := time.Duration(float64(res.Calls) / c.RateLimit * float64(time.Second))
 	byLatency := time.Duration(res.Calls) * latency / time.Duration(c.Concurrency)
 	res.Bound = max(byRate, byLatency)

@@ -19,7 +19,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -29,14 +28,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/orgiam/orgiam/internal/awsauth"
-	"github.com/orgiam/orgiam/internal/config"
+	"github.com/orgiam/orgiam/bench/internal/sim"
 	"github.com/orgiam/orgiam/internal/fakeaws"
-	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/index"
-	"github.com/orgiam/orgiam/internal/pipeline"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -118,42 +112,17 @@ func fail(err error) {
 // collect runs collect (with the reports: the index loads the findings)
 // against a simulated organization, into a store under dir, and returns the run.
 func collect(ctx context.Context, dir string, accounts int) (string, error) {
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: accounts})
-	srv := fakeaws.New(world, fakeaws.Knobs{CredReportDelay: 100 * time.Millisecond})
-	url, err := srv.Start()
-	if err != nil {
-		return "", err
-	}
-	defer srv.Close()
-	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
-	cfg.Store = dir
-	cfg.Concurrency = 50
-	cfg.RateLimit = 100000
-	cfg.CredentialReportWait = 100 * time.Millisecond
-	cfg.Index, cfg.Reports = false, true
-	if err := cfg.Validate(); err != nil {
-		return "", err
-	}
-	lim := fanout.NewLimiter(cfg.RateLimit)
-	auth, err := awsauth.New(ctx, awsauth.Options{
-		Region: "us-east-1", Endpoint: url, MaxConns: cfg.Concurrency,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHBASE0000000", "bench", ""),
-		SessionName: "orgiam-bench",
+	r, err := sim.Collect(ctx, sim.Setup{
+		Accounts: accounts, Store: dir, Knobs: fakeaws.Knobs{CredReportDelay: 100 * time.Millisecond},
+		Concurrency: 50, RateLimit: 100000, Reports: true,
 	})
 	if err != nil {
 		return "", err
 	}
-	auth.Base.APIOptions = append(auth.Base.APIOptions, lim.Middleware())
-	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: store.NewFile(dir), Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
-	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
-	if err != nil {
-		return "", err
+	if n := r.Out.Manifest.Totals.Failed; n > 0 {
+		return "", fmt.Errorf("%d simulated accounts failed", n)
 	}
-	if out.Manifest.Totals.Failed > 0 {
-		return "", fmt.Errorf("%d simulated accounts failed", out.Manifest.Totals.Failed)
-	}
-	return out.Plan.Run, nil
+	return r.Out.Plan.Run, nil
 }
 
 // builds is what the timed builds measured.
