@@ -51,7 +51,7 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
-	src := fmt.Sprintf("fakeaws snapshot of %d accounts (seed 7)", *accounts)
+	src := fmt.Sprintf("fakeaws snapshot of a generated organization of %d accounts (seed 7; the suspended and closing ones are not scanned)", *accounts)
 	if *storeDir != "" {
 		if *runID == "" {
 			fail(fmt.Errorf("-store needs -run"))
@@ -94,9 +94,10 @@ func main() {
 	if *record {
 		host, _ := os.Hostname()
 		name := filepath.Join("bench", "results", "index-"+time.Now().UTC().Format("2006-01-02")+".md")
-		head := fmt.Sprintf("# index benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; command: `go run ./bench/index %s`; %s; %d builds, %d runs of each query.\n\n",
+		command := strings.TrimSpace("go run ./bench/index " + strings.Join(os.Args[1:], " "))
+		head := fmt.Sprintf("# index benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; command: `%s`; %s; %d builds, %d runs of each query.\n\n",
 			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
-			strings.Join(os.Args[1:], " "), src, *builds, *queries)
+			command, src, *builds, *queries)
 		if err := os.WriteFile(name, []byte(head+"```\n"+out.String()+"```\n"), 0o644); err != nil {
 			fail(err)
 		}

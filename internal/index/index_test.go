@@ -3,10 +3,13 @@ package index
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -515,5 +518,62 @@ func TestOpenRefusesOtherSchemaVersion(t *testing.T) {
 	want := fmt.Sprintf("schema version %d, this orgiam reads version %d: rebuild it with `orgiam index`", SchemaVersion-1, SchemaVersion)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Open: %v, want %q", err, want)
+	}
+}
+
+// cancelStore cancels a context once it has served n reads.
+type cancelStore struct {
+	store.Store
+	n      *atomic.Int64
+	after  int64
+	cancel context.CancelFunc
+}
+
+func (s cancelStore) Get(ctx context.Context, key string) ([]byte, error) {
+	if s.n.Add(1) == s.after {
+		s.cancel()
+	}
+	return s.Store.Get(ctx, key)
+}
+
+// TestBuildInterruptedLeavesNothing: a build cancelled part-way returns the
+// context's error and leaves neither an index nor its temporary file, and an
+// index already in place is kept as it was.
+func TestBuildInterruptedLeavesNothing(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "store")
+	if err := writeSynthetic(root, "2026-11-20", 60); err != nil {
+		t.Fatal(err)
+	}
+	for _, existing := range []bool{false, true} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "index.sqlite")
+		if existing {
+			if err := os.WriteFile(path, []byte("previous index"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		st := cancelStore{Store: store.NewFile(root), n: new(atomic.Int64), after: 100, cancel: cancel}
+		_, err := Build(ctx, snapshot.Reader{Store: st, Run: "2026-11-20"}, path)
+		cancel()
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("Build after cancel: %v, want context.Canceled", err)
+		}
+		entries, _ := os.ReadDir(dir)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		switch {
+		case existing && (len(names) != 1 || names[0] != "index.sqlite"):
+			t.Errorf("with an index in place, folder holds %v", names)
+		case !existing && len(names) != 0:
+			t.Errorf("folder holds %v after an interrupted build", names)
+		}
+		if existing {
+			if b, _ := os.ReadFile(path); string(b) != "previous index" {
+				t.Errorf("index in place changed: %q", b)
+			}
+		}
 	}
 }
