@@ -3,9 +3,11 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/collect"
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -109,5 +111,27 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 	}
 	if ok, _ := env2.Store.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
 		t.Fatal("manifest written by a cancelled run")
+	}
+}
+
+func TestEmptyDataSetsAreStoredAsEmptyArrays(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	d := &collect.IAMData{Users: []snapshot.User{{UserName: "alice"}}} // every other set nil
+	if err := writeIAM(ctx, env, "2026-11-20", "111111111111", d); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range store.IAMDataSets {
+		data, err := env.Store.Get(ctx, store.IAMKey("2026-11-20", "111111111111", name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		got := strings.TrimSpace(string(data))
+		switch {
+		case name == store.DataUsers && !strings.Contains(got, `"alice"`):
+			t.Errorf("%s = %s", name, got)
+		case name != store.DataUsers && got != "[]":
+			t.Errorf("%s = %s, want []", name, got)
+		}
 	}
 }

@@ -156,18 +156,15 @@ func writeError(ctx context.Context, env *Env, run, id, phase string, err error)
 }
 
 func writeIAM(ctx context.Context, env *Env, run, id string, d *collect.IAMData) error {
+	// An empty data set is stored as [], never null.
 	sets := map[string]any{
-		store.DataUsers: d.Users, store.DataRoles: d.Roles, store.DataGroups: d.Groups,
-		store.DataPolicies: d.Policies, store.DataInstanceProfiles: d.InstanceProfiles,
-		store.DataSAMLProviders: d.SAMLProviders, store.DataOIDCProviders: d.OIDCProviders,
-		store.DataMFADevices: d.MFADevices,
+		store.DataUsers: orEmpty(d.Users), store.DataRoles: orEmpty(d.Roles), store.DataGroups: orEmpty(d.Groups),
+		store.DataPolicies: orEmpty(d.Policies), store.DataInstanceProfiles: orEmpty(d.InstanceProfiles),
+		store.DataSAMLProviders: orEmpty(d.SAMLProviders), store.DataOIDCProviders: orEmpty(d.OIDCProviders),
+		store.DataMFADevices: orEmpty(d.MFADevices),
 	}
 	for _, name := range store.IAMDataSets {
-		v := sets[name]
-		if isNilSlice(v) {
-			v = []struct{}{}
-		}
-		if err := env.putJSON(ctx, store.IAMKey(run, id, name), v); err != nil {
+		if err := env.putJSON(ctx, store.IAMKey(run, id, name), sets[name]); err != nil {
 			return err
 		}
 	}
@@ -179,26 +176,12 @@ func writeIAM(ctx context.Context, env *Env, run, id string, d *collect.IAMData)
 	return nil
 }
 
-func isNilSlice(v any) bool {
-	switch s := v.(type) {
-	case []snapshot.User:
-		return s == nil
-	case []snapshot.Role:
-		return s == nil
-	case []snapshot.Group:
-		return s == nil
-	case []snapshot.ManagedPolicy:
-		return s == nil
-	case []snapshot.InstanceProfile:
-		return s == nil
-	case []snapshot.SAMLProvider:
-		return s == nil
-	case []snapshot.OIDCProvider:
-		return s == nil
-	case []snapshot.MFADevice:
-		return s == nil
+// orEmpty is s, or an empty slice when s is nil.
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
 	}
-	return v == nil
+	return s
 }
 
 // putAWSManaged stores an AWS managed policy once per run: identical in every
