@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 )
 
@@ -40,6 +42,24 @@ type Options struct {
 	RetryMaxAttempts int
 	// SessionName is the RoleSessionName of every AssumeRole (default "orgiam").
 	SessionName string
+	// Logger receives the SDK's own log lines (such as its warnings) as
+	// records of orgiam's log, in its format; nil leaves the SDK's default,
+	// plain lines on standard error.
+	Logger *slog.Logger
+}
+
+// sdkLogger passes the SDK's log lines to a slog.Logger.
+type sdkLogger struct{ log *slog.Logger }
+
+func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	level := slog.LevelInfo
+	switch c {
+	case logging.Warn:
+		level = slog.LevelWarn
+	case logging.Debug:
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
 }
 
 // Identity is who the base credentials are.
@@ -119,6 +139,9 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	if o.Endpoint != "" {
 		cfg.BaseEndpoint = aws.String(o.Endpoint)
+	}
+	if o.Logger != nil {
+		cfg.Logger = sdkLogger{o.Logger}
 	}
 	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	return cfg, nil

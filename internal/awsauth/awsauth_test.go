@@ -1,6 +1,15 @@
 package awsauth
 
-import "testing"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/smithy-go/logging"
+)
 
 func TestRoleARN(t *testing.T) {
 	tests := []struct{ partition, account, path, name, want string }{
@@ -38,5 +47,26 @@ func TestSessionName(t *testing.T) {
 	long := SessionName(string(make([]byte, 100)))
 	if len(long) != 64 {
 		t.Fatalf("session name not capped: %d", len(long))
+	}
+}
+
+func TestSDKLogLinesGoToTheLogger(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	cfg, err := LoadBase(context.Background(), Options{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLE", "secret", ""),
+		Logger:      log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Logger.Logf(logging.Warn, "failed to discard remaining HTTP response body: %v", "read tcp: closed")
+	var rec map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
+		t.Fatalf("not one JSON record: %q", buf.String())
+	}
+	if rec["level"] != "WARN" || rec["source"] != "aws-sdk" || rec["msg"] != "failed to discard remaining HTTP response body: read tcp: closed" {
+		t.Errorf("record %v", rec)
 	}
 }

@@ -56,6 +56,9 @@ variable; flags win over the environment, the environment over the file.`,
 // newEnv loads credentials and the store and builds the pipeline's Env.
 func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) (*pipeline.Env, error) {
 	log := newLogger(stdio.Err, cfg.LogFormat, cfg.Quiet)
+	if authOpts.Logger == nil {
+		authOpts.Logger = log
+	}
 	st, err := openStore(ctx, cfg, authOpts)
 	if err != nil {
 		return nil, err

@@ -143,7 +143,7 @@ func openStore(ctx context.Context, cfg *config.Config, auth awsauth.Options) (s
 	}
 	var st store.Store
 	if loc.Scheme == "s3" {
-		awsCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Profile: cfg.Profile, Endpoint: auth.Endpoint, Credentials: auth.Credentials})
+		awsCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Profile: cfg.Profile, Endpoint: auth.Endpoint, Credentials: auth.Credentials, Logger: auth.Logger})
 		if err != nil {
 			return nil, usageErr(err)
 		}

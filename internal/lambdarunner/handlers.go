@@ -63,6 +63,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ao := b.Auth
 	ao.Region = firstSet(ao.Region, cfg.Region)
+	ao.Logger = log
 	lim := fanout.NewLimiter(cfg.RateLimit)
 	ao.APIOptions = append(ao.APIOptions, lim.Middleware())
 	if ao.SessionName == "" {
@@ -72,7 +73,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	storeCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Endpoint: ao.Endpoint, Credentials: ao.Credentials})
+	storeCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Endpoint: ao.Endpoint, Credentials: ao.Credentials, Logger: log})
 	if err != nil {
 		return nil, err
 	}
