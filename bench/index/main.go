@@ -23,6 +23,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -51,8 +52,9 @@ func main() {
 	flag.Parse()
 	ctx := context.Background()
 
+	given := *storeDir != "" // a snapshot given, not collected here
 	src := fmt.Sprintf("fakeaws snapshot of a generated organization of %d accounts (seed 7; the suspended and closing ones are not scanned)", *accounts)
-	if *storeDir != "" {
+	if given {
 		if *runID == "" {
 			fail(fmt.Errorf("-store needs -run"))
 		}
@@ -93,7 +95,14 @@ func main() {
 	fmt.Print(out.String())
 	if *record {
 		host, _ := os.Hostname()
-		name := filepath.Join("bench", "results", "index-"+time.Now().UTC().Format("2006-01-02")+".md")
+		base := "index-"
+		switch {
+		case given:
+			base = "index-snapshot-"
+		case *accounts != 1000:
+			base = fmt.Sprintf("index-%d-accounts-", *accounts)
+		}
+		name := filepath.Join("bench", "results", base+time.Now().UTC().Format("2006-01-02")+".md")
 		command := strings.TrimSpace("go run ./bench/index " + strings.Join(os.Args[1:], " "))
 		head := fmt.Sprintf("# index benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; command: `%s`; %s; %d builds, %d runs of each query.\n\n",
 			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH,
@@ -134,11 +143,13 @@ type builds struct {
 	statements, rows      int
 	bytes                 int64
 	rowsPerSec, pstPerSec float64 // from the median wall time
+	peakRSSMB             float64 // the process's, over the builds
 }
 
 func timeBuilds(ctx context.Context, r snapshot.Reader, path string, n int) (builds, error) {
 	var walls, cpus []time.Duration
 	var st index.Stats
+	resetPeakRSS()
 	for i := 0; i < n; i++ {
 		c0 := cpuTime()
 		var err error
@@ -149,7 +160,7 @@ func timeBuilds(ctx context.Context, r snapshot.Reader, path string, n int) (bui
 		walls = append(walls, st.Duration)
 		fmt.Fprintf(os.Stderr, "build %d: %v\n", i+1, st.Duration.Round(time.Millisecond))
 	}
-	b := builds{n: n, wall: median(walls), wallMin: slices.Min(walls), cpu: median(cpus),
+	b := builds{n: n, wall: median(walls), wallMin: slices.Min(walls), cpu: median(cpus), peakRSSMB: peakRSSMB(),
 		accounts: st.Accounts, principals: st.Principals, statements: st.Statements, rows: st.Rows, bytes: st.Bytes}
 	b.pstPerSec = float64(st.Principals+st.Statements) / b.wall.Seconds()
 	b.rowsPerSec = float64(st.Rows) / b.wall.Seconds()
@@ -208,6 +219,27 @@ func median(d []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// resetPeakRSS starts the process's high-water resident set (VmHWM) anew
+// (Linux: /proc/self/clear_refs), so that the collection before the builds
+// does not count.
+func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSSMB is the process's high-water resident set (VmHWM), in MB (0 where
+// /proc is not there).
+func peakRSSMB() float64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
 // cpuTime is the process's user + system CPU time so far.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -221,14 +253,14 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Micros
 
 func writeTables(w io.Writer, b builds, qs []query) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "build\taccounts\tprincipals\tstatements\tall rows\twall (median)\twall (fastest)\tCPU\tprincipal+statement rows/s\tall rows/s\tbytes/account\ttarget\t")
+	fmt.Fprintln(tw, "build\taccounts\tprincipals\tstatements\tall rows\twall (median)\twall (fastest)\tCPU\tprincipal+statement rows/s\tall rows/s\tbytes/account\tpeak RSS MB\ttarget\t")
 	verdict := "not met"
 	if b.pstPerSec >= targetBuildRows {
 		verdict = "met"
 	}
-	fmt.Fprintf(tw, "index.Build\t%d\t%d\t%d\t%d\t%v\t%v\t%v\t%.0f\t%.0f\t%d\t>= %d rows/s: %s\t\n",
+	fmt.Fprintf(tw, "index.Build\t%d\t%d\t%d\t%d\t%v\t%v\t%v\t%.0f\t%.0f\t%d\t%.0f\t>= %d rows/s: %s\t\n",
 		b.accounts, b.principals, b.statements, b.rows, b.wall.Round(time.Millisecond), b.wallMin.Round(time.Millisecond), b.cpu.Round(time.Millisecond),
-		b.pstPerSec, b.rowsPerSec, b.bytes/int64(max(b.accounts, 1)), targetBuildRows, verdict)
+		b.pstPerSec, b.rowsPerSec, b.bytes/int64(max(b.accounts, 1)), b.peakRSSMB, targetBuildRows, verdict)
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
