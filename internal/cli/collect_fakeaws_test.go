@@ -11,9 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -25,16 +22,12 @@ func fakeRun(t *testing.T, opts fakeaws.Options, knobs func(*fakeaws.World) fake
 	t.Helper()
 	isolate(t)
 	world := fakeaws.NewWorld(opts)
-	srv := fakeaws.New(world, knobs(world))
-	url, err := srv.Start()
+	sim, err := simulate(world, knobs(world))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { srv.Close() })
-	cfg := config.Defaults()
-	for _, o := range world.Orgs() {
-		cfg.OrgRoles = append(cfg.OrgRoles, world.CollectRoleArn(o.ManagementAccountID))
-	}
+	t.Cleanup(func() { sim.Close() })
+	srv, cfg := sim.Server, sim.Config
 	cfg.Store = filepath.Join(t.TempDir(), "data")
 	cfg.Date = "2026-11-23"
 	cfg.CredentialReportWait = 20 * time.Millisecond
@@ -45,10 +38,9 @@ func fakeRun(t *testing.T, opts fakeaws.Options, knobs func(*fakeaws.World) fake
 		tune(cfg)
 	}
 	var out, errb bytes.Buffer
-	err = runCollect(context.Background(), IO{Out: &out, Err: &errb}, cfg, awsauth.Options{
-		Region: "us-east-1", Endpoint: url, RetryMaxAttempts: 6,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIATESTBASE00000000", "x", ""),
-	})
+	auth := sim.Auth
+	auth.RetryMaxAttempts = 6
+	err = runCollect(context.Background(), IO{Out: &out, Err: &errb}, cfg, auth)
 	code := 0
 	if err != nil {
 		code = ExitError
@@ -178,14 +170,12 @@ func TestFailureIsolation(t *testing.T) {
 func TestInterruptedRunLeavesNoManifest(t *testing.T) {
 	isolate(t)
 	world := fakeaws.NewWorld(fakeaws.Options{Seed: 5, Orgs: 1, AccountsPerOrg: 12})
-	srv := fakeaws.New(world, fakeaws.Knobs{Latency: 30 * time.Millisecond})
-	url, err := srv.Start()
+	sim, err := simulate(world, fakeaws.Knobs{Latency: 30 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
+	defer sim.Close()
+	cfg := sim.Config
 	cfg.Store = filepath.Join(t.TempDir(), "data")
 	cfg.Date = "2026-11-23"
 	cfg.Concurrency = 2
@@ -205,8 +195,7 @@ func TestInterruptedRunLeavesNoManifest(t *testing.T) {
 		}
 	}()
 	var out, errb bytes.Buffer
-	err = runCollect(ctx, IO{Out: &out, Err: &errb}, cfg, awsauth.Options{Region: "us-east-1", Endpoint: url,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIATESTBASE00000000", "x", "")})
+	err = runCollect(ctx, IO{Out: &out, Err: &errb}, cfg, sim.Auth)
 	if err == nil {
 		t.Fatal("interrupted run returned no error")
 	}

@@ -44,17 +44,12 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 					deny = append(deny, a.ID)
 				}
 			}
-			srv := fakeaws.New(world, fakeaws.Knobs{CredReportDelay: 300 * time.Millisecond, DenyAssume: deny})
-			url, err := srv.Start()
+			sim, err := simulate(world, fakeaws.Knobs{CredReportDelay: 300 * time.Millisecond, DenyAssume: deny})
 			if err != nil {
 				return err
 			}
-			defer srv.Close()
-
-			cfg := config.Defaults()
-			for _, o := range world.Orgs() {
-				cfg.OrgRoles = append(cfg.OrgRoles, world.CollectRoleArn(o.ManagementAccountID))
-			}
+			defer sim.Close()
+			cfg := sim.Config
 			abs, err := filepath.Abs(storePath)
 			if err != nil {
 				return usageErr(err)
@@ -67,13 +62,8 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
-			fmt.Fprintf(stdio.Err, "simulated AWS at %s: %d organization(s), %d accounts\n", url, len(world.Orgs()), len(world.Accounts()))
-			// The base credentials act as the first management account.
-			err = runCollect(ctx, stdio, cfg, awsauth.Options{
-				Region:      "us-east-1",
-				Endpoint:    url,
-				Credentials: credentials.NewStaticCredentialsProvider("AKIADEMOBASE00000000", "demo-secret", ""),
-			})
+			fmt.Fprintf(stdio.Err, "simulated AWS at %s: %d organization(s), %d accounts\n", sim.URL, len(world.Orgs()), len(world.Accounts()))
+			err = runCollect(ctx, stdio, cfg, sim.Auth)
 			fmt.Fprintf(stdio.Out, "\nnext: orgiam query admins --store %s\n      orgiam report users --store %s --format html --out users.html\n", abs, abs)
 			return err
 		},
@@ -84,4 +74,32 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated organization")
 	cmd.Flags().StringVar(&storePath, "store", filepath.Join(os.TempDir(), "orgiam-demo"), "folder the demo writes its snapshot to")
 	return cmd
+}
+
+// simulation is a fakeaws server with a collect configuration for it.
+type simulation struct {
+	*fakeaws.Server
+	URL string
+	// Config lists one org role per organization of the world; Auth holds
+	// the base credentials, which act as the first management account.
+	Config *config.Config
+	Auth   awsauth.Options
+}
+
+// simulate serves world with knobs on a loopback port; Close stops it.
+func simulate(world *fakeaws.World, knobs fakeaws.Knobs) (*simulation, error) {
+	srv := fakeaws.New(world, knobs)
+	url, err := srv.Start()
+	if err != nil {
+		return nil, err
+	}
+	cfg := config.Defaults()
+	for _, o := range world.Orgs() {
+		cfg.OrgRoles = append(cfg.OrgRoles, world.CollectRoleArn(o.ManagementAccountID))
+	}
+	return &simulation{Server: srv, URL: url, Config: cfg, Auth: awsauth.Options{
+		Region:      "us-east-1",
+		Endpoint:    url,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIASIMULATEDBASE000", "simulated", ""),
+	}}, nil
 }

@@ -8,10 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/credentials"
-
-	"github.com/orgiam/orgiam/internal/awsauth"
-	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/cron"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -21,14 +17,12 @@ import (
 func TestScheduleRunsThenStopsCleanly(t *testing.T) {
 	isolate(t)
 	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 4, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}})
-	srv := fakeaws.New(world, fakeaws.Knobs{})
-	url, err := srv.Start()
+	sim, err := simulate(world, fakeaws.Knobs{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Close()
-	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
+	defer sim.Close()
+	cfg := sim.Config
 	cfg.Store = filepath.Join(t.TempDir(), "data")
 	cfg.CredentialReportWait = 20 * time.Millisecond
 	st := store.NewFile(cfg.Store)
@@ -52,8 +46,7 @@ func TestScheduleRunsThenStopsCleanly(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runSchedule(ctx, IO{Out: &out, Err: &errb}, cfg, sched, true, awsauth.Options{Region: "us-east-1", Endpoint: url,
-			Credentials: credentials.NewStaticCredentialsProvider("AKIATESTBASE00000000", "x", "")}, time.Now)
+		done <- runSchedule(ctx, IO{Out: &out, Err: &errb}, cfg, sched, true, sim.Auth, time.Now)
 	}()
 	select {
 	case err := <-done:
