@@ -34,3 +34,4 @@ lambda:
 
 bench:
 	$(GO) run ./bench/collect
+	$(GO) run ./bench/index
