@@ -117,7 +117,8 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 		return fmt.Errorf("index: %w", err)
 	}
 
-	// findings.json is decoded while the accounts are read; it is written last.
+	// findings.json is decoded while the accounts are read; it is written
+	// last. Whatever build returns, the decoding has ended by then.
 	type findingsResult struct {
 		b   *batch
 		err error
@@ -127,14 +128,12 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 		b, err := readFindings(ctx, r)
 		findingsDone <- findingsResult{b, err}
 	}()
-	waitFindings := func() findingsResult {
-		select {
-		case res := <-findingsDone:
-			return res
-		case <-ctx.Done():
-			return findingsResult{nil, ctx.Err()}
+	findingsRead := false
+	defer func() {
+		if !findingsRead {
+			<-findingsDone
 		}
-	}
+	}()
 
 	if err := w.begin(); err != nil {
 		return err
@@ -144,17 +143,14 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 	orgs := &orgInfo{members: map[string]bool{}}
 	orgAccounts, err := readOrganizations(ctx, r, head, orgs)
 	if err != nil {
-		waitFindings()
 		return err
 	}
 	accts, err := r.Accounts(ctx)
 	if err != nil {
-		waitFindings()
 		return fmt.Errorf("index: run %s: account list: %w", r.Run, err)
 	}
 	skipped, err := r.Skipped(ctx)
 	if err != nil {
-		waitFindings()
 		return fmt.Errorf("index: run %s: skipped list: %w", r.Run, err)
 	}
 	seen := map[string]bool{}
@@ -177,24 +173,20 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 
 	awsPolicies, err := r.AWSManagedPolicies(ctx)
 	if err != nil {
-		waitFindings()
 		return fmt.Errorf("index: run %s: AWS managed policies: %w", r.Run, err)
 	}
 	sort.Slice(awsPolicies, func(i, j int) bool { return awsPolicies[i].Arn < awsPolicies[j].Arn })
 	for _, p := range awsPolicies {
 		if err := addManagedPolicy(head, p, null, "aws-managed-policies"); err != nil {
-			waitFindings()
 			return err
 		}
 	}
 	if err := w.write(head, st); err != nil {
-		waitFindings()
 		return err
 	}
 
 	// Accounts: read and parsed in parallel, written in account order.
 	if err := writeAccounts(ctx, r, w, scan, orgs, st); err != nil {
-		waitFindings()
 		return err
 	}
 	st.Accounts = len(scan)
@@ -217,10 +209,15 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 		tail.add(tAccounts, txt(a.Id), nz(a.Name), nz(a.Email), nz(a.OrgId), nz(a.OUPath), nz(a.Status), null, b2i(a.Management), null, txt("not_listed"), null, null, null)
 	}
 	if err := w.write(tail, st); err != nil {
-		waitFindings()
 		return err
 	}
-	fr := waitFindings()
+	var fr findingsResult
+	select {
+	case fr = <-findingsDone:
+		findingsRead = true
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 	if fr.err != nil {
 		return fr.err
 	}
@@ -238,12 +235,16 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 			snapVersion = m.ToolVersion
 		}
 	}
+	completeFlag := "0"
+	if complete {
+		completeFlag = "1"
+	}
 	meta := []V{
 		txt("run"), txt(r.Run),
 		txt("built_at"), txt(time.Now().UTC().Format(time.RFC3339)),
 		txt("tool_version"), txt(ToolVersion),
 		txt("snapshot_tool_version"), txt(snapVersion),
-		txt("complete"), txt(fmt.Sprint(b2i(complete).I)),
+		txt("complete"), txt(completeFlag),
 	}
 	if err := w.insertRaw("meta", []string{"key", "value"}, meta); err != nil {
 		return fmt.Errorf("index: meta: %w", err)

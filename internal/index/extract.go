@@ -117,7 +117,7 @@ func (b *batch) count(t table) int { return len(b.vals[t]) / len(tables[t].cols)
 // ts formats a time as RFC 3339 UTC to the second (NULL when nil).
 func ts(t *time.Time) V {
 	if t == nil || t.IsZero() {
-		return V{}
+		return null
 	}
 	var buf [len(time.RFC3339)]byte
 	return sqlitebulk.Text(string(t.UTC().AppendFormat(buf[:0], time.RFC3339)))
@@ -351,9 +351,9 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 	if hasInfo && !info.CollectedAt.IsZero() {
 		collected = ts(&info.CollectedAt)
 	}
-	b.add(tAccounts, txt(id), nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
-		b2i(acct.Management), nz(info.Partition), txt(status), nz(phase), nz(msg), collected)
 	acc := txt(id)
+	b.add(tAccounts, acc, nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
+		b2i(acct.Management), nz(info.Partition), txt(status), nz(phase), nz(msg), collected)
 
 	var users []user
 	var roles []role
@@ -401,15 +401,8 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		groupArn[g.GroupName] = g.Arn
 		garn := txt(g.Arn)
 		b.add(tPrincipals, garn, txt("group"), acc, txt(g.GroupName), nz(g.GroupId), nz(g.Path), ts(g.CreateDate), null, null, null, null, null)
-		for _, ap := range g.AttachedManagedPolicies {
-			b.add(tPolicyAttachments, garn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
-		}
-		for _, ip := range g.GroupPolicyList {
-			pid := inlineID(g.Arn, ip.PolicyName)
-			if err := addInline(b, pid, g.Arn, id, ip, where); err != nil {
-				return nil, err
-			}
-			b.add(tPolicyAttachments, garn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
+		if err := addPolicies(b, g.Arn, acc, g.AttachedManagedPolicies, g.GroupPolicyList, where); err != nil {
+			return nil, err
 		}
 	}
 
@@ -434,15 +427,8 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 			boundary = nz(u.PermissionsBoundary.PermissionsBoundaryArn)
 		}
 		b.add(tPrincipals, uarn, txt("user"), acc, txt(u.UserName), nz(u.UserId), nz(u.Path), ts(u.CreateDate), lastUsed, null, pwEnabled, mfa, boundary)
-		for _, ap := range u.AttachedManagedPolicies {
-			b.add(tPolicyAttachments, uarn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
-		}
-		for _, ip := range u.UserPolicyList {
-			pid := inlineID(u.Arn, ip.PolicyName)
-			if err := addInline(b, pid, u.Arn, id, ip, where); err != nil {
-				return nil, err
-			}
-			b.add(tPolicyAttachments, uarn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
+		if err := addPolicies(b, u.Arn, acc, u.AttachedManagedPolicies, u.UserPolicyList, where); err != nil {
+			return nil, err
 		}
 		for _, g := range u.GroupList {
 			garn := groupArn[g]
@@ -476,15 +462,8 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 			boundary = nz(ro.PermissionsBoundary.PermissionsBoundaryArn)
 		}
 		b.add(tPrincipals, rarn, txt("role"), acc, txt(ro.RoleName), nz(ro.RoleId), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, null, null, boundary)
-		for _, ap := range ro.AttachedManagedPolicies {
-			b.add(tPolicyAttachments, rarn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
-		}
-		for _, ip := range ro.RolePolicyList {
-			pid := inlineID(ro.Arn, ip.PolicyName)
-			if err := addInline(b, pid, ro.Arn, id, ip, where); err != nil {
-				return nil, err
-			}
-			b.add(tPolicyAttachments, rarn, acc, txt(pid), txt(ip.PolicyName), txt("inline"))
+		if err := addPolicies(b, ro.Arn, acc, ro.AttachedManagedPolicies, ro.RolePolicyList, where); err != nil {
+			return nil, err
 		}
 		d, err := policy.Parse(ro.AssumeRolePolicyDocument)
 		if err != nil {
@@ -530,14 +509,23 @@ func groupArnFor(userArn, group string) string {
 	return "group:" + group
 }
 
-func addInline(b *batch, pid, principalArn, account string, ip snapshot.InlinePolicy, where string) error {
-	acc := txt(account)
-	b.add(tInlinePolicies, txt(pid), txt(principalArn), acc, txt(ip.PolicyName), doc(ip.PolicyDocument))
-	d, err := policy.Parse(ip.PolicyDocument)
-	if err != nil {
-		return fmt.Errorf("%s: %s inline policy %s: %w", where, principalArn, ip.PolicyName, err)
+// addPolicies adds a principal's attachments (its managed policies, then its
+// inline ones), and each inline policy with its statements.
+func addPolicies(b *batch, principalArn string, acc V, managed []snapshot.AttachedPolicy, inline []snapshot.InlinePolicy, where string) error {
+	parn := txt(principalArn)
+	for _, ap := range managed {
+		b.add(tPolicyAttachments, parn, acc, txt(ap.PolicyArn), txt(ap.PolicyName), txt(managedKind(ap.PolicyArn)))
 	}
-	addStatements(b, pid, "inline", acc, d)
+	for _, ip := range inline {
+		pid := txt(inlineID(principalArn, ip.PolicyName))
+		b.add(tInlinePolicies, pid, parn, acc, txt(ip.PolicyName), doc(ip.PolicyDocument))
+		d, err := policy.Parse(ip.PolicyDocument)
+		if err != nil {
+			return fmt.Errorf("%s: %s inline policy %s: %w", where, principalArn, ip.PolicyName, err)
+		}
+		addStatements(b, pid.S, "inline", acc, d)
+		b.add(tPolicyAttachments, parn, acc, pid, txt(ip.PolicyName), txt("inline"))
+	}
 	return nil
 }
 

@@ -34,7 +34,10 @@ func init() {
 			return int64(0), nil
 		}
 		fold, _ := args[2].(int64)
-		return b2i(policy.Match(p, v, fold != 0)).I, nil
+		if policy.Match(p, v, fold != 0) {
+			return int64(1), nil
+		}
+		return int64(0), nil
 	})
 	if err != nil {
 		panic("index: registering iam_match: " + err.Error())

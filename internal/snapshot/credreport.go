@@ -128,6 +128,7 @@ func ParseCredentialReport(data []byte) ([]CredentialReportRow, error) {
 		c := fmt.Sprintf("cert_%d_", i+1)
 		cCerts[i] = certCols{at(c + "active"), at(c + "last_rotated")}
 	}
+	// Data records share one slice from here on; header, read before, keeps its own.
 	r.ReuseRecord = true
 	var rows []CredentialReportRow
 	line := 1

@@ -63,12 +63,11 @@ func Bool(b bool) Value {
 
 // DB is one open database.
 type DB struct {
-	path   string
-	tls    *libc.TLS
-	db     uintptr
-	buf    uintptr // C buffer the bound text of one statement execution lives in
-	bufCap int
-	view   []byte // buf seen from Go
+	path string
+	tls  *libc.TLS
+	db   uintptr
+	buf  uintptr // C buffer the bound text of one statement execution lives in
+	view []byte  // buf seen from Go (its length is the buffer's size)
 }
 
 // Open opens (creating if needed) the database file at path for loading.
@@ -154,7 +153,7 @@ func (d *DB) Close() error {
 	}
 	if d.buf != 0 {
 		libc.Xfree(d.tls, d.buf)
-		d.buf, d.bufCap, d.view = 0, 0, nil
+		d.buf, d.view = 0, nil
 	}
 	if d.tls != nil {
 		d.tls.Close()
@@ -166,10 +165,10 @@ func (d *DB) Close() error {
 // reserve makes the text buffer hold at least n bytes. It may move the
 // buffer, so it is called before any value of an execution is bound.
 func (d *DB) reserve(n int) error {
-	if n <= d.bufCap {
+	if n <= len(d.view) {
 		return nil
 	}
-	c := max(n, 2*d.bufCap, 64<<10)
+	c := max(n, 2*len(d.view), 64<<10)
 	p := libc.Xmalloc(d.tls, types.Size_t(c))
 	if p == 0 {
 		return fmt.Errorf("sqlite %s: cannot allocate %d bytes", d.path, c)
@@ -177,8 +176,7 @@ func (d *DB) reserve(n int) error {
 	if d.buf != 0 {
 		libc.Xfree(d.tls, d.buf)
 	}
-	d.buf, d.bufCap = p, c
-	d.view = cbytes(p, c)
+	d.buf, d.view = p, cbytes(p, c)
 	return nil
 }
 
