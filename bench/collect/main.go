@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -25,6 +24,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/bench/internal/sim"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 )
@@ -141,26 +141,8 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	byRate := time.Duration(float64(res.Calls) / c.RateLimit * float64(time.Second))
 	byLatency := time.Duration(res.Calls) * latency / time.Duration(c.Concurrency)
 	res.Bound = max(byRate, byLatency)
-	res.PeakRSSMB = peakRSSMB()
+	res.PeakRSSMB = measure.PeakRSSMB()
 	return res, nil
-}
-
-// peakRSSMB is the process's high-water resident set (VmHWM), in MB.
-func peakRSSMB() float64 {
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "VmHWM:") {
-			fields := strings.Fields(sc.Text())
-			kb, _ := strconv.ParseFloat(fields[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
 }
 
 func writeTable(w io.Writer, rs []Result) {

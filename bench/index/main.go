@@ -23,12 +23,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/bench/internal/sim"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/index"
@@ -149,18 +148,18 @@ type builds struct {
 func timeBuilds(ctx context.Context, r snapshot.Reader, path string, n int) (builds, error) {
 	var walls, cpus []time.Duration
 	var st index.Stats
-	resetPeakRSS()
+	measure.ResetPeakRSS()
 	for i := 0; i < n; i++ {
-		c0 := cpuTime()
+		c0 := measure.CPUTime()
 		var err error
 		if st, err = index.Build(ctx, r, path); err != nil {
 			return builds{}, err
 		}
-		cpus = append(cpus, cpuTime()-c0)
+		cpus = append(cpus, measure.CPUTime()-c0)
 		walls = append(walls, st.Duration)
 		fmt.Fprintf(os.Stderr, "build %d: %v\n", i+1, st.Duration.Round(time.Millisecond))
 	}
-	b := builds{n: n, wall: median(walls), wallMin: slices.Min(walls), cpu: median(cpus), peakRSSMB: peakRSSMB(),
+	b := builds{n: n, wall: median(walls), wallMin: slices.Min(walls), cpu: median(cpus), peakRSSMB: measure.PeakRSSMB(),
 		accounts: st.Accounts, principals: st.Principals, statements: st.Statements, rows: st.Rows, bytes: st.Bytes}
 	b.pstPerSec = float64(st.Principals+st.Statements) / b.wall.Seconds()
 	b.rowsPerSec = float64(st.Rows) / b.wall.Seconds()
@@ -217,36 +216,6 @@ func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
-}
-
-// resetPeakRSS starts the process's high-water resident set (VmHWM) anew
-// (Linux: /proc/self/clear_refs), so that the collection before the builds
-// does not count.
-func resetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
-
-// peakRSSMB is the process's high-water resident set (VmHWM), in MB (0 where
-// /proc is not there).
-func peakRSSMB() float64 {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return 0
-}
-
-// cpuTime is the process's user + system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
