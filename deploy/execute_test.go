@@ -33,7 +33,10 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 	if _, err := os.Stat(node); err != nil {
 		t.Fatalf("%s is missing: run `npm ci --prefix deploy` (or make deps) first", node)
 	}
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 4, Orgs: 1, AccountsPerOrg: 6, Size: fakeaws.Size{Users: 2, Roles: 2, Groups: 1, Policies: 1}})
+	// One fixed clock for the simulated world and the steps: the run's date
+	// and every age in the reports are the same on any day.
+	now := time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 4, Orgs: 1, AccountsPerOrg: 6, Size: fakeaws.Size{Users: 2, Roles: 2, Groups: 1, Policies: 1}, Now: now})
 	var denied string
 	active := 0
 	for _, a := range world.Accounts() {
@@ -64,6 +67,7 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 		Auth: awsauth.Options{Region: "us-east-1", Endpoint: url,
 			Credentials: credentials.NewStaticCredentialsProvider("AKIASFNTEST000000000", "x", "")},
+		Now: func() time.Time { return now },
 	}
 	inv := &lambdarunner.InvokeServer{Handlers: lambdarunner.Handlers(b)}
 	lambdaURL, err := inv.Start()

@@ -7,9 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // isolate points the AWS SDK at nothing: no credentials, no config files.
+// testNow is the clock the tests give commands and simulated worlds: a fixed
+// instant, so nothing depends on the day or the zone the suite runs in.
+func testNow() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
+
 func isolate(t *testing.T) string {
 	dir := t.TempDir()
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {

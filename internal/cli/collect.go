@@ -76,7 +76,7 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 		return nil, err
 	}
 	log.Debug("credentials", "arn", auth.Identity.Arn, "partition", auth.Identity.Partition)
-	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
+	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Now: stdio.now, Version: version.String()}
 	env.StandardSteps()
 	if _, err := env.Notifiers(); err != nil {
 		return nil, usageErr(err)

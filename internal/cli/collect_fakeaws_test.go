@@ -21,6 +21,7 @@ import (
 func fakeRun(t *testing.T, opts fakeaws.Options, knobs func(*fakeaws.World) fakeaws.Knobs, tune func(*config.Config)) (*fakeaws.World, *fakeaws.Server, snapshot.Manifest, int, string) {
 	t.Helper()
 	isolate(t)
+	opts.Now = testNow()
 	world := fakeaws.NewWorld(opts)
 	sim, err := simulate(world, knobs(world))
 	if err != nil {
@@ -40,7 +41,7 @@ func fakeRun(t *testing.T, opts fakeaws.Options, knobs func(*fakeaws.World) fake
 	var out, errb bytes.Buffer
 	auth := sim.Auth
 	auth.RetryMaxAttempts = 6
-	err = runCollect(context.Background(), IO{Out: &out, Err: &errb}, cfg, auth)
+	err = runCollect(context.Background(), IO{Out: &out, Err: &errb, Now: testNow}, cfg, auth)
 	code := 0
 	if err != nil {
 		code = ExitError
@@ -169,7 +170,7 @@ func TestFailureIsolation(t *testing.T) {
 
 func TestInterruptedRunLeavesNoManifest(t *testing.T) {
 	isolate(t)
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 5, Orgs: 1, AccountsPerOrg: 12})
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 5, Orgs: 1, AccountsPerOrg: 12, Now: testNow()})
 	sim, err := simulate(world, fakeaws.Knobs{Latency: 30 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -195,7 +196,7 @@ func TestInterruptedRunLeavesNoManifest(t *testing.T) {
 		}
 	}()
 	var out, errb bytes.Buffer
-	err = runCollect(ctx, IO{Out: &out, Err: &errb}, cfg, sim.Auth)
+	err = runCollect(ctx, IO{Out: &out, Err: &errb, Now: testNow}, cfg, sim.Auth)
 	if err == nil {
 		t.Fatal("interrupted run returned no error")
 	}
@@ -236,7 +237,7 @@ func TestCredentialReportLimitExceededIsAbsorbed(t *testing.T) {
 
 func TestReportFromConfigAggregator(t *testing.T) {
 	isolate(t)
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 6, Orgs: 1, AccountsPerOrg: 3, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}})
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 6, Orgs: 1, AccountsPerOrg: 3, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}, Now: testNow()})
 	srv := fakeaws.New(world, fakeaws.Knobs{})
 	url, err := srv.Start()
 	if err != nil {
@@ -247,7 +248,7 @@ func TestReportFromConfigAggregator(t *testing.T) {
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIATESTBASE00000000")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "x")
 	var out, errb bytes.Buffer
-	code := Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", world.Options().ConfigAggregator, "--format", "csv"}, IO{Out: &out, Err: &errb})
+	code := Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", world.Options().ConfigAggregator, "--format", "csv"}, IO{Out: &out, Err: &errb, Now: testNow})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
@@ -263,7 +264,7 @@ func TestReportFromConfigAggregator(t *testing.T) {
 	if !strings.Contains(errb.String(), "note:") {
 		t.Fatalf("the columns Config does not record are not noted: %s", errb.String())
 	}
-	code = Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", "nope"}, IO{Out: &out, Err: &errb})
+	code = Run(context.Background(), []string{"report", "users", "--source", "config-aggregator", "--aggregator", "nope"}, IO{Out: &out, Err: &errb, Now: testNow})
 	if code == 0 || !strings.Contains(errb.String(), "nope") {
 		t.Fatalf("unknown aggregator: exit %d, %s", code, errb.String())
 	}

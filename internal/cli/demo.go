@@ -55,7 +55,7 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 				return usageErr(err)
 			}
 			cfg.Store = abs
-			cfg.RunID = time.Now().UTC().Format("150405")
+			cfg.RunID = stdio.now().Format("150405")
 			cfg.CredentialReportWait = 200 * time.Millisecond
 			cfg.RateLimit = 500
 			cfg.Quiet = true

@@ -79,7 +79,7 @@ func (f *readFlags) output(w io.Writer) (io.Writer, func() error, error) {
 
 // localEnv is an Env for steps that only read and write the store.
 func localEnv(st store.Store, stdio IO) *pipeline.Env {
-	return &pipeline.Env{Cfg: config.Defaults(), Store: st, Log: newLogger(stdio.Err, "text", true), Version: version.String()}
+	return &pipeline.Env{Cfg: config.Defaults(), Store: st, Log: newLogger(stdio.Err, "text", true), Now: stdio.now, Version: version.String()}
 }
 
 // indexPath returns a local path of the run's index.sqlite: the file itself

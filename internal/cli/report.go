@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -55,7 +54,7 @@ says so.`,
 			default:
 				return usageErr(fmt.Errorf("--format %q: expected csv, json, md or html", f.format))
 			}
-			o := report.Options{Now: time.Now().UTC(), IncludePass: includePass}
+			o := report.Options{Now: stdio.now(), IncludePass: includePass}
 			var doc report.Doc
 			switch source {
 			case "config-aggregator":

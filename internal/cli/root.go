@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -45,6 +46,16 @@ type IO struct {
 	Out, Err io.Writer
 	// IsTTY tells whether Err is a terminal (progress bar).
 	IsTTY bool
+	// Now is the clock commands read (the run's date, report ages, run
+	// ids); nil means the system clock. Tests inject a fixed one.
+	Now func() time.Time
+}
+
+func (s IO) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // Main runs the command line and returns the exit code.

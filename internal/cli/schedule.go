@@ -37,7 +37,7 @@ leaves no manifest. A second run on the same day gets a run id (HHMMSS).`,
 			if err != nil {
 				return usageErr(err)
 			}
-			return runSchedule(cmd.Context(), stdio, cfg, sched, runNow, awsauth.Options{}, time.Now)
+			return runSchedule(cmd.Context(), stdio, cfg, sched, runNow, awsauth.Options{})
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
@@ -48,7 +48,8 @@ leaves no manifest. A second run on the same day gets a run id (HHMMSS).`,
 }
 
 // runSchedule loops until ctx ends: wait for the next match, run, repeat.
-func runSchedule(ctx context.Context, stdio IO, cfg *config.Config, sched *cron.Schedule, runNow bool, authOpts awsauth.Options, now func() time.Time) error {
+func runSchedule(ctx context.Context, stdio IO, cfg *config.Config, sched *cron.Schedule, runNow bool, authOpts awsauth.Options) error {
+	now := stdio.now
 	log := newLogger(stdio.Err, cfg.LogFormat, false)
 	log.Info("schedule started", "cron", sched.String())
 	first := runNow
@@ -59,7 +60,7 @@ func runSchedule(ctx context.Context, stdio IO, cfg *config.Config, sched *cron.
 				return usageErr(errNever(sched.String()))
 			}
 			log.Info("next run", "at", next.Format(time.RFC3339))
-			t := time.NewTimer(time.Until(next))
+			t := time.NewTimer(next.Sub(now()))
 			select {
 			case <-ctx.Done():
 				t.Stop()

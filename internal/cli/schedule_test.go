@@ -16,7 +16,7 @@ import (
 
 func TestScheduleRunsThenStopsCleanly(t *testing.T) {
 	isolate(t)
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 4, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}})
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 4, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}, Now: testNow()})
 	sim, err := simulate(world, fakeaws.Knobs{})
 	if err != nil {
 		t.Fatal(err)
@@ -46,7 +46,7 @@ func TestScheduleRunsThenStopsCleanly(t *testing.T) {
 	var out, errb bytes.Buffer
 	done := make(chan error, 1)
 	go func() {
-		done <- runSchedule(ctx, IO{Out: &out, Err: &errb}, cfg, sched, true, sim.Auth, time.Now)
+		done <- runSchedule(ctx, IO{Out: &out, Err: &errb, Now: testNow}, cfg, sched, true, sim.Auth)
 	}()
 	select {
 	case err := <-done:

@@ -168,7 +168,7 @@ func TestConformanceWithMoto(t *testing.T) {
 	}
 	member := *ca.CreateAccountStatus.AccountId
 
-	opts := Options{Seed: 11, AccountsPerOrg: 3, Size: Size{Users: 5, Roles: 4, Groups: 2, Policies: 2}, OutsideAccounts: 1}
+	opts := Options{Seed: 11, AccountsPerOrg: 3, Size: Size{Users: 5, Roles: 4, Groups: 2, Policies: 2}, OutsideAccounts: 1, Now: testNow}
 	s, fcfg := start(t, opts, Knobs{})
 	w := s.World()
 	var d *AccountData

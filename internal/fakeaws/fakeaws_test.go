@@ -27,8 +27,14 @@ import (
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
+// testNow anchors every test world's dates, so no test depends on the day it runs.
+var testNow = time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC)
+
 func start(t *testing.T, o Options, k Knobs) (*Server, aws.Config) {
 	t.Helper()
+	if o.Now.IsZero() {
+		o.Now = testNow
+	}
 	s := New(NewWorld(o), k)
 	u, err := s.Start()
 	if err != nil {
@@ -144,7 +150,7 @@ func TestOrganizationsAndAssumeChain(t *testing.T) {
 }
 
 func TestAssumeDenied(t *testing.T) {
-	w0 := NewWorld(Options{Seed: 3, AccountsPerOrg: 4, ExternalID: "xid"})
+	w0 := NewWorld(Options{Seed: 3, AccountsPerOrg: 4, ExternalID: "xid", Now: testNow})
 	denied := w0.Accounts()[1].ID
 	s, cfg := start(t, Options{Seed: 3, AccountsPerOrg: 4, ExternalID: "xid"}, Knobs{DenyAssume: []string{denied}})
 	w := s.World()

@@ -73,7 +73,7 @@ func TestLargeWorldIsCheap(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	w := NewWorld(Options{Seed: 9, Orgs: 4, AccountsPerOrg: 2500, Size: Size{Users: 3, Roles: 2, Groups: 2, Policies: 2}})
+	w := NewWorld(Options{Seed: 9, Orgs: 4, AccountsPerOrg: 2500, Size: Size{Users: 3, Roles: 2, Groups: 2, Policies: 2}, Now: testNow})
 	for _, a := range w.Accounts() {
 		if d := w.Account(a.ID); len(d.Users) != 3 {
 			t.Fatalf("account %s has %d users, want 3", a.ID, len(d.Users))

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
@@ -35,9 +36,12 @@ type Options struct {
 type EnvBuilder struct {
 	Lookup func(string) (string, bool)
 	Auth   awsauth.Options
-	once   sync.Once
-	env    *pipeline.Env
-	err    error
+	// Now is the clock the steps read (the run's date, timestamps); nil
+	// means the system clock. Tests inject a fixed one.
+	Now  func() time.Time
+	once sync.Once
+	env  *pipeline.Env
+	err  error
 }
 
 // Env returns the shared Env.
@@ -81,7 +85,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Version: version.String()}
+	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Now: b.Now, Version: version.String()}
 	env.StandardSteps()
 	return env, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -72,10 +73,13 @@ func TestHandlersAgainstMoto(t *testing.T) {
 	b := &EnvBuilder{
 		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 		Auth:   awsauth.Options{Endpoint: srv.Endpoint, Credentials: creds},
+		// The steps read this clock, not the machine's: the run's date and
+		// the second run's id come from it, on any day and in any zone.
+		Now: func() time.Time { return time.Date(2026, 11, 23, 8, 30, 15, 0, time.UTC) },
 	}
 	h := Handlers(b)
 
-	plan := call[pipeline.PlanOutput](t, h, "plan", map[string]any{"date": "2026-11-23", "source": "aws.events"})
+	plan := call[pipeline.PlanOutput](t, h, "plan", map[string]any{"source": "aws.events"})
 	if plan.Run != "2026-11-23" || plan.Bucket != "orgiam-data" || plan.StorePrefix != "inventory" {
 		t.Fatalf("plan: %+v", plan)
 	}
@@ -132,7 +136,7 @@ func TestHandlersAgainstMoto(t *testing.T) {
 
 	// A second scheduled run the same day gets its own run id.
 	plan2 := call[pipeline.PlanOutput](t, h, "plan", map[string]any{})
-	if plan2.RunID == "" || !strings.HasPrefix(plan2.Run, plan.Date+"/") {
+	if plan2.Date != "2026-11-23" || plan2.RunID != "083015" || plan2.Run != "2026-11-23/083015" {
 		t.Fatalf("second plan: %+v", plan2)
 	}
 }
