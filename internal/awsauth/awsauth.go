@@ -38,8 +38,15 @@ type Options struct {
 	APIOptions []func(*middleware.Stack) error
 	// MaxConns sizes the HTTP connection pool (about the worker count).
 	MaxConns int
-	// RetryMaxAttempts for the adaptive retryer (default 10).
+	// RetryMaxAttempts for the SDK's retryer (default 3). Throttling does not
+	// spend them: the rate controller's middleware absorbs it (fanout). They
+	// are for faults — a 5xx, a broken connection, a timed-out attempt — and
+	// bound how long a dead endpoint holds an account.
 	RetryMaxAttempts int
+	// AttemptTimeout bounds one HTTP attempt, from sending to the end of the
+	// body (default 20s): a server that stops answering costs an account at
+	// most about RetryMaxAttempts × AttemptTimeout, not its whole timeout.
+	AttemptTimeout time.Duration
 	// SessionName is the RoleSessionName of every AssumeRole (default "orgiam").
 	SessionName string
 	// Logger receives the SDK's own log lines (such as its warnings) as
@@ -103,9 +110,13 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	attempts := o.RetryMaxAttempts
 	if attempts <= 0 {
-		attempts = 10
+		attempts = 3
 	}
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	attemptTimeout := o.AttemptTimeout
+	if attemptTimeout <= 0 {
+		attemptTimeout = 20 * time.Second
+	}
+	httpClient := awshttp.NewBuildableClient().WithTimeout(attemptTimeout).WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = maxConns * 2
 		t.MaxIdleConnsPerHost = maxConns * 2
 		t.MaxConnsPerHost = 0
@@ -116,7 +127,7 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 					so.MaxAttempts = attempts
-					so.MaxBackoff = 20 * time.Second
+					so.MaxBackoff = 5 * time.Second
 				})
 			})
 		}),

@@ -67,7 +67,7 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	authOpts.Region = firstSet(authOpts.Region, cfg.Region)
 	authOpts.Profile = firstSet(authOpts.Profile, cfg.Profile)
 	authOpts.APIOptions = append(authOpts.APIOptions, lim.Middleware())
-	authOpts.MaxConns = cfg.Concurrency
+	authOpts.MaxConns = cfg.Concurrency * pipeline.DefaultAccountParallel
 	if authOpts.SessionName == "" {
 		authOpts.SessionName = awsauth.SessionName("collect")
 	}

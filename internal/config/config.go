@@ -7,6 +7,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -107,7 +108,7 @@ var Fields = []Field{
 	{Name: "run-id", Kind: String, Usage: "run id, for more than one run a day (the run goes to <date>/<run-id>/)", ptr: func(c *Config) any { return &c.RunID }},
 	{Name: "overwrite", Kind: Bool, Default: "false", Usage: "replace a complete run of the same date and run id", ptr: func(c *Config) any { return &c.Overwrite }},
 	{Name: "concurrency", Kind: Int, Default: "50", Usage: "accounts scanned at once", ptr: func(c *Config) any { return &c.Concurrency }},
-	{Name: "rate-limit", Kind: Float, Default: "20", Usage: "IAM and STS calls per second, shared by all workers (IAM read throttling is charged to the calling account)", ptr: func(c *Config) any { return &c.RateLimit }},
+	{Name: "rate-limit", Kind: Float, Default: "none", Usage: "optional hard ceiling on IAM, STS and Organizations calls per second, shared by all workers (none: no ceiling; the rate adapts to AWS's throttling either way)", ptr: func(c *Config) any { return &c.RateLimit }},
 	{Name: "account-timeout", Kind: Duration, Default: "15m", Usage: "time allowed to scan one account", ptr: func(c *Config) any { return &c.AccountTimeout }},
 	{Name: "region", Kind: String, Usage: "AWS region for STS and Organizations calls (default: from the AWS config, else us-east-1)", ptr: func(c *Config) any { return &c.Region }},
 	{Name: "profile", Kind: String, Usage: "AWS shared config profile for the base credentials (default: the SDK's chain)", ptr: func(c *Config) any { return &c.Profile }},
@@ -172,13 +173,20 @@ func set(c *Config, f Field, v string) error {
 		}
 		*p = n
 	case *float64:
-		if v == "" {
+		// A Float field is an optional positive ceiling: "none" (or empty)
+		// is no ceiling and is stored as 0; an explicit 0, a negative
+		// number, NaN or Inf is a mistake, not a way to say "none".
+		t := strings.TrimSpace(v)
+		if t == "" || strings.EqualFold(t, "none") {
 			*p = 0
 			return nil
 		}
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		n, err := strconv.ParseFloat(t, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not a number", v)
+			return fmt.Errorf("%q is not a number (or none)", v)
+		}
+		if n <= 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+			return fmt.Errorf("%s: give a number more than 0, or none for no ceiling", t)
 		}
 		*p = n
 	case *bool:
@@ -231,7 +239,8 @@ func RegisterFlags(fs *pflag.FlagSet) {
 		case *int:
 			fs.Int(name, *p, usage)
 		case *float64:
-			fs.Float64(name, *p, usage)
+			// A string flag, so that "none" is accepted.
+			fs.String(name, f.Default, usage)
 		case *bool:
 			fs.Bool(name, *p, usage)
 		case *time.Duration:
@@ -447,8 +456,8 @@ func (c *Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 1000 {
 		return bad("concurrency", fmt.Sprintf("%d is out of range (1 to 1000)", c.Concurrency))
 	}
-	if c.RateLimit <= 0 {
-		return bad("rate-limit", fmt.Sprintf("%v must be more than 0 calls per second", c.RateLimit))
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		return bad("rate-limit", fmt.Sprintf("%v: give a number of calls per second more than 0, or none for no ceiling", c.RateLimit))
 	}
 	if c.AccountTimeout < time.Second {
 		return bad("account-timeout", fmt.Sprintf("%v is too short (at least 1s)", c.AccountTimeout))

@@ -64,6 +64,7 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 		return res, err
 	}
 	progress.Start(len(accounts))
+	scanStart, callsBefore := time.Now(), env.Limiter.Calls()
 	var fatal error
 	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, env.Cfg.AccountTimeout,
 		func(ctx context.Context, a snapshot.Account) error {
@@ -93,6 +94,7 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 			}
 		})
 	progress.Finish()
+	scanSeconds, scanCalls := time.Since(scanStart).Seconds(), env.Limiter.Calls()-callsBefore
 	if err != nil {
 		return res, fmt.Errorf("run %s interrupted: %w (no manifest written: the run is incomplete)", plan.Run, err)
 	}
@@ -116,6 +118,10 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 	measured := &snapshot.Totals{
 		APICalls: env.Limiter.Calls(), Throttles: env.Limiter.Throttles(),
 		ObjectsWritten: env.ObjectsWritten(), WallSeconds: time.Since(t0).Seconds(),
+		PeakRate: env.Limiter.PeakRate(),
+	}
+	if scanSeconds > 0 {
+		measured.MeanRate = float64(scanCalls) / scanSeconds
 	}
 	if _, err := Finalize(ctx, env, FinalizeInput{Run: plan.Run, Measured: measured}); err != nil {
 		return res, err

@@ -31,7 +31,8 @@ type ScanOutput struct {
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
 	// CredentialReport is the state to start the credential report loop with
-	// (nil when the report is off or already collected).
+	// (nil when the report is off or the scan failed; Done when the scan
+	// already stored it).
 	CredentialReport *CredentialReportInput `json:"credentialReport,omitempty"`
 	APICalls         int64                  `json:"apiCalls"`
 }
@@ -69,16 +70,11 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
 	}
 	var api collect.IAMAPI
+	var report *collect.CredentialReportPoll // the credential report, once read
+	var reportErr error                      // why the local runner could not read it
 	if failure == nil {
 		api = env.NewIAM(cfg)
-		if env.Cfg.CredentialReport {
-			if err := collect.StartCredentialReport(ctx, api, id); err != nil {
-				warnings = append(warnings, describe(err))
-			}
-		}
-		if err := collect.All(ctx, api, id, d); err != nil {
-			failure = &phaseError{"collect", err}
-		}
+		report, reportErr, warnings = collectAccount(ctx, env, api, id, in.WaitCredentialReport, d, &failure)
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return out, ctx.Err()
@@ -92,19 +88,20 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	}
 
 	if failure == nil && env.Cfg.CredentialReport {
-		if in.WaitCredentialReport {
-			res, err := collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
-			if err == nil {
-				err = env.put(ctx, store.CredentialReportKey(in.Run, id), res.CSV)
+		if report != nil {
+			if err := env.put(ctx, store.CredentialReportKey(in.Run, id), report.CSV); err != nil {
+				return out, err
 			}
-			if err != nil {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					return out, ctx.Err()
-				}
-				failure = &phaseError{"credential-report", err}
+			if !in.WaitCredentialReport {
+				out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: report.Next.Attempt, Done: true, Status: snapshot.StatusOK}
 			}
+		} else if in.WaitCredentialReport {
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return out, ctx.Err()
+			}
+			failure = &phaseError{"credential-report", reportErr}
 		} else {
-			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 0, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
 		}
 	}
 
@@ -139,6 +136,60 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	}
 	out.APICalls = calls.Load()
 	return out, nil
+}
+
+// collectAccount makes an account's IAM calls with as few calls and as much
+// overlap as the data allows: it starts the credential report first, runs the
+// independent collectors concurrently (at most env.AccountParallel at once)
+// while IAM generates it, reads the report (waiting for it when wait is set,
+// else one poll), and lists access keys only for the users the report shows
+// with keys. Without a report it lists every user's keys and says so in the
+// warnings. A collector's failure is stored in *failure.
+func collectAccount(ctx context.Context, env *Env, api collect.IAMAPI, id string, wait bool, d *collect.IAMData, failure **phaseError) (report *collect.CredentialReportPoll, reportErr error, warnings []string) {
+	if env.Cfg.CredentialReport {
+		// A failed start is only a warning: the poll starts it again.
+		if err := collect.StartCredentialReport(ctx, api, id); err != nil {
+			warnings = append(warnings, describe(err))
+		}
+	}
+	if err := collect.RunIndependent(ctx, api, id, d, env.accountParallel()); err != nil {
+		*failure = &phaseError{"collect", err}
+		return nil, reportErr, warnings
+	}
+	if env.Cfg.CredentialReport {
+		var res collect.CredentialReportPoll
+		var err error
+		if wait {
+			res, err = collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
+		} else {
+			// One poll: the report is often ready by now. If not, the
+			// serverless runner's loop collects it later.
+			res, err = collect.PollCredentialReport(ctx, api, id, collect.CredentialReportState{}, env.reportPolicy())
+			if err == nil && !res.Done {
+				err = fmt.Errorf("account %s: iam:GetCredentialReport: not ready during the scan", id)
+			}
+		}
+		if err == nil {
+			report = &res
+		} else {
+			reportErr = err
+		}
+	}
+	var only map[string]bool // nil: every user
+	if report != nil {
+		users, err := collect.UsersToList(report.CSV, d.Users)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("credential report unreadable (%v): access keys listed for every user", err))
+		} else {
+			only = users
+		}
+	} else if env.Cfg.CredentialReport && len(d.Users) > 0 {
+		warnings = append(warnings, fmt.Sprintf("credential report unavailable (%s): access keys listed for every user", describe(reportErr)))
+	}
+	if err := collect.AccessKeysOf(ctx, api, id, d, only, env.accountParallel()); err != nil {
+		*failure = &phaseError{"collect", err}
+	}
+	return report, reportErr, warnings
 }
 
 func writeError(ctx context.Context, env *Env, run, id, phase string, err error) error {
