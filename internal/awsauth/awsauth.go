@@ -66,6 +66,14 @@ func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 	case logging.Debug:
 		level = slog.LevelDebug
 	}
+	// smithy-go warns when it cannot drain a response body it has already
+	// decoded ("failed to discard remaining HTTP response body, this may
+	// affect connection reuse"): seen under pacing against a local emulator,
+	// after the answer was read in full. It costs one connection's reuse,
+	// nothing of the data, so it is debug output, not a warning for users.
+	if level == slog.LevelWarn && strings.Contains(format, "HTTP response body") {
+		level = slog.LevelDebug
+	}
 	s.log.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
 }
 

@@ -105,6 +105,7 @@ func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsa
 		return err
 	}
 	printSummary(stdio.Out, env, res)
+	printReports(ctx, stdio.Out, env, res.Manifest.Prefix)
 	if res.Manifest.Totals.Failed > 0 || len(res.Manifest.Errors) > 0 || len(res.PostErrors) > 0 {
 		return &exitError{code: ExitAccountFailed, err: errSilent}
 	}
@@ -135,6 +136,7 @@ func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
 	fmt.Fprintf(tw, "entities collected\t%d (%s)\n", entities, strings.Join(parts, ", "))
 	fmt.Fprintf(tw, "API calls made\t%d\n", t.APICalls)
 	fmt.Fprintf(tw, "throttles absorbed\t%d\n", t.Throttles)
+	fmt.Fprintf(tw, "call rate\t%.0f/s mean, %.0f/s peak\n", t.MeanRate, t.PeakRate)
 	fmt.Fprintf(tw, "objects written\t%d\n", t.ObjectsWritten)
 	fmt.Fprintf(tw, "wall time\t%s\n", time.Duration(t.WallSeconds*float64(time.Second)).Round(time.Millisecond))
 	fmt.Fprintf(tw, "snapshot\t%s/%s/\n", strings.TrimSuffix(env.Store.String(), "/"), m.Prefix)

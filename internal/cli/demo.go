@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -57,14 +59,16 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 			cfg.Store = abs
 			cfg.RunID = stdio.now().Format("150405")
 			cfg.CredentialReportWait = 200 * time.Millisecond
-			cfg.RateLimit = 500
-			cfg.Quiet = true
+			// The demo is not quiet, so a terminal shows the progress bar;
+			// it sets no rate ceiling, so it runs at the speed the emulator
+			// answers, as collect does against AWS.
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
 			fmt.Fprintf(stdio.Err, "simulated AWS at %s: %d organization(s), %d accounts\n", sim.URL, len(world.Orgs()), len(world.Accounts()))
 			err = runCollect(ctx, stdio, cfg, sim.Auth)
-			fmt.Fprintf(stdio.Out, "\nnext: orgiam query admins --store %s\n      orgiam report users --store %s --format html --out users.html\n", abs, abs)
+			self := selfCommand(os.Args[0])
+			fmt.Fprintf(stdio.Out, "\nnext: %s query admins --store %s\n      %s report users --store %s --format html --out users.html\n", self, shellQuote(abs), self, shellQuote(abs))
 			return err
 		},
 	}
@@ -74,6 +78,37 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated organization")
 	cmd.Flags().StringVar(&storePath, "store", filepath.Join(os.TempDir(), "orgiam-demo"), "folder the demo writes its snapshot to")
 	return cmd
+}
+
+// selfCommand is how to run this binary again from the user's shell: "go
+// run ./cmd/orgiam" when it was started by go run (a binary in go's
+// temporary build folder, gone once it exits), "orgiam" when that name on
+// PATH is this binary, else the path it was started with.
+func selfCommand(arg0 string) string {
+	if strings.Contains(filepath.ToSlash(arg0), "/go-build") {
+		return "go run ./cmd/orgiam"
+	}
+	if p, err := exec.LookPath("orgiam"); err == nil {
+		if a, err1 := filepath.Abs(p); err1 == nil {
+			if b, err2 := filepath.Abs(arg0); err2 == nil && a == b {
+				return "orgiam"
+			}
+		}
+	}
+	if !strings.ContainsRune(arg0, filepath.Separator) {
+		return arg0 // found on PATH under another name
+	}
+	return shellQuote(arg0)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("/._-+:=@,", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // simulation is a fakeaws server with a collect configuration for it.
