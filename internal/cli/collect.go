@@ -63,7 +63,7 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	if err != nil {
 		return nil, err
 	}
-	lim := fanout.NewLimiter(cfg.RateLimit)
+	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: cfg.RateControl == "off"})
 	authOpts.Region = firstSet(authOpts.Region, cfg.Region)
 	authOpts.Profile = firstSet(authOpts.Profile, cfg.Profile)
 	authOpts.APIOptions = append(authOpts.APIOptions, lim.Middleware())

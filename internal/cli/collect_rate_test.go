@@ -197,3 +197,19 @@ func TestSilentServerFailsAccountsInBoundedTime(t *testing.T) {
 		t.Fatalf("run took %v against a silent server", wall)
 	}
 }
+
+// An account that outlasts --account-timeout fails with a timeout and the run
+// completes: its files are written after the timeout, not refused.
+func TestAccountTimeoutIsAnAccountFailure(t *testing.T) {
+	opts := fakeaws.Options{Seed: 14, Orgs: 1, AccountsPerOrg: 3, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}}
+	_, _, m, _, _ := rateRun(t, opts, fakeaws.Knobs{}, func(c *config.Config) { c.AccountTimeout = time.Second }, nil,
+		func(s *fakeaws.Server) { s.SetKnobs(fakeaws.Knobs{Latency: 1500 * time.Millisecond}) })
+	if m.Totals.Failed == 0 {
+		t.Fatalf("no account timed out: %+v", m.Totals)
+	}
+	for _, a := range m.Accounts {
+		if a.Status == snapshot.StatusFailed && !strings.Contains(a.Error, "account-timeout") {
+			t.Errorf("account %s: %q, want the account timeout named", a.ID, a.Error)
+		}
+	}
+}

@@ -39,6 +39,7 @@ type Config struct {
 	Overwrite        bool
 	Concurrency      int
 	RateLimit        float64
+	RateControl      string
 	AccountTimeout   time.Duration
 	Region           string
 	Profile          string
@@ -109,6 +110,7 @@ var Fields = []Field{
 	{Name: "overwrite", Kind: Bool, Default: "false", Usage: "replace a complete run of the same date and run id", ptr: func(c *Config) any { return &c.Overwrite }},
 	{Name: "concurrency", Kind: Int, Default: "50", Usage: "accounts scanned at once", ptr: func(c *Config) any { return &c.Concurrency }},
 	{Name: "rate-limit", Kind: Float, Default: "none", Usage: "optional hard ceiling on IAM, STS and Organizations calls per second, shared by all workers (none: no ceiling; the rate adapts to AWS's throttling either way)", ptr: func(c *Config) any { return &c.RateLimit }},
+	{Name: "rate-control", Kind: String, Default: "adaptive", Usage: "adaptive: one rate per origin account, raised while calls succeed and cut on throttling, throttles absorbed; off: no pacing beyond rate-limit, throttles left to the SDK's retries (for comparison)", ptr: func(c *Config) any { return &c.RateControl }},
 	{Name: "account-timeout", Kind: Duration, Default: "15m", Usage: "time allowed to scan one account", ptr: func(c *Config) any { return &c.AccountTimeout }},
 	{Name: "region", Kind: String, Usage: "AWS region for STS and Organizations calls (default: from the AWS config, else us-east-1)", ptr: func(c *Config) any { return &c.Region }},
 	{Name: "profile", Kind: String, Usage: "AWS shared config profile for the base credentials (default: the SDK's chain)", ptr: func(c *Config) any { return &c.Profile }},
@@ -458,6 +460,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
 		return bad("rate-limit", fmt.Sprintf("%v: give a number of calls per second more than 0, or none for no ceiling", c.RateLimit))
+	}
+	if c.RateControl != "adaptive" && c.RateControl != "off" {
+		return bad("rate-control", fmt.Sprintf("%q: expected adaptive or off", c.RateControl))
 	}
 	if c.AccountTimeout < time.Second {
 		return bad("account-timeout", fmt.Sprintf("%v is too short (at least 1s)", c.AccountTimeout))

@@ -157,6 +157,7 @@ func TestBadInput(t *testing.T) {
 		{"rate limit not a number", "", []string{"--rate-limit", "fast"}, nil, "--rate-limit", "not a number (or none)"},
 		{"zero rate limit in env", "", nil, map[string]string{"ORGIAM_RATE_LIMIT": "0"}, "ORGIAM_RATE_LIMIT", "more than 0, or none"},
 		{"zero rate limit in file", "rate-limit: 0\n", nil, nil, "orgiam.yaml:1", "more than 0, or none"},
+		{"bad rate control", "", []string{"--rate-control", "fast"}, nil, "--rate-control", "adaptive or off"},
 		{"bad store scheme", "", []string{"--store", "ftp://x"}, nil, "--store", "unsupported scheme"},
 		{"bad log format", "", []string{"--log-format", "xml"}, nil, "--log-format", "text or json"},
 		{"bad notify", "", []string{"--notify", "email:x@example.com"}, nil, "--notify", "expected sns:"},

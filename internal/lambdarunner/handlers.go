@@ -68,7 +68,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	ao := b.Auth
 	ao.Region = firstSet(ao.Region, cfg.Region)
 	ao.Logger = log
-	lim := fanout.NewLimiter(cfg.RateLimit)
+	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: cfg.RateControl == "off"})
 	ao.APIOptions = append(ao.APIOptions, lim.Middleware())
 	if ao.SessionName == "" {
 		ao.SessionName = awsauth.SessionName("lambda")

@@ -66,7 +66,14 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 	progress.Start(len(accounts))
 	scanStart, callsBefore := time.Now(), env.Limiter.Calls()
 	var fatal error
-	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, env.Cfg.AccountTimeout,
+	// ScanAccount applies --account-timeout to the account's calls itself
+	// and then writes what it has; the pool's timeout is only a backstop
+	// for a store that hangs.
+	backstop := time.Duration(0)
+	if env.Cfg.AccountTimeout > 0 {
+		backstop = env.Cfg.AccountTimeout + time.Minute
+	}
+	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, backstop,
 		func(ctx context.Context, a snapshot.Account) error {
 			out, err := ScanAccount(ctx, env, ScanInput{Run: plan.Run, Account: a, WaitCredentialReport: true})
 			if err != nil {

@@ -66,7 +66,16 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	var failure *phaseError
 	var warnings []string
 
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	// --account-timeout bounds the account's calls; its files are still
+	// written once it has expired (a timed-out account is data too), under
+	// the run's own context.
+	cctx := ctx
+	if env.Cfg.AccountTimeout > 0 {
+		var cancel context.CancelFunc
+		cctx, cancel = context.WithTimeout(ctx, env.Cfg.AccountTimeout)
+		defer cancel()
+	}
+	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
 		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
 	}
 	var api collect.IAMAPI
@@ -74,7 +83,7 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	var reportErr error                      // why the local runner could not read it
 	if failure == nil {
 		api = env.NewIAM(cfg)
-		report, reportErr, warnings = collectAccount(ctx, env, api, id, in.WaitCredentialReport, d, &failure)
+		report, reportErr, warnings = collectAccount(cctx, env, api, id, in.WaitCredentialReport, d, &failure)
 	}
 	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
 		return out, ctx.Err()
