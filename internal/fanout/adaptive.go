@@ -32,8 +32,9 @@ type Key struct {
 // an estimate of R from below — rather than halving its own setting blindly
 // as AIMD does; when too few calls succeeded for a measurement (a server
 // throttling everything) it halves, down to minRate. While calls succeed it
-// raises the rate multiplicatively (increasePerTick every tick), which
-// probes back above R within about a second, and never beyond twice the rate
+// raises the rate multiplicatively (increasePerTick every tick, faster the
+// longer no throttle came), which probes back above R within about a second,
+// and never beyond twice the rate
 // actually used, so an idle budget cannot grow into a burst. Until the first
 // throttle it does not pace at all: a server that never throttles costs
 // nothing (this is TCP's slow start with an infinite start window, reasonable
@@ -99,13 +100,33 @@ func (c *Controller) apply() {
 	c.rl.SetBurst(b)
 }
 
-// Wait blocks until a call may be sent.
+// maxPoll is the longest a waiting call sleeps before it looks at the rate
+// again.
+const maxPoll = 25 * time.Millisecond
+
+// Wait blocks until a call may be sent. It does not use rate.Limiter.Wait:
+// that reserves a slot at the rate of the moment and sleeps until it, so
+// calls queued while the rate was low (after a burst of throttles) would keep
+// their far-off slots after the rate rose again. Here a waiting call gives
+// its reservation back and asks again at least every maxPoll, so it always
+// waits at the current rate.
 func (c *Controller) Wait(ctx context.Context) error {
-	if err := c.rl.Wait(ctx); err != nil {
-		return err
+	for {
+		r := c.rl.Reserve()
+		d := r.Delay()
+		if d == 0 {
+			c.admit()
+			return nil
+		}
+		r.Cancel()
+		t := time.NewTimer(min(d, maxPoll))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
 	}
-	c.admit()
-	return nil
 }
 
 // admit records a call sent.
@@ -163,7 +184,18 @@ func (c *Controller) Succeeded() {
 		return
 	}
 	c.lastInc = t
-	next := c.cur * math.Min(math.Pow(increasePerTick, ticks), 2)
+	// The longer since the last throttle, the faster the rate grows: near
+	// the server's limit throttles come often and the steps stay small;
+	// far below it (after an outage, or a first estimate taken while the
+	// run was still starting) the rate gets back within a few seconds.
+	step := increasePerTick
+	switch quiet := t.Sub(c.lastDec); {
+	case quiet > 2*time.Second:
+		step = 1.2
+	case quiet > time.Second:
+		step = 1.1
+	}
+	next := c.cur * math.Min(math.Pow(step, ticks), 2)
 	// Never more than twice the rate in use: a budget nobody uses does
 	// not grow.
 	used := perSecond(sum(c.admitted))

@@ -1,6 +1,7 @@
 package fanout
 
 import (
+	"context"
 	"math"
 	"testing"
 	"time"
@@ -103,5 +104,35 @@ func TestControllerCeiling(t *testing.T) {
 	d.Throttled()
 	if r := d.Rate(); r != 25 {
 		t.Fatalf("disabled controller changed its rate to %v on a throttle", r)
+	}
+}
+
+// Calls that queued while the rate was low go at the new rate once it rises,
+// instead of keeping the slots the low rate gave them.
+func TestWaitersFollowARisingRate(t *testing.T) {
+	c := newController(0, true, time.Now)
+	c.mu.Lock()
+	c.cur, c.throttled = 1, true // one call a second
+	c.apply()
+	c.mu.Unlock()
+	done := make(chan struct{})
+	for i := 0; i < 40; i++ {
+		go func() {
+			_ = c.Wait(context.Background())
+			done <- struct{}{}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond)
+	c.mu.Lock()
+	c.cur = 10000
+	c.apply()
+	c.mu.Unlock()
+	deadline := time.After(3 * time.Second)
+	for i := 0; i < 40; i++ {
+		select {
+		case <-done:
+		case <-deadline:
+			t.Fatalf("%d of 40 queued calls still waiting 3 s after the rate rose from 1/s to 10000/s", 40-i)
+		}
 	}
 }
