@@ -134,8 +134,9 @@ func main() {
 	if *record {
 		host, _ := os.Hostname()
 		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+".md")
-		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; command: `go run ./bench/collect -cases %s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
-			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *which, latency, concurrency)
+		load, _ := os.ReadFile("/proc/loadavg")
+		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; load average at the end: %s; command: `go run ./bench/collect -cases %s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
+			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(load)), *which, latency, concurrency)
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err == nil {
 			_, err = f.WriteString(head + "```\n" + b.String() + "```\n\n")
