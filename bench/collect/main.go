@@ -31,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -112,8 +113,20 @@ func main() {
 	record := flag.Bool("record", true, "write the table under bench/results/")
 	work := flag.String("work", "", "folder for the snapshots (default: a temp folder, removed)")
 	accounts := flag.Int("accounts", 0, "override every case's account count (a quick look)")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	flag.Parse()
 	ctx := context.Background()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var results []Result
 	for _, c := range cases(*which) {
 		if *accounts > 0 {
