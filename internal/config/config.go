@@ -52,6 +52,12 @@ type Config struct {
 
 	LogFormat string
 	Quiet     bool
+
+	// The config-report Lambda handler (users report from an AWS Config
+	// aggregator); see configreport.go.
+	ConfigAggregator       string
+	ConfigAggregatorRegion string
+	ConfigReportPrefix     string
 }
 
 // Kind of a field's value.
@@ -119,6 +125,9 @@ var Fields = []Field{
 	{Name: "notify", Kind: List, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
 	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
+	{Name: "config-aggregator", Kind: String, Usage: "config-report handler: name of the organization-wide AWS Config aggregator the users report is read from", ptr: func(c *Config) any { return &c.ConfigAggregator }},
+	{Name: "config-aggregator-region", Kind: String, Usage: "config-report handler: region of the Config aggregator (default: the function's region)", ptr: func(c *Config) any { return &c.ConfigAggregatorRegion }},
+	{Name: "config-report-prefix", Kind: String, Default: "config-reports", Usage: "config-report handler: store folder the reports go under, as <prefix>/<YYYY-MM-DD>/users.{csv,json,html}", ptr: func(c *Config) any { return &c.ConfigReportPrefix }},
 }
 
 // FieldByName finds a field by its YAML key.
@@ -469,7 +478,7 @@ func (c *Config) Validate() error {
 	default:
 		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
 	}
-	return nil
+	return c.validateConfigReport()
 }
 
 func redact(s string) string {

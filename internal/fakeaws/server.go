@@ -51,6 +51,11 @@ type Knobs struct {
 	CredReportLimitExceeded []string
 	CredReportLimitFraction float64
 	CredReportLimitTimes    int
+	// ConfigRate (calls/second) and ConfigBurst limit AWS Config calls for
+	// the whole server; above it the answer is ThrottlingException. 0 =
+	// unlimited.
+	ConfigRate  float64
+	ConfigBurst int
 }
 
 // Stats are counters since the last ResetStats.

@@ -128,6 +128,8 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"report":            step(b, pipeline.Report),
 		"finalize":          step(b, pipeline.Finalize),
 		"notify-summary":    step(b, pipeline.Notify),
+		// Not part of the state machine: its own EventBridge rule calls it.
+		"config-report": step(b, pipeline.ConfigReport),
 	}
 }
 

@@ -142,7 +142,7 @@ func TestHandlersAgainstMoto(t *testing.T) {
 }
 
 func TestHandlerNames(t *testing.T) {
-	want := "credential-report discover finalize index notify-summary plan report scan-account"
+	want := "config-report credential-report discover finalize index notify-summary plan report scan-account"
 	if got := strings.Join(Names(), " "); got != want {
 		t.Fatalf("handlers %q, want %q", got, want)
 	}

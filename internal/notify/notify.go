@@ -38,6 +38,9 @@ type Summary struct {
 	FailedAccounts  []AccountError `json:"failedAccounts,omitempty"`
 	NewHighFindings int            `json:"newHighFindings"`
 	ReportLinks     []string       `json:"reportLinks,omitempty"`
+	// Title replaces the run title for messages that are not about a
+	// collect run (the config-report handler's failure).
+	Title string `json:"title,omitempty"`
 }
 
 // Notifier delivers a run summary somewhere.
@@ -56,6 +59,9 @@ const maxErrorLen = 300
 
 // Title is the one-line summary: "orgiam run 2026-11-23: 97 ok, 3 failed, 0 skipped".
 func Title(s Summary) string {
+	if s.Title != "" {
+		return s.Title
+	}
 	return fmt.Sprintf("orgiam run %s: %d ok, %d failed, %d skipped", s.Run, s.OK, s.Failed, s.Skipped)
 }
 

@@ -142,3 +142,36 @@ func IndexKey(run string) string { return j(run, "index.sqlite") }
 
 // ReportKey is reports/<name>.
 func ReportKey(run, name string) string { return j(run, "reports", name) }
+
+// Reports built from an AWS Config aggregator live beside the runs, not in
+// one: they are not snapshots.
+//
+//	<config-report-prefix>/<YYYY-MM-DD>/users.{csv,json,html}
+//	<config-report-prefix>/<YYYY-MM-DD>/manifest.json   written last
+
+var prefixSegRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// CheckConfigReportPrefix says what is wrong with a config-report prefix: it
+// is a relative folder of one or more segments (letters, digits, '.', '_',
+// '-'), and its first segment is not a date, which would make it look like a
+// run.
+func CheckConfigReportPrefix(prefix string) error {
+	if prefix == "" {
+		return fmt.Errorf("is empty")
+	}
+	for i, seg := range strings.Split(prefix, "/") {
+		if !prefixSegRe.MatchString(seg) {
+			return fmt.Errorf("%q: each folder name is 1-64 letters, digits, '.', '_' or '-' (no leading or trailing '/', no '..')", prefix)
+		}
+		if i == 0 && dateRe.MatchString(seg) {
+			return fmt.Errorf("%q: the first folder may not be a date (YYYY-MM-DD folders are runs)", prefix)
+		}
+	}
+	return nil
+}
+
+// ConfigReportFolder is <prefix>/<date>.
+func ConfigReportFolder(prefix, date string) string { return j(prefix, date) }
+
+// ConfigReportKey is <prefix>/<date>/<name>.
+func ConfigReportKey(prefix, date, name string) string { return j(prefix, date, name) }
