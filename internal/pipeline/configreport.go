@@ -145,10 +145,14 @@ func configReport(ctx context.Context, env *Env, in ConfigReportInput, now time.
 	doc.Notes = append(notes, "Columns AWS Config cannot give (empty in every row): "+strings.Join(report.ConfigUnavailableColumns, ", ")+".")
 
 	// An earlier report of the same day stops counting as complete before
-	// its files are replaced.
+	// its files are replaced. A role allowed only to put objects cannot:
+	// then the old manifest stands until the new one replaces it.
 	manifestKey := store.ConfigReportKey(cfg.ConfigReportPrefix, out.Date, "manifest.json")
 	if err := env.Store.Delete(ctx, manifestKey); err != nil && !errors.Is(err, store.ErrNotFound) {
-		return out, fmt.Errorf("config report: remove the previous %s: %w", manifestKey, err)
+		if !isStatus(err, http.StatusForbidden) {
+			return out, fmt.Errorf("config report: remove the previous %s: %w", manifestKey, err)
+		}
+		env.logger().Warn("cannot remove the previous manifest (no s3:DeleteObject); it stands until the new one is written", "key", manifestKey)
 	}
 	for _, f := range []struct{ name, format string }{
 		{"users.csv", report.FormatCSV}, {"users.json", report.FormatJSON}, {"users.html", report.FormatHTML},
