@@ -232,3 +232,36 @@ func TestConfigReportHandlerErrors(t *testing.T) {
 		t.Error("a failed report left a manifest")
 	}
 }
+
+// EventBridge invokes the function by name through the Lambda Invoke API;
+// "orgiam-config-report" must reach config-report, not report.
+func TestConfigReportThroughTheInvokeAPI(t *testing.T) {
+	cw := startConfigWorld(t, fakeaws.Knobs{})
+	s := &InvokeServer{Handlers: Handlers(cw.builder(map[string]string{
+		"ORGIAM_STORE":                    "s3://orgiam-data/inventory",
+		"ORGIAM_REGION":                   "us-east-1",
+		"ORGIAM_CONFIG_AGGREGATOR":        "org-users",
+		"ORGIAM_CONFIG_AGGREGATOR_REGION": "eu-west-1",
+	}))}
+	url, err := s.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	resp, err := http.Post(url+"/2015-03-31/functions/arn:aws:lambda:eu-west-1:123456789012:function:orgiam-config-report/invocations", "application/json", strings.NewReader(scheduledEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("X-Amz-Function-Error") != "" {
+		t.Fatalf("invoke: %d %s %s", resp.StatusCode, resp.Header.Get("X-Amz-Function-Error"), body)
+	}
+	var out pipeline.ConfigReportOutput
+	if err := json.Unmarshal(body, &out); err != nil || out.Users == 0 || len(out.Keys) != 4 {
+		t.Fatalf("output %s (%v)", body, err)
+	}
+	if c := s.Calls(); c["config-report"] != 1 || c["report"] != 0 {
+		t.Errorf("calls %v", c)
+	}
+}
