@@ -143,6 +143,18 @@ func Names() []string {
 	return n
 }
 
+// StateMachineNames lists the handlers the state machine invokes: every one
+// but config-report, which its own EventBridge rule calls.
+func StateMachineNames() []string {
+	var n []string
+	for _, k := range Names() {
+		if k != "config-report" {
+			n = append(n, k)
+		}
+	}
+	return n
+}
+
 // Handler returns the handler named by ORGIAM_HANDLER.
 func Handler(ctx context.Context, name string, lookup func(string) (string, bool)) (Func, error) {
 	h, ok := Handlers(&EnvBuilder{Lookup: lookup})[name]
