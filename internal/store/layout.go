@@ -157,7 +157,7 @@ var prefixSegRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // run.
 func CheckConfigReportPrefix(prefix string) error {
 	if prefix == "" {
-		return fmt.Errorf("is empty")
+		return fmt.Errorf("is empty: the reports cannot go at the store's root, beside the runs (the default is config-reports)")
 	}
 	for i, seg := range strings.Split(prefix, "/") {
 		if !prefixSegRe.MatchString(seg) {
