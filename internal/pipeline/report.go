@@ -20,17 +20,29 @@ type ReportInput struct {
 type ReportOutput struct {
 	Run  string   `json:"run"`
 	Keys []string `json:"keys"`
+	// Partial counts the accounts reported from part of their files (some
+	// could not be read); summary.json names them and the files.
+	Partial int `json:"partial,omitempty"`
 }
 
 // Report writes the users, credentials and findings reports (CSV, JSON,
-// HTML) and summary.json under the run's reports/.
+// HTML) and summary.json under the run's reports/. It reads the accounts
+// one by one (memory does not grow with the organization); an account whose
+// files cannot all be read is reported from the others and marked partial.
 func Report(ctx context.Context, env *Env, in ReportInput) (ReportOutput, error) {
-	keys, err := report.WriteAll(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, report.Options{Now: env.now()})
+	res, err := report.WriteAllResult(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, report.Options{Now: env.now()})
 	if err != nil {
 		return ReportOutput{Run: in.Run}, err
 	}
-	env.objects.Add(int64(len(keys)))
-	return ReportOutput{Run: in.Run, Keys: keys}, nil
+	env.objects.Add(int64(len(res.Keys)))
+	for i, p := range res.Partial {
+		if i == 20 {
+			env.logger().Warn("more accounts reported partially; see summary.json", "run", in.Run, "accounts", len(res.Partial))
+			break
+		}
+		env.logger().Warn("account reported partially: some of its files could not be read", "run", in.Run, "account", p)
+	}
+	return ReportOutput{Run: in.Run, Keys: res.Keys, Partial: len(res.Partial)}, nil
 }
 
 // readFindings reads a run's reports/findings.json (nil if absent).

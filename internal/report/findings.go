@@ -102,16 +102,23 @@ func (f Finding) Cells() []string {
 // for that account.
 func Findings(ctx context.Context, r snapshot.Reader, o Options) ([]Finding, error) {
 	o = o.withDefaults()
-	rn, err := load(ctx, r)
+	rn, err := openRun(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return findingsOf(rn, o), nil
+	out := []Finding{}
+	err = rn.eachAccount(ctx, r, func(group []*acct) error {
+		out = append(out, groupFindings(rn, group, o)...)
+		return nil
+	})
+	return out, err
 }
 
-func findingsOf(rn *run, o Options) []Finding {
-	out := []Finding{}
-	for _, a := range rn.accounts {
+// groupFindings is the findings of the list entries that share one account
+// id, in the report's order.
+func groupFindings(rn *run, group []*acct, o Options) []Finding {
+	var out []Finding
+	for _, a := range group {
 		out = append(out, accountFindings(rn, a, o)...)
 	}
 	sortFindings(out)
