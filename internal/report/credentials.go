@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/orgiam/orgiam/internal/csvsafe"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
@@ -195,9 +196,10 @@ func (c *credSpool) writeCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// newCSVWriter is the CSV writer of every report.
-func newCSVWriter(w io.Writer) *csv.Writer {
-	return csv.NewWriter(w)
+// newCSVWriter is the CSV writer of every report: cells a spreadsheet
+// would run as formulas are neutralised (see csvsafe).
+func newCSVWriter(w io.Writer) *csvsafe.Writer {
+	return csvsafe.NewWriter(w)
 }
 
 // writeCSV writes a header and rows as CSV.

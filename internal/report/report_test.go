@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"os"
@@ -564,5 +565,61 @@ func TestJSONNotes(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"notes": [`) || !strings.Contains(b.String(), `"users": []`) {
 		t.Errorf("json with notes = %s", b.String())
+	}
+}
+
+// Names a member account's administrator chooses reach every CSV report
+// neutralised (a spreadsheet would run them as formulas); JSON keeps them
+// as they are.
+func TestCSVFormulaNeutralised(t *testing.T) {
+	ctx := context.Background()
+	r := fixture(t)
+	list, err := r.Accounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const evil = `=HYPERLINK("http://evil.example/","click")`
+	list[1].Name = evil
+	data, _ := json.Marshal(list)
+	if err := r.Store.Put(ctx, store.AccountListKey(fixtureRun), data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteAll(ctx, r, fixtureOptions()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"users.csv", "findings.csv", "credentials.csv"} {
+		b, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := 0
+		for _, rec := range recs {
+			for _, c := range rec {
+				if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+					t.Errorf("%s: cell %q not neutralised", name, c)
+				}
+				if c == "'"+evil {
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no neutralised account name %q", name, "'"+evil)
+		}
+	}
+	b, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, "users.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []UserRow
+	if err := json.Unmarshal(b, &users); err != nil {
+		t.Fatal(err)
+	}
+	if findUser(t, users, "222222222222", "dave").AccountName != evil {
+		t.Errorf("users.json changed the account name")
 	}
 }
