@@ -382,7 +382,7 @@ func writeFindings(ctx context.Context, r snapshot.Reader, w *writer, st *Stats)
 	defer rc.Close()
 	b := newBatch()
 	defer b.release()
-	err = decodeFindings(rc, func(f *report.Finding) error {
+	err = report.EachFinding(rc, func(f *report.Finding) error {
 		addFinding(b, f)
 		if b.count(tFindings) < findingsPerBatch {
 			return nil

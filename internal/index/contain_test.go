@@ -89,7 +89,7 @@ func TestDecodeFindingsStream(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			var got []string
-			err := decodeFindings(strings.NewReader(c.data), func(f *report.Finding) error {
+			err := report.EachFinding(strings.NewReader(c.data), func(f *report.Finding) error {
 				got = append(got, f.AccountID)
 				return nil
 			})
@@ -112,8 +112,8 @@ func TestDecodeFindingsStream(t *testing.T) {
 		})
 	}
 	for _, bad := range []string{`[{"account_id": 1}]`, `[{"account_id": "1"}`, `"x"`, `{"findings": 3}`} {
-		if err := decodeFindings(strings.NewReader(bad), func(*report.Finding) error { return nil }); err == nil {
-			t.Errorf("decodeFindings(%s): no error", bad)
+		if err := report.EachFinding(strings.NewReader(bad), func(*report.Finding) error { return nil }); err == nil {
+			t.Errorf("report.EachFinding(%s): no error", bad)
 		}
 	}
 }

@@ -45,20 +45,23 @@ func Report(ctx context.Context, env *Env, in ReportInput) (ReportOutput, error)
 	return ReportOutput{Run: in.Run, Keys: res.Keys, Partial: len(res.Partial)}, nil
 }
 
-// readFindings reads a run's reports/findings.json (nil if absent).
-func readFindings(ctx context.Context, s store.Store, run string) ([]report.Finding, error) {
-	data, err := s.Get(ctx, store.ReportKey(run, "findings.json"))
+// failKeys reads the keys of a run's FAIL findings from its
+// reports/findings.json as a stream (nil if the run has none).
+func failKeys(ctx context.Context, s store.Store, run string, highOnly bool) (map[string]bool, error) {
+	key := store.ReportKey(run, "findings.json")
+	rc, err := store.OpenObject(ctx, s, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	list, err := report.DecodeFindings(data)
+	defer rc.Close()
+	keys, err := report.FailKeys(rc, highOnly)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", store.ReportKey(run, "findings.json"), err)
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	return list, nil
+	return keys, nil
 }
 
 func init() {
@@ -67,7 +70,7 @@ func init() {
 		return err
 	}}
 	newHighFindings = func(ctx context.Context, env *Env, run string) int {
-		cur, err := readFindings(ctx, env.Store, run)
+		cur, err := failKeys(ctx, env.Store, run, true)
 		if err != nil || cur == nil {
 			return 0
 		}
@@ -95,12 +98,18 @@ func init() {
 				prev, prevFinished = r, m.Finished
 			}
 		}
-		var old []report.Finding
+		var old map[string]bool
 		if prev != "" {
-			if old, err = readFindings(ctx, env.Store, prev); err != nil {
+			if old, err = failKeys(ctx, env.Store, prev, false); err != nil {
 				env.logger().Warn("previous findings unreadable; counting every high finding as new", "run", prev, "error", err.Error())
 			}
 		}
-		return report.NewHighFindings(old, cur)
+		n := 0
+		for k := range cur {
+			if !old[k] {
+				n++
+			}
+		}
+		return n
 	}
 }
