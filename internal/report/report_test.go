@@ -623,3 +623,42 @@ func TestCSVFormulaNeutralised(t *testing.T) {
 		t.Errorf("users.json changed the account name")
 	}
 }
+
+// WriteReport (one pass, rows streamed) writes exactly what Write writes
+// from the whole data, the HTML with the run's summary as the report
+// command shows it, for every kind and format; with IncludePass too.
+func TestWriteReportMatchesWrite(t *testing.T) {
+	ctx := context.Background()
+	r := fixture(t)
+	for _, pass := range []bool{false, true} {
+		o := fixtureOptions()
+		o.IncludePass = pass
+		all := docs(t, r, o)
+		sum := all[KindSummary].Summary
+		for _, kind := range []string{KindUsers, KindCredentials, KindFindings, KindSummary} {
+			for _, format := range Formats {
+				d := all[kind]
+				if format == FormatHTML && kind != KindSummary {
+					d.Summary = sum
+				}
+				var want, got bytes.Buffer
+				if err := WriteDoc(&want, format, d); err != nil {
+					t.Fatal(err)
+				}
+				if err := WriteReport(ctx, r, o, kind, format, &got); err != nil {
+					t.Fatalf("%s.%s: %v", kind, format, err)
+				}
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Errorf("pass=%v %s.%s: WriteReport differs from Write:\n--- got ---\n%s\n--- want ---\n%s", pass, kind, format, got.Bytes(), want.Bytes())
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteReport(ctx, r, fixtureOptions(), "nope", FormatCSV, &b); err == nil {
+		t.Errorf("unknown kind: no error")
+	}
+	if err := WriteReport(ctx, r, fixtureOptions(), KindUsers, "xml", &b); err == nil {
+		t.Errorf("unknown format: no error")
+	}
+}

@@ -121,13 +121,19 @@ func (o *output) close() {
 // the same values in a slice: json.Encoder with a two-space indent, which
 // is each element's json.Marshal indented one level.
 func jsonArray(w io.Writer, s *spool) error {
-	if s.n == 0 {
+	return jsonLines(w, s.n, s.each)
+}
+
+// jsonLines writes n compact JSON values, given one by one to the function
+// each passes them to, as an indented JSON array.
+func jsonLines(w io.Writer, n int, each func(func(line []byte) error) error) error {
+	if n == 0 {
 		_, err := io.WriteString(w, "[]\n")
 		return err
 	}
 	var buf bytes.Buffer
 	first := true
-	err := s.each(func(line []byte) error {
+	err := each(func(line []byte) error {
 		buf.Reset()
 		if first {
 			buf.WriteString("[\n  ")
@@ -148,22 +154,26 @@ func jsonArray(w io.Writer, s *spool) error {
 	return err
 }
 
-// table is a report whose rows a spool holds: how to turn a record into
-// its cells, and the Doc (without rows) the HTML head shows.
+// table is a report whose rows are given one by one: the Doc without rows
+// (title, columns, summary for the HTML head), the number of rows, and the
+// rows' cells.
 type table struct {
-	doc   Doc
-	spool *spool
-	cells func(line []byte) ([]string, error)
+	doc  Doc
+	n    int
+	each func(fn func(cells []string) error) error
 }
 
-func (t table) each(fn func(cells []string) error) error {
-	return t.spool.each(func(line []byte) error {
-		c, err := t.cells(line)
-		if err != nil {
-			return err
-		}
-		return fn(c)
-	})
+// spoolTable is the table of a spool's records.
+func spoolTable(d Doc, s *spool, cells func(line []byte) ([]string, error)) table {
+	return table{doc: d, n: s.n, each: func(fn func([]string) error) error {
+		return s.each(func(line []byte) error {
+			c, err := cells(line)
+			if err != nil {
+				return err
+			}
+			return fn(c)
+		})
+	}}
 }
 
 func (t table) writeCSV(w io.Writer) error {
@@ -179,13 +189,27 @@ func (t table) writeCSV(w io.Writer) error {
 }
 
 func (t table) writeHTML(w io.Writer) error {
-	if err := htmlHead(w, t.doc, t.spool.n); err != nil {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := htmlHead(bw, t.doc, t.n); err != nil {
 		return err
 	}
-	if err := t.each(func(c []string) error { return htmlRow(w, c) }); err != nil {
+	if err := t.each(func(c []string) error { return htmlRow(bw, c) }); err != nil {
 		return err
 	}
-	return htmlTail(w, t.doc)
+	if err := htmlTail(bw, t.doc); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func (t table) writeMD(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	mdHead(bw, t.doc)
+	if err := t.each(func(c []string) error { mdRow(bw, c); return nil }); err != nil {
+		return err
+	}
+	mdTail(bw, t.n)
+	return bw.Flush()
 }
 
 func userCells(line []byte) ([]string, error) {
@@ -283,8 +307,8 @@ func WriteAllResult(ctx context.Context, r snapshot.Reader, o Options) (Result, 
 	res.Summary = sum.finish()
 	s := &res.Summary
 
-	usersT := table{doc: Doc{Kind: KindUsers, Title: "IAM users", Columns: UserColumns, Summary: s}, spool: users, cells: userCells}
-	findT := table{doc: Doc{Kind: KindFindings, Title: findingsTitle, Columns: FindingColumns, Summary: s}, spool: findings, cells: findingCells}
+	usersT := spoolTable(Doc{Kind: KindUsers, Title: usersTitle, Columns: UserColumns, Summary: s}, users, userCells)
+	findT := spoolTable(Doc{Kind: KindFindings, Title: findingsTitle, Columns: FindingColumns, Summary: s}, findings, findingCells)
 	outputs := []struct {
 		name  string
 		write func(io.Writer) error
@@ -326,4 +350,136 @@ func writeOutput(ctx context.Context, s store.Store, key string, write func(io.W
 		return fmt.Errorf("write %s/%s: %w", s, key, err)
 	}
 	return nil
+}
+
+// WriteReport writes one report of the run (users, credentials, findings or
+// summary) in a format (csv, json, md or html) to w, as Write writes the
+// same data, going through the accounts once as WriteAll does: memory holds
+// one account at a time. The HTML of users, credentials and findings shows
+// the run's summary above the table.
+func WriteReport(ctx context.Context, r snapshot.Reader, o Options, kind, format string, w io.Writer) error {
+	switch format {
+	case FormatCSV, FormatJSON, FormatMD, FormatHTML:
+	default:
+		return fmt.Errorf("report format %q is not one of csv, json, md, html", format)
+	}
+	switch kind {
+	case KindUsers, KindCredentials, KindFindings:
+	case KindSummary:
+		s, err := BuildSummary(ctx, r, o)
+		if err != nil {
+			return err
+		}
+		return Write(w, kind, format, s)
+	default:
+		return fmt.Errorf("report kind %q is not one of users, credentials, findings, summary", kind)
+	}
+	o = o.withDefaults()
+	rn, err := openRun(ctx, r)
+	if err != nil {
+		return err
+	}
+	var sp *spool
+	var creds *credSpool
+	if kind == KindCredentials {
+		if creds, err = newCredSpool(len(rn.list)); err != nil {
+			return err
+		}
+		defer creds.close()
+	} else {
+		if sp, err = newSpool(); err != nil {
+			return err
+		}
+		defer sp.close()
+	}
+	var sum *summarizer
+	if format == FormatHTML {
+		sum = newSummarizer(r.Run, rn, o)
+	}
+	err = rn.eachAccount(ctx, r, func(group []*acct) error {
+		var us []UserRow
+		var fs []Finding
+		if kind == KindUsers || sum != nil {
+			us = groupUsers(rn, group, o)
+		}
+		if kind == KindFindings || sum != nil {
+			fs = groupFindings(rn, group, o)
+		}
+		switch kind {
+		case KindUsers:
+			for i := range us {
+				if err := sp.add(&us[i]); err != nil {
+					return err
+				}
+			}
+		case KindFindings:
+			for i := range fs {
+				if err := sp.add(&fs[i]); err != nil {
+					return err
+				}
+			}
+		case KindCredentials:
+			for _, a := range group {
+				if err := creds.add(a); err != nil {
+					return err
+				}
+			}
+		}
+		if sum != nil {
+			sum.add(group, us, fs)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var t table
+	var jsonOut func(io.Writer) error
+	switch kind {
+	case KindUsers:
+		t = spoolTable(Doc{Kind: kind, Title: usersTitle, Columns: UserColumns}, sp, userCells)
+		jsonOut = func(w io.Writer) error { return jsonArray(w, sp) }
+	case KindFindings:
+		t = spoolTable(Doc{Kind: kind, Title: findingsTitle, Columns: FindingColumns}, sp, findingCells)
+		jsonOut = func(w io.Writer) error { return jsonArray(w, sp) }
+	case KindCredentials:
+		cols := creds.columns()
+		t = table{doc: Doc{Kind: kind, Title: credentialsTitle, Columns: cols}, n: creds.sp.n, each: creds.each}
+		// NewDoc's JSON: one object per row, keyed by column (encoding/json
+		// writes a map's keys sorted).
+		jsonOut = func(w io.Writer) error {
+			return jsonLines(w, t.n, func(fn func([]byte) error) error {
+				return creds.each(func(row []string) error {
+					m := make(map[string]string, len(cols))
+					for i, c := range cols {
+						m[c] = row[i]
+					}
+					line, err := json.Marshal(m)
+					if err != nil {
+						return err
+					}
+					return fn(line)
+				})
+			})
+		}
+	}
+	if sum != nil {
+		s := sum.finish()
+		t.doc.Summary = &s
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch format {
+	case FormatCSV:
+		err = t.writeCSV(bw)
+	case FormatJSON:
+		err = jsonOut(bw)
+	case FormatMD:
+		err = t.writeMD(bw)
+	case FormatHTML:
+		err = t.writeHTML(bw)
+	}
+	if err != nil {
+		return err
+	}
+	return bw.Flush()
 }

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,7 +26,12 @@ const (
 	FormatHTML = "html"
 )
 
-const findingsTitle = "CIS AWS Foundations Benchmark v5.0.0 IAM findings"
+// Report titles.
+const (
+	usersTitle       = "IAM users"
+	credentialsTitle = "Credential reports"
+	findingsTitle    = "CIS AWS Foundations Benchmark v5.0.0 IAM findings"
+)
 
 // Formats lists the output formats.
 var Formats = []string{FormatCSV, FormatJSON, FormatMD, FormatHTML}
@@ -88,7 +93,7 @@ func NewDoc(kind string, data any) (Doc, error) {
 		if !ok {
 			return Doc{}, fmt.Errorf("report %s: data is %T, want []UserRow", kind, data)
 		}
-		d := Doc{Kind: kind, Title: "IAM users", Columns: UserColumns, JSON: nonNil(rows)}
+		d := Doc{Kind: kind, Title: usersTitle, Columns: UserColumns, JSON: nonNil(rows)}
 		for _, r := range rows {
 			d.Rows = append(d.Rows, r.Cells())
 		}
@@ -108,7 +113,7 @@ func NewDoc(kind string, data any) (Doc, error) {
 			}
 			objs = append(objs, m)
 		}
-		return Doc{Kind: kind, Title: "Credential reports", Columns: t.Columns, Rows: t.Rows, JSON: objs}, nil
+		return Doc{Kind: kind, Title: credentialsTitle, Columns: t.Columns, Rows: t.Rows, JSON: objs}, nil
 	case KindFindings:
 		fs, ok := data.([]Finding)
 		if !ok {
@@ -196,35 +201,45 @@ func mdEscape(s string) string {
 }
 
 func writeMD(w io.Writer, d Doc) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s\n\n", mdEscape(d.Title))
+	bw := bufio.NewWriter(w)
+	mdHead(bw, d)
+	for _, r := range d.Rows {
+		mdRow(bw, r)
+	}
+	mdTail(bw, len(d.Rows))
+	return bw.Flush()
+}
+
+// mdHead, mdRow and mdTail write the Markdown table in parts, so that rows
+// can be written one by one.
+func mdHead(b *bufio.Writer, d Doc) {
+	fmt.Fprintf(b, "# %s\n\n", mdEscape(d.Title))
 	for _, n := range d.Notes {
-		fmt.Fprintf(&b, "> %s\n", mdEscape(n))
+		fmt.Fprintf(b, "> %s\n", mdEscape(n))
 	}
 	if len(d.Notes) > 0 {
 		b.WriteString("\n")
 	}
-	row := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" " + mdEscape(c) + " |")
-		}
-		b.WriteString("\n")
-	}
-	row(d.Columns)
+	mdRow(b, d.Columns)
 	b.WriteString("|")
 	for range d.Columns {
 		b.WriteString(" --- |")
 	}
 	b.WriteString("\n")
-	for _, r := range d.Rows {
-		row(r)
+}
+
+func mdRow(b *bufio.Writer, cells []string) {
+	b.WriteString("|")
+	for _, c := range cells {
+		b.WriteString(" " + mdEscape(c) + " |")
 	}
-	if len(d.Rows) == 0 {
+	b.WriteString("\n")
+}
+
+func mdTail(b *bufio.Writer, rows int) {
+	if rows == 0 {
 		b.WriteString("\n_No rows._\n")
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // BuildSummary summarises a run per account (the run's accounts, then the
