@@ -11,8 +11,16 @@ func TestCell(t *testing.T) {
 		{"", ""},
 		{"alice", "alice"},
 		{`=HYPERLINK("http://x","y")`, `'=HYPERLINK("http://x","y")`},
-		{"+1", "'+1"},
+		{"+1", "+1"},
+		{"-697", "-697"},
+		{"-1.5", "-1.5"},
+		{"-", "'-"},
+		{"-1.", "'-1."},
+		{"-.5", "'-.5"},
+		{"-1e3", "'-1e3"},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
 		{"-2+3", "'-2+3"},
+		{"-1+HYPERLINK(\"x\")", "'-1+HYPERLINK(\"x\")"},
 		{"@SUM(A1)", "'@SUM(A1)"},
 		{"\t=1", "'\t=1"},
 		{"\r=1", "'\r=1"},
@@ -32,7 +40,7 @@ func TestCell(t *testing.T) {
 func TestWriter(t *testing.T) {
 	var b bytes.Buffer
 	w := NewWriter(&b)
-	rec := []string{"=cmd|' /C calc'!A0", "ok", "-1", "a,b"}
+	rec := []string{"=cmd|' /C calc'!A0", "ok", "-1", "a,b", "-1+1"}
 	if err := w.WriteAll([][]string{rec}); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +51,7 @@ func TestWriter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"'=cmd|' /C calc'!A0", "ok", "'-1", "a,b"}
+	want := []string{"'=cmd|' /C calc'!A0", "ok", "-1", "a,b", "'-1+1"}
 	if len(got) != 1 || len(got[0]) != len(want) {
 		t.Fatalf("read back %q", got)
 	}
