@@ -5,7 +5,12 @@
 // Reports read a run through snapshot.Reader and do not need its manifest: the
 // collect run writes its reports before the manifest. Accounts come from the
 // run's account list; an account whose scan failed is still reported from
-// whatever files it left, and its status says it failed.
+// whatever files it left, and its status says it failed; an account some of
+// whose files cannot be read is reported from the others, as partial.
+//
+// The accounts are read one at a time and their rows spooled to temporary
+// files (stream.go), so memory does not grow with the organization beyond
+// one line per account in the summary.
 package report
 
 import (
