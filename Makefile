@@ -35,3 +35,4 @@ lambda:
 bench:
 	$(GO) run ./bench/collect
 	$(GO) run ./bench/index
+	$(GO) run ./bench/pipeline

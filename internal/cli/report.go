@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -86,31 +87,16 @@ says so.`,
 				if err != nil {
 					return err
 				}
-				r := snapshot.Reader{Store: st, Run: run}
-				var data any
-				switch kind {
-				case report.KindUsers:
-					data, err = report.Users(ctx, r, o)
-				case report.KindCredentials:
-					var t report.CredentialsTable
-					t.Columns, t.Rows, err = report.Credentials(ctx, r)
-					data = t
-				case report.KindFindings:
-					data, err = report.Findings(ctx, r, o)
-				case report.KindSummary:
-					data, err = report.BuildSummary(ctx, r, o)
+				// Streamed: the accounts are read one by one, the rows
+				// spooled, then written (memory does not grow with the
+				// organization). The output is opened at the first write,
+				// so a run that cannot be read leaves --out untouched.
+				lw := &lazyOutput{open: func() (io.Writer, func() error, error) { return f.output(stdio.Out) }}
+				err = report.WriteReport(ctx, snapshot.Reader{Store: st, Run: run}, o, kind, format, lw)
+				if cerr := lw.close(); err == nil {
+					err = cerr
 				}
-				if err != nil {
-					return err
-				}
-				if doc, err = report.NewDoc(kind, data); err != nil {
-					return err
-				}
-				if kind != report.KindSummary && format == report.FormatHTML {
-					if sum, err := report.BuildSummary(ctx, r, o); err == nil {
-						doc.Summary = &sum
-					}
-				}
+				return err
 			default:
 				return usageErr(fmt.Errorf("--source %q: expected snapshot or config-aggregator", source))
 			}
@@ -130,4 +116,29 @@ says so.`,
 	cmd.Flags().StringVar(&aggregator, "aggregator", "", "AWS Config aggregator name (with --source config-aggregator)")
 	cmd.Flags().BoolVar(&includePass, "include-pass", false, "findings: list passing checks too")
 	return cmd
+}
+
+// lazyOutput opens its output at the first write.
+type lazyOutput struct {
+	open    func() (io.Writer, func() error, error)
+	w       io.Writer
+	closeFn func() error
+}
+
+func (l *lazyOutput) Write(p []byte) (int, error) {
+	if l.w == nil {
+		w, c, err := l.open()
+		if err != nil {
+			return 0, err
+		}
+		l.w, l.closeFn = w, c
+	}
+	return l.w.Write(p)
+}
+
+func (l *lazyOutput) close() error {
+	if l.closeFn == nil {
+		return nil
+	}
+	return l.closeFn()
 }
