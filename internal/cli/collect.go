@@ -21,6 +21,7 @@ import (
 )
 
 func newCollect(stdio IO) *cobra.Command {
+	var resume bool
 	cmd := &cobra.Command{
 		Use:   "collect",
 		Short: "Collect the IAM data of every account of your organizations into a dated snapshot",
@@ -46,10 +47,15 @@ variable; flags win over the environment, the environment over the file.`,
 			if err != nil {
 				return err
 			}
-			return runCollect(cmd.Context(), stdio, cfg, awsauth.Options{})
+			if resume && cfg.Overwrite {
+				return usageErr(fmt.Errorf("--resume and --overwrite: pick one (--resume completes an interrupted run, --overwrite starts it again)"))
+			}
+			return runCollectPlan(cmd.Context(), stdio, cfg, awsauth.Options{}, pipeline.PlanInput{Resume: resume})
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
+	// --resume is an action on one run, not a setting: a flag only.
+	cmd.Flags().BoolVar(&resume, "resume", false, "complete an interrupted run of the same --date and --run-id: keep its complete accounts, scan the missing and failed ones, then write the reports, the index and the manifest")
 	return cmd
 }
 
@@ -92,6 +98,10 @@ func firstSet(a, b string) string {
 }
 
 func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) error {
+	return runCollectPlan(ctx, stdio, cfg, authOpts, pipeline.PlanInput{})
+}
+
+func runCollectPlan(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options, plan pipeline.PlanInput) error {
 	env, err := newEnv(ctx, stdio, cfg, authOpts)
 	if err != nil {
 		return err
@@ -100,7 +110,7 @@ func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsa
 	if stdio.IsTTY && !cfg.Quiet && cfg.LogFormat == "text" {
 		progress = newBar(stdio.Err)
 	}
-	res, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, progress)
+	res, err := pipeline.RunLocal(ctx, env, plan, progress)
 	if err != nil {
 		return err
 	}

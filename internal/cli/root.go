@@ -82,7 +82,8 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
-	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists):
+	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists),
+		errors.Is(err, pipeline.ErrRunIncomplete), errors.Is(err, pipeline.ErrNothingToResume):
 		code = ExitUsage
 	case isCobraUsage(err):
 		code = ExitUsage

@@ -40,12 +40,48 @@ func TestPlanRefusesACompleteRunUnlessAsked(t *testing.T) {
 	if other, err := Plan(ctx, env, PlanInput{RunID: "second"}); err != nil || other.Run != "2026-11-23/second" {
 		t.Fatalf("run id: %+v %v", other, err)
 	}
+	// The step alone never touches a complete run: replacing one is the
+	// local runner's (it builds the new run beside the old one).
+	env.Cfg.Overwrite = true
+	if _, err := Plan(ctx, env, PlanInput{}); err == nil || !strings.Contains(err.Error(), "beside the old one") {
+		t.Fatalf("plan --overwrite of a complete run: %v", err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.ManifestKey("2026-11-23")); !ok {
+		t.Fatal("the complete run lost its manifest")
+	}
+}
+
+func TestPlanOfAnIncompleteRun(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	if _, err := Plan(ctx, env, PlanInput{Resume: true}); !errors.Is(err, ErrNothingToResume) {
+		t.Fatalf("resume of nothing: %v", err)
+	}
+	p, err := Plan(ctx, env, PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.Put(ctx, store.AccountKey(p.Run, "111111111111"), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Plan(ctx, env, PlanInput{})
+	if !errors.Is(err, ErrRunIncomplete) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("plain re-run of an incomplete run: %v", err)
+	}
+	r, err := Plan(ctx, env, PlanInput{Resume: true})
+	if err != nil || !r.Resumed || r.Run != p.Run {
+		t.Fatalf("resume: %+v %v", r, err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.AccountKey(p.Run, "111111111111")); !ok {
+		t.Fatal("resume removed the data of the run")
+	}
+	// --overwrite of an incomplete run starts it again, with nothing kept.
 	env.Cfg.Overwrite = true
 	if _, err := Plan(ctx, env, PlanInput{}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := env.Store.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
-		t.Fatal("--overwrite must remove the old manifest first: the run is incomplete until it ends")
+	if ok, _ := env.Store.Exists(ctx, store.AccountKey(p.Run, "111111111111")); ok {
+		t.Fatal("--overwrite of an incomplete run kept its old data")
 	}
 }
 

@@ -113,7 +113,7 @@ func Runs(ctx context.Context, s store.Store) ([]string, error) {
 			return nil, err
 		}
 		for _, id := range subs {
-			if !store.ValidRunID(id) || id == "accounts" || id == "organizations" || id == "reports" || id == "aws-managed-policies" {
+			if !store.ValidRunID(id) || store.ReservedRunID(id) {
 				continue
 			}
 			p := d + "/" + id
