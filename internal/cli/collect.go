@@ -47,6 +47,9 @@ variable; flags win over the environment, the environment over the file.`,
 			if err != nil {
 				return err
 			}
+			if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+				return err
+			}
 			if resume && cfg.Overwrite {
 				return usageErr(fmt.Errorf("--resume and --overwrite: pick one (--resume completes an interrupted run, --overwrite starts it again)"))
 			}

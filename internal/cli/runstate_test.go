@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -336,4 +337,63 @@ func TestKillNineThenResume(t *testing.T) {
 	if m.Totals.OK != want || m.Totals.Failed != 0 {
 		t.Fatalf("after resume: %+v, want %d ok", m.Totals, want)
 	}
+}
+
+func TestWrongScopeIsRefusedWithNothingWritten(t *testing.T) {
+	world, sim, cfg := runWorld(t, 4, fakeaws.Knobs{})
+	ctx := context.Background()
+	st := store.NewFile(cfg.Store)
+	nothingWritten := func(t *testing.T) {
+		t.Helper()
+		if keys, _ := st.List(ctx, ""); len(keys) != 0 {
+			t.Fatalf("files written: %v", keys)
+		}
+	}
+	t.Run("filters that leave no account", func(t *testing.T) {
+		c := *cfg
+		for _, a := range world.Accounts() {
+			c.ExcludeAccounts = append(c.ExcludeAccounts, a.ID)
+		}
+		var out, errb bytes.Buffer
+		err := runCollect(ctx, IO{Out: &out, Err: &errb, Now: testNow}, &c, sim.Auth)
+		if codeOf(err) != ExitUsage || !strings.Contains(fmt.Sprint(err), "no account to scan") {
+			t.Fatalf("zero accounts: %v", err)
+		}
+		nothingWritten(t)
+	})
+	t.Run("a date far ahead", func(t *testing.T) {
+		c := *cfg
+		c.Date = "2205-01-01"
+		var out, errb bytes.Buffer
+		err := runCollect(ctx, IO{Out: &out, Err: &errb, Now: testNow}, &c, sim.Auth)
+		if codeOf(err) != ExitUsage || !strings.Contains(fmt.Sprint(err), "more than a day in the future") {
+			t.Fatalf("future date: %v", err)
+		}
+		nothingWritten(t)
+	})
+	t.Run("command line", func(t *testing.T) {
+		for _, tc := range []struct {
+			args []string
+			env  map[string]string
+			want string
+		}{
+			{[]string{"collect", "--store", cfg.Store, "--accounts", ","}, nil, "--accounts"},
+			{[]string{"collect", "--store", cfg.Store, "--run-id", "reports"}, nil, "reserved"},
+			{[]string{"collect", "--store", cfg.Store}, map[string]string{"ORGIAM_ACOUNTS": "111111111111"}, "ORGIAM_ACOUNTS: unknown variable: orgiam reads no such setting (did you mean ORGIAM_ACCOUNTS?)"},
+			{[]string{"collect", "--store", cfg.Store}, map[string]string{"ORGIAM_CONCURRENCY": "0"}, "ORGIAM_CONCURRENCY: 0 is out of range"},
+		} {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var out, errb bytes.Buffer
+			code := Run(ctx, tc.args, IO{Out: &out, Err: &errb, Now: testNow})
+			if code != ExitUsage || !strings.Contains(errb.String(), tc.want) {
+				t.Errorf("%v %v: exit %d, %q; want 2 and %q", tc.args, tc.env, code, errb.String(), tc.want)
+			}
+			for k := range tc.env {
+				os.Unsetenv(k)
+			}
+			nothingWritten(t)
+		}
+	})
 }

@@ -33,6 +33,9 @@ leaves no manifest. A second run on the same day gets a run id (HHMMSS).`,
 			if err != nil {
 				return err
 			}
+			if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+				return err
+			}
 			sched, err := cron.Parse(expr)
 			if err != nil {
 				return usageErr(err)

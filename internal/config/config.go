@@ -52,6 +52,25 @@ type Config struct {
 
 	LogFormat string
 	Quiet     bool
+
+	// sources names where each field's value came from (flag name → the
+	// flag, variable or file:line), so errors point at what the user wrote.
+	sources map[string]string
+}
+
+// source is where the field with this flag name was set ("--" + flag by default).
+func (c *Config) source(flag string) string {
+	if s, ok := c.sources[flag]; ok {
+		return s
+	}
+	return "--" + flag
+}
+
+func (c *Config) setSource(f Field, src string) {
+	if c.sources == nil {
+		c.sources = map[string]string{}
+	}
+	c.sources[f.FlagName()] = src
 }
 
 // Kind of a field's value.
@@ -121,6 +140,16 @@ var Fields = []Field{
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
 }
 
+// EnvAlias is the variable named after the flag when the flag's name differs
+// from the field's (ORGIAM_ORG_ROLE for --org-role): it is honoured too, since
+// that is the name a user derives from the flag.
+func (f Field) EnvAlias() string {
+	if f.Flag == "" || f.Flag == f.Name {
+		return ""
+	}
+	return "ORGIAM_" + strings.ToUpper(strings.ReplaceAll(f.Flag, "-", "_"))
+}
+
 // FieldByName finds a field by its YAML key.
 func FieldByName(name string) (Field, bool) {
 	for _, f := range Fields {
@@ -160,6 +189,15 @@ func set(c *Config, f Field, v string) error {
 			c.ListInitialIsSet = true
 		}
 	case *[]string:
+		// "" is an empty list; "a,,b" or "," is a slip that must not widen
+		// the scope to everything.
+		if strings.TrimSpace(v) != "" {
+			for _, it := range strings.Split(v, ",") {
+				if strings.TrimSpace(it) == "" {
+					return fmt.Errorf("%q has an empty item", v)
+				}
+			}
+		}
 		*p = splitList(v)
 	case *int:
 		if v == "" {
@@ -266,13 +304,23 @@ func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error
 		}
 	}
 	for _, f := range Fields {
-		v, ok := lookup(f.EnvName())
+		name := f.EnvName()
+		v, ok := lookup(name)
+		if alias := f.EnvAlias(); alias != "" {
+			if av, aok := lookup(alias); aok {
+				if ok {
+					return nil, &Error{Source: alias, Msg: fmt.Sprintf("set together with %s: set one of them", name)}
+				}
+				name, v, ok = alias, av, true
+			}
+		}
 		if !ok {
 			continue
 		}
 		if err := set(c, f, v); err != nil {
-			return nil, &Error{Source: f.EnvName(), Msg: err.Error()}
+			return nil, &Error{Source: name, Msg: err.Error()}
 		}
+		c.setSource(f, name)
 	}
 	if fs != nil {
 		for _, f := range Fields {
@@ -282,13 +330,23 @@ func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error
 			}
 			var v string
 			if sv, ok := fl.Value.(pflag.SliceValue); ok {
-				v = strings.Join(sv.GetSlice(), ",")
+				items := sv.GetSlice()
+				if len(items) == 0 {
+					return nil, &Error{Source: "--" + f.FlagName(), Msg: "empty list (leave the flag out for none)"}
+				}
+				for _, it := range items {
+					if strings.TrimSpace(it) == "" {
+						return nil, &Error{Source: "--" + f.FlagName(), Msg: fmt.Sprintf("%q has an empty item", strings.Join(items, ","))}
+					}
+				}
+				v = strings.Join(items, ",")
 			} else {
 				v = fl.Value.String()
 			}
 			if err := set(c, f, v); err != nil {
 				return nil, &Error{Source: "--" + f.FlagName(), Msg: err.Error()}
 			}
+			c.setSource(f, "--"+f.FlagName())
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -309,9 +367,16 @@ func applyYAML(c *Config, file string, data []byte) error {
 	if m.Kind != yaml.MappingNode {
 		return &Error{Source: fmt.Sprintf("%s:%d", file, m.Line), Msg: "expected a mapping of settings (key: value)"}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		src := fmt.Sprintf("%s:%d", file, k.Line)
+		// yaml.v3 keeps both entries of a duplicate key in a node tree; a
+		// second value silently winning is a trap, so it is refused.
+		if first, dup := seen[k.Value]; dup {
+			return &Error{Source: src, Msg: fmt.Sprintf("setting %q appears twice (first at line %d)", k.Value, first)}
+		}
+		seen[k.Value] = k.Line
 		f, ok := FieldByName(k.Value)
 		if !ok {
 			return &Error{Source: src, Msg: fmt.Sprintf("unknown setting %q%s", k.Value, suggest(k.Value))}
@@ -332,6 +397,9 @@ func applyYAML(c *Config, file string, data []byte) error {
 				if it.Kind != yaml.ScalarNode {
 					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: list items must be strings", f.Name)}
 				}
+				if strings.TrimSpace(it.Value) == "" || strings.Contains(it.Value, ",") {
+					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: %q: an empty item, or a comma inside an item", f.Name, it.Value)}
+				}
 				items = append(items, it.Value)
 			}
 			val = strings.Join(items, ",")
@@ -341,6 +409,7 @@ func applyYAML(c *Config, file string, data []byte) error {
 		if err := set(c, f, val); err != nil {
 			return &Error{Source: src, Msg: f.Name + ": " + err.Error()}
 		}
+		c.setSource(f, src)
 	}
 	return nil
 }
@@ -398,7 +467,7 @@ func ParseRoleARN(arn string) (partition, account string, ok bool) {
 // Validate checks every field and returns the first problem as an *Error
 // naming the flag.
 func (c *Config) Validate() error {
-	bad := func(field, msg string) error { return &Error{Source: "--" + field, Msg: msg} }
+	bad := func(field, msg string) error { return &Error{Source: c.source(field), Msg: msg} }
 	for _, r := range c.OrgRoles {
 		if _, _, ok := ParseRoleARN(r); !ok {
 			return bad("org-role", fmt.Sprintf("%q is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)", r))
@@ -443,6 +512,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RunID != "" && !store.ValidRunID(c.RunID) {
 		return bad("run-id", fmt.Sprintf("%q is not valid (letters, digits, '.', '_' and '-', at most 64)", c.RunID))
+	}
+	if store.ReservedRunID(c.RunID) {
+		return bad("run-id", fmt.Sprintf("%q is reserved: a run's own folders are %s", c.RunID, strings.Join(store.RunLevelDirs, ", ")))
 	}
 	if c.Concurrency < 1 || c.Concurrency > 1000 {
 		return bad("concurrency", fmt.Sprintf("%d is out of range (1 to 1000)", c.Concurrency))

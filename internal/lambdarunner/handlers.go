@@ -59,6 +59,11 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.Lookup == nil {
+		if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+			return nil, err
+		}
+	}
 	if !strings.HasPrefix(cfg.Store, "s3://") {
 		if v, _ := lookup("ORGIAM_ALLOW_FILE_STORE"); v != "true" {
 			return nil, fmt.Errorf("ORGIAM_STORE: %q must be an s3:// URL in Lambda (the functions share no disk)", cfg.Store)

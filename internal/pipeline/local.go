@@ -49,7 +49,7 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 	var res LocalResult
 	prefix, date, runID, err := choose(ctx, env, planIn)
 	if err != nil {
-		return res, &UsageError{Err: err}
+		return res, err
 	}
 	planIn.Date, planIn.RunID, planIn.AutoRunID = date, runID, false
 	real := env.Store

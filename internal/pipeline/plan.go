@@ -78,7 +78,12 @@ func choose(ctx context.Context, env *Env, in PlanInput) (prefix, date, runID st
 	date = firstNonEmpty(in.Date, env.Cfg.Date, env.now().Format("2006-01-02"))
 	runID = firstNonEmpty(in.RunID, env.Cfg.RunID)
 	if prefix, err = store.RunPrefix(date, runID); err != nil {
-		return
+		return "", "", "", &UsageError{Err: err}
+	}
+	// A run dated ahead would be the "latest" run until that day and hide
+	// every real one: more than a day ahead (time zones aside) is a slip.
+	if d, perr := time.Parse("2006-01-02", date); perr == nil && d.After(env.now().Add(24*time.Hour)) {
+		return "", "", "", &UsageError{Err: fmt.Errorf("--date %s is more than a day in the future (today is %s UTC)", date, env.now().Format("2006-01-02"))}
 	}
 	if in.AutoRunID && runID == "" && !in.Resume {
 		state, serr := stateOf(ctx, env.Store, prefix)
