@@ -114,15 +114,15 @@ says so.`,
 			default:
 				return usageErr(fmt.Errorf("--source %q: expected snapshot or config-aggregator", source))
 			}
-			w, closeOut, err := f.output(stdio.Out)
+			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {
 				return err
 			}
+			defer abort()
 			if err := report.WriteDoc(w, format, doc); err != nil {
-				closeOut()
 				return err
 			}
-			return closeOut()
+			return commit()
 		},
 	}
 	f.register(cmd, "csv, json, md, html (default csv)")

@@ -41,6 +41,9 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	if err != nil {
 		return out, fmt.Errorf("index %s: %w", in.Run, err)
 	}
+	if err := markComplete(ctx, env, in.Run, path); err != nil {
+		return out, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return out, err
