@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,6 +18,7 @@ import (
 	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/pipeline"
 	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
 	"github.com/orgiam/orgiam/internal/version"
 )
 
@@ -68,8 +70,7 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	if authOpts.Logger == nil {
 		authOpts.Logger = log
 	}
-	st, err := openStore(ctx, cfg, authOpts)
-	if err != nil {
+	if err := precheckStore(cfg.Store); err != nil {
 		return nil, err
 	}
 	lim := fanout.NewLimiter(cfg.RateLimit)
@@ -80,7 +81,13 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	if authOpts.SessionName == "" {
 		authOpts.SessionName = awsauth.SessionName("collect")
 	}
+	// Credentials first: a bad --profile or --region fails before the store
+	// (a folder) is created.
 	auth, err := awsauth.New(ctx, authOpts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg, authOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -91,6 +98,31 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 		return nil, usageErr(err)
 	}
 	return env, nil
+}
+
+// precheckStore finds the mistakes of a folder store that need nothing
+// created to be seen (a file where a folder must go), so they are reported
+// before the credentials, and the credentials' before anything is created.
+func precheckStore(raw string) error {
+	loc, err := store.ParseURL(raw)
+	if err != nil {
+		return usageErr(fmt.Errorf("--store: %w", err))
+	}
+	if loc.Scheme != "file" {
+		return nil
+	}
+	for p := loc.Path; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return usageErr(fmt.Errorf("--store: store file://%s: %s is a file, not a folder", filepath.ToSlash(loc.Path), p))
+			}
+			return nil
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }
 
 func firstSet(a, b string) string {

@@ -397,3 +397,39 @@ func TestWrongScopeIsRefusedWithNothingWritten(t *testing.T) {
 		}
 	})
 }
+
+func TestStartUpMistakesExitTwoWithNothingCreated(t *testing.T) {
+	dir := isolate(t)
+	storeDir := filepath.Join(dir, "s")
+	const token = "T0KEN-canary-7c2a"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"demo", "--orgs", "0", "--store", storeDir}, "--orgs"},
+		{[]string{"collect", "--store", storeDir, "--profile", "no-such-profile"}, "no such AWS profile"},
+		{[]string{"collect", "--store", storeDir, "--region", "mars-1"}, "--region"},
+		{[]string{"collect", "--store", storeDir, "--notify", `webhook:https://h.example.com/` + token + `"x`}, ""},
+		{[]string{"collect", "--store", storeDir, "--notify", "https://h.example.com/" + token + ",x"}, "--notify"},
+	} {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), tc.args, IO{Out: &out, Err: &errb, Now: testNow})
+		if strings.Contains(errb.String()+out.String(), token) {
+			t.Errorf("%v: the secret was echoed: %s", tc.args, errb.String())
+		}
+		if tc.want == "" {
+			// The quote is no parse error any more; the run then fails on
+			// credentials (there are none here), still without the token.
+			continue
+		}
+		if code != ExitUsage || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%v: exit %d %q, want 2 and %q", tc.args, code, errb.String(), tc.want)
+		}
+		if strings.Contains(errb.String(), "goroutine ") {
+			t.Errorf("%v: stack trace: %s", tc.args, errb.String())
+		}
+		if _, err := os.Stat(storeDir); err == nil {
+			t.Fatalf("%v created the store folder", tc.args)
+		}
+	}
+}

@@ -54,6 +54,12 @@ leaves no manifest. A second run on the same day gets a run id (HHMMSS).`,
 func runSchedule(ctx context.Context, stdio IO, cfg *config.Config, sched *cron.Schedule, runNow bool, authOpts awsauth.Options) error {
 	now := stdio.now
 	log := newLogger(stdio.Err, cfg.LogFormat, false)
+	// Fail fast: a store that cannot be written, a notify target whose
+	// variable is unset or credentials that do not work would fail every
+	// run; say so now instead of logging "run failed" at each match.
+	if err := preflight(ctx, stdio, cfg, authOpts); err != nil {
+		return err
+	}
 	log.Info("schedule started", "cron", sched.String())
 	first := runNow
 	for {
@@ -102,3 +108,12 @@ func scheduledRun(ctx context.Context, stdio IO, cfg *config.Config, authOpts aw
 type errNever string
 
 func (e errNever) Error() string { return "cron " + string(e) + " never matches" }
+
+// preflight builds the Env a run would build (credentials, store, notify
+// targets) and drops it.
+func preflight(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) error {
+	c := *cfg
+	c.Quiet = true
+	_, err := newEnv(ctx, stdio, &c, authOpts)
+	return err
+}

@@ -94,7 +94,11 @@ type Field struct {
 	Usage   string
 	// Flag is the flag name when it differs from Name (--org-role for org-roles).
 	Flag string
-	ptr  func(*Config) any
+	// Secret values (webhook URLs carry tokens) are never put in a message,
+	// and their items are split only before a new target's scheme, so a
+	// comma inside a URL stays in it.
+	Secret bool
+	ptr    func(*Config) any
 }
 
 // FlagName is the command-line flag of the field.
@@ -135,7 +139,7 @@ var Fields = []Field{
 	{Name: "credential-report-wait", Kind: Duration, Default: "2s", Usage: "first wait between credential report polls (backs off to 30s)", ptr: func(c *Config) any { return &c.CredentialReportWait }},
 	{Name: "index", Kind: Bool, Default: "true", Usage: "build index.sqlite after the scan", ptr: func(c *Config) any { return &c.Index }},
 	{Name: "reports", Kind: Bool, Default: "true", Usage: "write the reports under reports/ after the scan", ptr: func(c *Config) any { return &c.Reports }},
-	{Name: "notify", Kind: List, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
+	{Name: "notify", Kind: List, Secret: true, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
 	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
 }
@@ -191,14 +195,26 @@ func set(c *Config, f Field, v string) error {
 	case *[]string:
 		// "" is an empty list; "a,,b" or "," is a slip that must not widen
 		// the scope to everything.
+		items := strings.Split(v, ",")
+		if f.Secret {
+			items = splitTargets(v)
+		}
 		if strings.TrimSpace(v) != "" {
-			for _, it := range strings.Split(v, ",") {
+			for i, it := range items {
 				if strings.TrimSpace(it) == "" {
+					if f.Secret {
+						return fmt.Errorf("item %d of %d is empty", i+1, len(items))
+					}
 					return fmt.Errorf("%q has an empty item", v)
 				}
 			}
 		}
-		*p = splitList(v)
+		*p = nil
+		for _, it := range items {
+			if it = strings.TrimSpace(it); it != "" {
+				*p = append(*p, it)
+			}
+		}
 	case *int:
 		if v == "" {
 			*p = 0
@@ -245,6 +261,24 @@ func set(c *Config, f Field, v string) error {
 	return nil
 }
 
+// splitTargets splits a list of notify targets at the commas that start a
+// new target (one followed by "sns:" or "webhook:").
+func splitTargets(v string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != ',' {
+			continue
+		}
+		next := strings.TrimLeft(v[i+1:], " ")
+		if next == "" || strings.HasPrefix(next, ",") || strings.HasPrefix(next, "sns:") || strings.HasPrefix(next, "webhook:") {
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
+}
+
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
@@ -265,7 +299,10 @@ func RegisterFlags(fs *pflag.FlagSet) {
 		case *string:
 			fs.String(name, *p, usage)
 		case *[]string:
-			fs.StringSlice(name, *p, usage)
+			// StringArray, not StringSlice: StringSlice parses each value as
+			// CSV, and a stray quote makes pflag print the whole value (a
+			// webhook token) in its error. Commas are split by set().
+			fs.StringArray(name, *p, usage)
 		case *int:
 			fs.Int(name, *p, usage)
 		case *float64:
@@ -334,9 +371,13 @@ func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error
 				if len(items) == 0 {
 					return nil, &Error{Source: "--" + f.FlagName(), Msg: "empty list (leave the flag out for none)"}
 				}
-				for _, it := range items {
+				for i, it := range items {
 					if strings.TrimSpace(it) == "" {
-						return nil, &Error{Source: "--" + f.FlagName(), Msg: fmt.Sprintf("%q has an empty item", strings.Join(items, ","))}
+						msg := fmt.Sprintf("%q has an empty item", strings.Join(items, ","))
+						if f.Secret {
+							msg = fmt.Sprintf("value %d of %d is empty", i+1, len(items))
+						}
+						return nil, &Error{Source: "--" + f.FlagName(), Msg: msg}
 					}
 				}
 				v = strings.Join(items, ",")
@@ -397,7 +438,7 @@ func applyYAML(c *Config, file string, data []byte) error {
 				if it.Kind != yaml.ScalarNode {
 					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: list items must be strings", f.Name)}
 				}
-				if strings.TrimSpace(it.Value) == "" || strings.Contains(it.Value, ",") {
+				if strings.TrimSpace(it.Value) == "" || (strings.Contains(it.Value, ",") && !f.Secret) {
 					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: %q: an empty item, or a comma inside an item", f.Name, it.Value)}
 				}
 				items = append(items, it.Value)
@@ -453,6 +494,7 @@ var (
 	rolePathRe = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
 	ouRe       = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 	extIDRe    = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	regionRe   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 )
 
 // ParseRoleARN checks an IAM role ARN and returns its partition and account.
@@ -531,10 +573,14 @@ func (c *Config) Validate() error {
 	if c.CredentialReportWait <= 0 {
 		return bad("credential-report-wait", "must be more than 0")
 	}
-	for _, n := range c.Notify {
+	for i, n := range c.Notify {
 		if !strings.HasPrefix(n, "sns:") && !strings.HasPrefix(n, "webhook:") {
-			return bad("notify", fmt.Sprintf("%q: expected sns:TOPIC-ARN, webhook:URL or webhook:env:VAR", redact(n)))
+			// The value is not shown: it may be a URL with a token in it.
+			return bad("notify", fmt.Sprintf("target %d of %d does not start with sns: or webhook: (expected sns:TOPIC-ARN, webhook:URL or webhook:env:VAR)", i+1, len(c.Notify)))
 		}
+	}
+	if c.Region != "" && !regionRe.MatchString(c.Region) {
+		return bad("region", fmt.Sprintf("%q is not an AWS region name (e.g. us-east-1, eu-west-3)", c.Region))
 	}
 	switch c.LogFormat {
 	case "text", "json":
@@ -542,16 +588,6 @@ func (c *Config) Validate() error {
 		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
 	}
 	return nil
-}
-
-func redact(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if j := strings.IndexAny(rest, "/?"); j >= 0 {
-			return s[:i+3] + rest[:j] + "/…"
-		}
-	}
-	return s
 }
 
 // ListInitial is the intermediate role for listing organizations.

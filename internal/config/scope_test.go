@@ -23,7 +23,7 @@ func TestScopeSafety(t *testing.T) {
 		{"both org role variables", nil, map[string]string{"ORGIAM_ORG_ROLE": "arn:aws:iam::111111111111:role/a", "ORGIAM_ORG_ROLES": "arn:aws:iam::111111111111:role/b"}, "ORGIAM_ORG_ROLE", "set together with ORGIAM_ORG_ROLES"},
 		{"flag list of only a comma", []string{"--accounts", ","}, nil, "--accounts", "empty item"},
 		{"flag list with an empty item", []string{"--accounts", "111111111111,"}, nil, "--accounts", "empty item"},
-		{"flag list empty", []string{"--accounts", ""}, nil, "--accounts", "empty list"},
+		{"flag list empty", []string{"--accounts", ""}, nil, "--accounts", "empty item"},
 		{"variable list of only a comma", nil, map[string]string{"ORGIAM_OUS": ","}, "ORGIAM_OUS", "empty item"},
 		{"variable list empty is none", nil, map[string]string{"ORGIAM_ACCOUNTS": ""}, "", ""},
 		{"file list with an empty item", []string{"--config", emptyItem}, nil, emptyItem + ":1", "an empty item"},
@@ -74,5 +74,46 @@ func TestCheckEnv(t *testing.T) {
 	}
 	if err := CheckEnv([]string{"ORGIAM_ZZZZZZZZZZZZZZZZZZ=1"}, c); err == nil || !strings.Contains(err.Error(), "orgiam init") {
 		t.Fatalf("unknown variable without a near name: %v", err)
+	}
+}
+
+func TestNotifySecretsNeverEchoed(t *testing.T) {
+	const token = "T0KEN-canary-93f1"
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int // targets, or -1 for an error
+	}{
+		{"quote in the URL", []string{"--notify", `webhook:https://hooks.example.com/x/` + token + `"`}, nil, 1},
+		{"comma in the URL", []string{"--notify", "webhook:https://hooks.example.com/x?a=1,b=" + token}, nil, 1},
+		{"two targets in one value", []string{"--notify", "webhook:https://h.example.com/" + token + ",sns:arn:aws:sns:us-east-1:111111111111:t"}, nil, 2},
+		{"repeated flag", []string{"--notify", "webhook:https://h.example.com/" + token, "--notify", "sns:arn:aws:sns:us-east-1:111111111111:t"}, nil, 2},
+		{"no scheme", []string{"--notify", "https://user:" + token + "@h.example.com/" + token}, nil, -1},
+		{"empty item", []string{"--notify", "webhook:https://h.example.com/" + token + ",,"}, nil, -1},
+		{"from a variable without a scheme", nil, map[string]string{"ORGIAM_NOTIFY": token + ":x"}, -1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := pflag.NewFlagSet("test", pflag.ContinueOnError)
+			RegisterFlags(fs)
+			if err := fs.Parse(tc.args); err != nil {
+				if strings.Contains(err.Error(), token) {
+					t.Fatalf("flag parser echoed the secret: %v", err)
+				}
+				t.Fatalf("parse: %v", err)
+			}
+			c, err := Load(fs, env(tc.env))
+			if err != nil && strings.Contains(err.Error(), token) {
+				t.Fatalf("error echoes the secret: %v", err)
+			}
+			switch {
+			case tc.want < 0 && err == nil:
+				t.Fatalf("accepted: %v", c.Notify)
+			case tc.want >= 0 && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.want >= 0 && len(c.Notify) != tc.want:
+				t.Fatalf("targets: %q", c.Notify)
+			}
+		})
 	}
 }
