@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/orgiam/orgiam/internal/fakeaws"
+	"github.com/orgiam/orgiam/internal/store"
 )
 
 // tree lists every path under root with its size and modification time.
@@ -28,7 +29,7 @@ func tree(t *testing.T, root string) map[string]string {
 	return out
 }
 
-func TestReadersOnlyRead(t *testing.T) {
+func faultReadOnlyStore(t *testing.T) int {
 	_, sim, cfg := runWorld(t, 4, fakeaws.Knobs{})
 	ctx := context.Background()
 	var out, errb bytes.Buffer
@@ -112,9 +113,10 @@ func TestReadersOnlyRead(t *testing.T) {
 			t.Fatalf("query foo: exit %d %s", code, e)
 		}
 	})
+	return lost(t, store.NewFile(cfg.Store), "2026-11-23", nil)
 }
 
-func TestDamagedManifestIsSkippedWithAWarning(t *testing.T) {
+func faultDamagedManifest(t *testing.T) int {
 	_, sim, cfg := runWorld(t, 3, fakeaws.Knobs{})
 	ctx := context.Background()
 	var out, errb bytes.Buffer
@@ -129,6 +131,7 @@ func TestDamagedManifestIsSkippedWithAWarning(t *testing.T) {
 	if code != 0 || !strings.Contains(e.String(), "skipping run 2026-11-24") || !strings.Contains(e.String(), "2026-11-24/manifest.json") {
 		t.Fatalf("exit %d, stderr %q", code, e.String())
 	}
+	return lost(t, store.NewFile(cfg.Store), "2026-11-23", nil)
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }

@@ -102,7 +102,7 @@ func runPartly(t *testing.T, cfg *config.Config, sim *simulation, n int) {
 	}
 }
 
-func TestAccountTimeoutIsRecordedAndTheRunCompletes(t *testing.T) {
+func faultAccountTimeout(t *testing.T) int {
 	var stuck string
 	world, sim, cfg := runWorld(t, 6, fakeaws.Knobs{})
 	stuck = activeMember(world, 1)[0]
@@ -135,9 +135,10 @@ func TestAccountTimeoutIsRecordedAndTheRunCompletes(t *testing.T) {
 	if ok, _ := st.Exists(context.Background(), store.IndexKey("2026-11-23")); !ok {
 		t.Error("no index")
 	}
+	return lost(t, st, "2026-11-23", map[string]bool{stuck: true})
 }
 
-func TestSecondWriterIsRefused(t *testing.T) {
+func faultLockHeld(t *testing.T) int {
 	_, sim, cfg := runWorld(t, 3, fakeaws.Knobs{})
 	st := store.NewFile(cfg.Store)
 	if err := os.MkdirAll(cfg.Store, 0o700); err != nil {
@@ -166,9 +167,10 @@ func TestSecondWriterIsRefused(t *testing.T) {
 	if keys, _ := st.List(context.Background(), ".locks/"); len(keys) != 0 {
 		t.Fatalf("lock left behind after a run: %v", keys)
 	}
+	return lost(t, st, "2026-11-23", nil)
 }
 
-func TestOverwriteKeepsTheOldRunUntilTheNewOneIsComplete(t *testing.T) {
+func faultOverwriteKilled(t *testing.T) int {
 	world, sim, cfg := runWorld(t, 8, fakeaws.Knobs{CredReportDelay: 30 * time.Millisecond})
 	ctx := context.Background()
 	var out, errb bytes.Buffer
@@ -211,9 +213,10 @@ func TestOverwriteKeepsTheOldRunUntilTheNewOneIsComplete(t *testing.T) {
 	if err != nil || m.Prefix != "2026-11-23" || m.Totals.Failed != 1 {
 		t.Fatalf("new manifest: %+v %v", m.Totals, err)
 	}
+	return lost(t, st, "2026-11-23", map[string]bool{denied: true})
 }
 
-func TestResumeKeepsCompleteAccountsAndScansTheRest(t *testing.T) {
+func faultInterruptedThenResume(t *testing.T) int {
 	_, sim, cfg := runWorld(t, 8, fakeaws.Knobs{CredReportDelay: 30 * time.Millisecond})
 	ctx := context.Background()
 	cfg.Concurrency = 1
@@ -268,11 +271,12 @@ func TestResumeKeepsCompleteAccountsAndScansTheRest(t *testing.T) {
 	if ok, _ := st.Exists(ctx, store.ReportKey("2026-11-23", "findings.json")); !ok {
 		t.Error("no reports after resume")
 	}
+	return lost(t, st, "2026-11-23", nil)
 }
 
 // TestKillNineThenResume kills a real collect process with SIGKILL in the
 // middle of its scan, then completes the run with --resume.
-func TestKillNineThenResume(t *testing.T) {
+func faultKillNineThenResume(t *testing.T) int {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -337,6 +341,7 @@ func TestKillNineThenResume(t *testing.T) {
 	if m.Totals.OK != want || m.Totals.Failed != 0 {
 		t.Fatalf("after resume: %+v, want %d ok", m.Totals, want)
 	}
+	return lost(t, st, "2026-11-23", nil)
 }
 
 func TestWrongScopeIsRefusedWithNothingWritten(t *testing.T) {
