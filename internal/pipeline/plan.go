@@ -133,7 +133,7 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 	case state == runIncomplete:
 		return out, fmt.Errorf("%w: %s/%s was started but never finished (no manifest.json); pass --resume to complete it, or --overwrite to start it again", ErrRunIncomplete, env.Store, prefix)
 	case in.Resume:
-		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json)", ErrNothingToResume, env.Store, prefix)}
+		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json); give the --date and --run-id of the run to resume", ErrNothingToResume, env.Store, prefix)}
 	}
 	info := snapshot.RunInfo{ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
 	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
