@@ -438,3 +438,39 @@ func TestStartUpMistakesExitTwoWithNothingCreated(t *testing.T) {
 		}
 	}
 }
+
+// A writer whose lease ran out and whose run was taken over stops without
+// writing a manifest.
+func TestWriterThatLosesItsLockStops(t *testing.T) {
+	_, sim, cfg := runWorld(t, 8, fakeaws.Knobs{CredReportDelay: 100 * time.Millisecond})
+	cfg.Concurrency = 1
+	ctx := context.Background()
+	st := store.NewFile(cfg.Store)
+	var errb bytes.Buffer
+	env, err := newEnv(ctx, IO{Out: &errb, Err: &errb, Now: testNow}, cfg, sim.Auth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Lock = store.LockOptions{Lease: 200 * time.Millisecond}
+	go func() {
+		// Once the scan is under way, a second writer whose clock is past the
+		// first one's lease takes the run over.
+		for {
+			if ok, _ := st.Exists(ctx, store.AccountListKey("2026-11-23")); ok {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		later := testNow().Add(time.Hour)
+		if _, err := store.AcquireLock(ctx, st, "2026-11-23", store.LockOptions{Host: "other", PID: 1, Now: func() time.Time { return later }}); err != nil {
+			t.Errorf("takeover: %v", err)
+		}
+	}()
+	_, err = pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
+	if !errors.Is(err, store.ErrLockLost) {
+		t.Fatalf("run after losing its lock: %v", err)
+	}
+	if ok, _ := st.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
+		t.Fatal("the writer that lost its lock wrote a manifest")
+	}
+}

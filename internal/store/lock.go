@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -200,7 +201,18 @@ func (l *Lock) Release(ctx context.Context) error {
 	if err := l.check(ctx); err != nil {
 		return err
 	}
-	return l.st.Delete(ctx, l.key)
+	if err := l.st.Delete(ctx, l.key); err != nil {
+		return err
+	}
+	if f, ok := l.st.(*File); ok {
+		// Leave no empty lock folders behind (removing a folder that is not
+		// empty fails, which is what is wanted).
+		if dir, err := f.path(strings.TrimSuffix(LockPrefix(l.info.Run), "/")); err == nil {
+			os.Remove(dir)
+			os.Remove(filepath.Dir(dir))
+		}
+	}
+	return nil
 }
 
 func stale(h LockInfo, o LockOptions) bool {
