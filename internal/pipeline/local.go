@@ -91,12 +91,16 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 		return res, err
 	}
 	staged := false
+	if !planIn.Resume {
+		// A staged copy left by an interrupted overwrite belongs to an older
+		// attempt: a run started now must never be replaced by it later.
+		if err := deleteAll(runCtx, real, store.StagingPrefix(prefix)+"/"); err != nil {
+			return res, err
+		}
+	}
 	switch {
 	case state == runComplete && env.Cfg.Overwrite && !planIn.Resume:
 		stage := store.StagingPrefix(prefix)
-		if err := deleteAll(runCtx, real, stage+"/"); err != nil {
-			return res, err
-		}
 		env.Store = &store.Redirect{Inner: real, Run: prefix, To: stage}
 		defer func() { env.Store = real }()
 		staged = true

@@ -171,3 +171,42 @@ func TestEmptyDataSetsAreStoredAsEmptyArrays(t *testing.T) {
 		}
 	}
 }
+
+func TestResumeFinishesAnInterruptedSwitch(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	st := env.Store
+	run, stage := "2026-11-23", store.StagingPrefix("2026-11-23")
+	put := func(key, v string) {
+		if err := st.Put(ctx, key, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The switch stopped after removing the old manifest and copying part of the new run.
+	put(store.RunInfoKey(run), `{"date":"2026-11-23"}`)
+	put(store.AccountKey(run, "111111111111"), `"old"`)
+	put(store.AccountKey(run, "333333333333"), `"old, not in the new run"`)
+	put(stage+"/run.json", `{"date":"2026-11-23"}`)
+	put(stage+"/accounts/111111111111/account.json", `"new"`)
+	put(stage+"/accounts/222222222222/account.json", `"new"`)
+	put(stage+"/manifest.json", `{"prefix":"2026-11-23"}`)
+
+	res, err := RunLocal(ctx, env, PlanInput{Resume: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Prefix != run {
+		t.Fatalf("manifest: %+v", res.Manifest)
+	}
+	for key, want := range map[string]string{store.AccountKey(run, "111111111111"): `"new"`, store.AccountKey(run, "222222222222"): `"new"`, store.ManifestKey(run): `{"prefix":"2026-11-23"}`} {
+		if got, err := st.Get(ctx, key); err != nil || string(got) != want {
+			t.Errorf("%s = %q %v, want %q", key, got, err, want)
+		}
+	}
+	if ok, _ := st.Exists(ctx, store.AccountKey(run, "333333333333")); ok {
+		t.Error("an old account not in the new run was kept")
+	}
+	if keys, _ := st.List(ctx, ".staging/"); len(keys) != 0 {
+		t.Errorf("staging left: %v", keys)
+	}
+}
