@@ -135,3 +135,13 @@ func faultDamagedManifest(t *testing.T) int {
 }
 
 func isRoot() bool { return os.Geteuid() == 0 }
+
+func TestReaderStoreErrorNamesTheVariable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "none")
+	t.Setenv("ORGIAM_STORE", missing)
+	var o, e bytes.Buffer
+	code := Run(context.Background(), []string{"query", "admins"}, IO{Out: &o, Err: &e, Now: testNow})
+	if code != ExitUsage || !strings.HasPrefix(e.String(), "orgiam: ORGIAM_STORE "+missing+": no such folder") {
+		t.Fatalf("exit %d %q", code, e.String())
+	}
+}

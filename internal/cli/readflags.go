@@ -74,19 +74,24 @@ func (f *readFlags) open(ctx context.Context, allowIncomplete bool) (store.Store
 // already (it is never created, and nothing is written to check it, so a
 // read-only folder works); an S3 store is checked with HeadBucket.
 func (f *readFlags) openStore(ctx context.Context) (store.Store, error) {
+	// Name what the user wrote: the flag, or the variable it defaulted from.
+	src := "--store"
+	if f.cmd != nil && !f.cmd.Flags().Changed("store") && os.Getenv("ORGIAM_STORE") != "" {
+		src = "ORGIAM_STORE"
+	}
 	loc, err := store.ParseURL(f.store)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("--store: %w", err))
+		return nil, usageErr(fmt.Errorf("%s: %w", src, err))
 	}
 	if loc.Scheme == "file" {
 		fi, err := os.Stat(loc.Path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
-			return nil, usageErr(fmt.Errorf("--store %s: no such folder (nothing was collected there; run `orgiam collect` or pass --store)", loc.Path))
+			return nil, usageErr(fmt.Errorf("%s %s: no such folder (nothing was collected there; run `orgiam collect` or pass --store)", src, loc.Path))
 		case err != nil:
-			return nil, usageErr(fmt.Errorf("--store %s: %w", loc.Path, err))
+			return nil, usageErr(fmt.Errorf("%s %s: %w", src, loc.Path, err))
 		case !fi.IsDir():
-			return nil, usageErr(fmt.Errorf("--store %s: not a folder", loc.Path))
+			return nil, usageErr(fmt.Errorf("%s %s: not a folder", src, loc.Path))
 		}
 		return store.NewFile(loc.Path), nil
 	}
