@@ -2,7 +2,7 @@
 GO ?= go
 LAMBDA_ARCH ?= arm64
 
-.PHONY: test vet fmt-check build demo lambda bench deps
+.PHONY: test vet fmt-check build demo lambda bench deps fuzz faults
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
 # validator, local Step Functions interpreter, a Node 22 binary).
@@ -36,3 +36,20 @@ bench:
 	$(GO) run ./bench/collect
 	$(GO) run ./bench/index
 	$(GO) run ./bench/pipeline
+
+# Each fuzz target for a few seconds (CI runs this after the tests; longer:
+# make fuzz FUZZTIME=5m).
+FUZZTIME ?= 5s
+FUZZ_TARGETS = FuzzParseCredentialReport:./internal/snapshot FuzzConfigFile:./internal/config \
+  FuzzParseURL:./internal/store FuzzParseMatchesV1:./internal/policy FuzzMatch:./internal/policy
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; pkg=$${t#*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+# The fault suite (also part of `make test`), with its figures written to
+# bench/results/faults.json.
+faults:
+	FAULTS_OUT=$(CURDIR)/bench/results/faults.json $(GO) test -count=1 -run '^TestFaultSuite$$' ./internal/cli
+	@cat bench/results/faults.json

@@ -34,6 +34,15 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 			if accounts < 2 {
 				return usageErr(fmt.Errorf("--accounts: %d is too few (at least 2)", accounts))
 			}
+			if orgs < 1 {
+				return usageErr(fmt.Errorf("--orgs: %d is too few (at least 1)", orgs))
+			}
+			if orgs > accounts {
+				return usageErr(fmt.Errorf("--orgs: %d organizations cannot share %d accounts (at least one each)", orgs, accounts))
+			}
+			if fail < 0 || fail >= accounts {
+				return usageErr(fmt.Errorf("--fail: %d is out of range (0 to %d)", fail, accounts-1))
+			}
 			world := fakeaws.NewWorld(fakeaws.Options{Seed: seed, Orgs: orgs, AccountsPerOrg: (accounts + orgs - 1) / orgs})
 			var deny []string
 			for _, a := range world.Accounts() {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -89,26 +88,31 @@ says so.`,
 				}
 				// Streamed: the accounts are read one by one, the rows
 				// spooled, then written (memory does not grow with the
-				// organization). The output is opened at the first write,
-				// so a run that cannot be read leaves --out untouched.
-				lw := &lazyOutput{open: func() (io.Writer, func() error, error) { return f.output(stdio.Out) }}
-				err = report.WriteReport(ctx, snapshot.Reader{Store: st, Run: run}, o, kind, format, lw)
-				if cerr := lw.close(); err == nil {
-					err = cerr
+				// organization). --out is replaced only once the whole
+				// report is written, so a run that cannot be read leaves it
+				// untouched.
+				w, commit, abort, err := f.output(stdio.Out)
+				if err != nil {
+					return err
 				}
+				defer abort()
+				if err := report.WriteReport(ctx, snapshot.Reader{Store: st, Run: run}, o, kind, format, w); err != nil {
+					return err
+				}
+				err = commit()
 				return err
 			default:
 				return usageErr(fmt.Errorf("--source %q: expected snapshot or config-aggregator", source))
 			}
-			w, closeOut, err := f.output(stdio.Out)
+			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {
 				return err
 			}
+			defer abort()
 			if err := report.WriteDoc(w, format, doc); err != nil {
-				closeOut()
 				return err
 			}
-			return closeOut()
+			return commit()
 		},
 	}
 	f.register(cmd, "csv, json, md, html (default csv)")
@@ -116,29 +120,4 @@ says so.`,
 	cmd.Flags().StringVar(&aggregator, "aggregator", "", "AWS Config aggregator name (with --source config-aggregator)")
 	cmd.Flags().BoolVar(&includePass, "include-pass", false, "findings: list passing checks too")
 	return cmd
-}
-
-// lazyOutput opens its output at the first write.
-type lazyOutput struct {
-	open    func() (io.Writer, func() error, error)
-	w       io.Writer
-	closeFn func() error
-}
-
-func (l *lazyOutput) Write(p []byte) (int, error) {
-	if l.w == nil {
-		w, c, err := l.open()
-		if err != nil {
-			return 0, err
-		}
-		l.w, l.closeFn = w, c
-	}
-	return l.w.Write(p)
-}
-
-func (l *lazyOutput) close() error {
-	if l.closeFn == nil {
-		return nil
-	}
-	return l.closeFn()
 }

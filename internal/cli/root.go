@@ -82,7 +82,9 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
-	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists):
+	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists),
+		errors.Is(err, pipeline.ErrRunIncomplete), errors.Is(err, pipeline.ErrNothingToResume),
+		errors.Is(err, awsauth.ErrNoProfile):
 		code = ExitUsage
 	case isCobraUsage(err):
 		code = ExitUsage

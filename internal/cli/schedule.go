@@ -57,6 +57,9 @@ so the Terraform module's schedule expressions work here unchanged.
 			if err != nil {
 				return err
 			}
+			if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+				return err
+			}
 			return runSchedule(cmd.Context(), stdio, cfg, sched, runNow, awsauth.Options{})
 		},
 	}
@@ -74,6 +77,12 @@ func runSchedule(ctx context.Context, stdio IO, cfg *config.Config, sched *cron.
 	// A rate counts from here, as EventBridge counts from the rule's creation.
 	sched = sched.From(now())
 	log := newLogger(stdio.Err, cfg.LogFormat, false)
+	// Fail fast: a store that cannot be written, a notify target whose
+	// variable is unset or credentials that do not work would fail every
+	// run; say so now instead of logging "run failed" at each match.
+	if err := preflight(ctx, stdio, cfg, authOpts); err != nil {
+		return err
+	}
 	log.Info("schedule started", "cron", sched.String())
 	first := runNow
 	for {
@@ -139,3 +148,12 @@ func printNext(stdio IO, sched *cron.Schedule, n int) error {
 type errNever string
 
 func (e errNever) Error() string { return "cron " + string(e) + " never matches" }
+
+// preflight builds the Env a run would build (credentials, store, notify
+// targets) and drops it.
+func preflight(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) error {
+	c := *cfg
+	c.Quiet = true
+	_, err := newEnv(ctx, stdio, &c, authOpts)
+	return err
+}

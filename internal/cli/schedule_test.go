@@ -3,11 +3,13 @@ package cli
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/cron"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -95,5 +97,45 @@ func TestScheduleRefusesBadExpressions(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(errb.String(), tt.want) || out.Len() != 0 {
 			t.Errorf("%s: exit %d, stderr %q, stdout %q; want exit 2 and %q", tt.expr, code, errb.String(), out.String(), tt.want)
 		}
+	}
+}
+
+func TestScheduleFailsFastAtStartUp(t *testing.T) {
+	dir := isolate(t)
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 3, Now: testNow()})
+	sim, err := simulate(world, fakeaws.Knobs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	sched, err := cron.Parse("* * * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocker := filepath.Join(dir, "a-file")
+	if err := os.WriteFile(blocker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, tune := range map[string]func(c *config.Config){
+		"store is a file": func(c *config.Config) { c.Store = blocker },
+		"webhook variable not set": func(c *config.Config) {
+			c.Store = filepath.Join(dir, "s")
+			c.Notify = []string{"webhook:env:ORGIAM_TEST_MISSING_HOOK"}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := *sim.Config
+			tune(&c)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var out, errb bytes.Buffer
+			err := runSchedule(ctx, IO{Out: &out, Err: &errb, Now: testNow}, &c, sched, false, sim.Auth)
+			if ctx.Err() != nil {
+				t.Fatal("schedule waited instead of failing at start-up")
+			}
+			if err == nil || codeOf(err) != ExitUsage && exitCode(err) != ExitUsage {
+				t.Fatalf("schedule: %v (exit %d)", err, exitCode(err))
+			}
+		})
 	}
 }

@@ -10,7 +10,6 @@ import (
 var (
 	// AWS Config's ConfigurationAggregatorName: [\w\-]+, 1 to 256 characters.
 	aggregatorRe = regexp.MustCompile(`^[\w-]{1,256}$`)
-	regionRe     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 )
 
 // validateConfigReport checks the config-report settings when they are

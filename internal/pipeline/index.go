@@ -43,6 +43,9 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	if err != nil {
 		return out, fmt.Errorf("index %s: %w", in.Run, err)
 	}
+	if err := markComplete(ctx, env, in.Run, path); err != nil {
+		return out, err
+	}
 	// Streamed from the file: the index is hundreds of megabytes at 10,000
 	// accounts.
 	f, err := os.Open(path)
@@ -50,7 +53,11 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 		return out, err
 	}
 	defer f.Close()
-	if err := store.PutReader(ctx, env.Store, out.Key, f, st.Bytes); err != nil {
+	fi, err := f.Stat()
+	if err != nil {
+		return out, err
+	}
+	if err := store.PutReader(ctx, env.Store, out.Key, f, fi.Size()); err != nil {
 		return out, err
 	}
 	env.objects.Add(1)

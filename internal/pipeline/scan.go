@@ -47,14 +47,27 @@ type phaseError struct {
 // error.json (phase, operation, AWS code), keeps whatever was collected, and
 // returns Status "failed" with a nil error. The error return is only for a
 // store that cannot be written or a cancelled run.
+//
+// --account-timeout bounds the collection only: the account's outcome
+// (its data, error.json, account.json) is written under the caller's
+// context, so an account that runs out of time is recorded as failed with a
+// Timeout code instead of losing its writes and looking like a store failure.
 func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error) {
 	env.init()
 	start := env.now()
 	t0 := time.Now()
 	id := in.Account.Id
 	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
-	// A previous attempt of this run may have left an error behind.
-	if err := env.Store.Delete(ctx, store.ErrorKey(in.Run, id)); err != nil {
+	wctx := ctx // writes: cancelled with the run, not by the account's deadline
+	if d := env.Cfg.AccountTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	// The account's files are replaced as a set: whatever an earlier attempt
+	// of this run left (a resumed run, a retried Lambda) is removed first, so
+	// a failure now never leaves older data looking like this attempt's.
+	if err := clearAccount(wctx, env, in.Run, id); err != nil {
 		return out, err
 	}
 
@@ -80,13 +93,13 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 			failure = &phaseError{"collect", err}
 		}
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
-		return out, ctx.Err()
+	if err := wctx.Err(); err != nil {
+		return out, err
 	}
 
 	// Store what was collected, even after a failure.
 	if failure == nil || failure.phase != "assume-role" {
-		if err := writeIAM(ctx, env, in.Run, id, d); err != nil {
+		if err := writeIAM(wctx, env, in.Run, id, d); err != nil {
 			return out, err
 		}
 	}
@@ -94,14 +107,13 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	if failure == nil && env.Cfg.CredentialReport {
 		if in.WaitCredentialReport {
 			res, err := collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
-			if err == nil {
-				err = env.put(ctx, store.CredentialReportKey(in.Run, id), res.CSV)
-			}
 			if err != nil {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					return out, ctx.Err()
+				if err := wctx.Err(); err != nil {
+					return out, err
 				}
 				failure = &phaseError{"credential-report", err}
+			} else if err := env.put(wctx, store.CredentialReportKey(in.Run, id), res.CSV); err != nil {
+				return out, err
 			}
 		} else {
 			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 0, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
@@ -130,25 +142,49 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		out.Status = snapshot.StatusFailed
 		out.Error = describe(failure.err)
 		out.CredentialReport = nil
-		if err := writeError(ctx, env, in.Run, id, failure.phase, failure.err); err != nil {
+		if err := writeError(wctx, env, in.Run, id, failure.phase, failure.err, errors.Is(ctx.Err(), context.DeadlineExceeded)); err != nil {
 			return out, err
 		}
 	}
-	if err := env.putJSON(ctx, store.AccountKey(in.Run, id), info); err != nil {
+	if err := env.putJSON(wctx, store.AccountKey(in.Run, id), info); err != nil {
 		return out, err
 	}
 	out.APICalls = calls.Load()
 	return out, nil
 }
 
-func writeError(ctx context.Context, env *Env, run, id, phase string, err error) error {
+// clearAccount removes every file of an account in the run.
+func clearAccount(ctx context.Context, env *Env, run, id string) error {
+	keys, err := env.Store.List(ctx, store.AccountPrefix(run, id))
+	if err != nil {
+		return err
+	}
+	// account.json first: without it the account counts as not scanned.
+	for _, k := range keys {
+		if k == store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range keys {
+		if k != store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
 	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation
 		rec.Code = op.Code()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if timedOut || errors.Is(err, context.DeadlineExceeded) {
 		rec.Code = "Timeout"
 		rec.Message = fmt.Sprintf("%s (the account took longer than --account-timeout %v)", rec.Message, env.Cfg.AccountTimeout)
 	}
