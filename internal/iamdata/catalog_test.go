@@ -29,7 +29,9 @@ func TestCatalog(t *testing.T) {
 	if !c.RCPSupported("s3") || c.RCPSupported("ec2") {
 		t.Error("RCP services wrong")
 	}
-	prefix := func(p, a string) bool { return strings.HasPrefix(strings.ToLower(a), strings.ToLower(strings.TrimSuffix(p, "*"))) }
+	prefix := func(p, a string) bool {
+		return strings.HasPrefix(strings.ToLower(a), strings.ToLower(strings.TrimSuffix(p, "*")))
+	}
 	got := c.Expand("s3:GetObject*", prefix)
 	if len(got) < 5 || got[0] != "s3:GetObject" {
 		t.Errorf("Expand(s3:GetObject*) = %v", got)
