@@ -211,3 +211,50 @@ func scalar(raw json.RawMessage) (string, error) {
 	}
 	return "", fmt.Errorf("expected a string, number or boolean, got %s", raw)
 }
+
+// MayAllow reports whether some Allow statement of the policy covers the
+// action, ignoring resources and conditions: a cheap first filter before a
+// full evaluation (action must be lower-case).
+func (p *Policy) MayAllow(action string) bool {
+	for _, s := range p.Statements {
+		if !s.Deny && s.matchesAction(action) {
+			return true
+		}
+	}
+	return false
+}
+
+// AllowedResources returns the Resource patterns of the Allow statements
+// that cover the action ("*" for NotResource statements), as the policy
+// writes them (action must be lower-case).
+func (p *Policy) AllowedResources(action string) []string {
+	var out []string
+	for _, s := range p.Statements {
+		if s.Deny || !s.matchesAction(action) {
+			continue
+		}
+		if s.hasResource {
+			out = append(out, s.resources...)
+		} else {
+			out = append(out, "*")
+		}
+	}
+	return out
+}
+
+// AWSPrincipals returns the AWS principal values ("*", account ids, ARNs) of
+// the Allow statements that cover the action (lower-case): who a resource
+// policy could let in.
+func (p *Policy) AWSPrincipals(action string) []string {
+	var out []string
+	for _, s := range p.Statements {
+		if s.Deny || !s.matchesAction(action) || s.principal == nil {
+			continue
+		}
+		if s.principal.any {
+			out = append(out, "*")
+		}
+		out = append(out, s.principal.aws...)
+	}
+	return out
+}
