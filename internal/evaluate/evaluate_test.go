@@ -259,7 +259,8 @@ func TestParseRequestErrors(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{`{"principal":"` + userAlice + `","action":"s3:GetObject","bogus":1}`, `unknown field "bogus"`},
 		{`{"principal":"` + userAlice + `","action":"s3:GetObject",` + "\n" + `"resource": }`, "line 2, column 13"},
-		{`{"principal":"not-an-arn:x","action":"s3:GetObject"}`, ""},
+		{`{"principal":"not-an-arn:x","action":"s3:GetObject"}`, "principal: "},
+		{`{"principal":"accounts.google.com","action":"sts:AssumeRoleWithWebIdentity"}`, ""},
 		{`{"principal":"arn:aws:iam::12:user/x","action":"s3:GetObject"}`, "principal: "},
 		{`{"principal":"` + userAlice + `","action":"GetObject"}`, "action: "},
 		{`{"principal":"` + userAlice + `","action":"s3:GetObject","resource":"bucket"}`, "resource: "},

@@ -76,7 +76,10 @@ type Principal struct {
 	Name string
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
+	canonicalID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+)
 
 // ParsePrincipal reads a request principal: an IAM user, role or root ARN,
 // an STS assumed-role or federated-user session ARN, an AWS service
@@ -89,10 +92,15 @@ func ParsePrincipal(s string) (Principal, error) {
 		p.Kind = KindAnonymous
 		return p, nil
 	case !strings.HasPrefix(s, "arn:"):
-		if strings.HasSuffix(s, ".amazonaws.com") || strings.HasSuffix(s, ".amazonaws.com.cn") {
+		switch {
+		case strings.HasSuffix(s, ".amazonaws.com") || strings.HasSuffix(s, ".amazonaws.com.cn"):
 			p.Kind = KindService
-		} else {
+		case canonicalID.MatchString(s) || (strings.Contains(s, ".") && !strings.ContainsAny(s, "/: ")):
+			// A canonical user id, or a web identity provider
+			// (accounts.google.com, graph.facebook.com, …).
 			p.Kind = KindOther
+		default:
+			return p, fmt.Errorf("principal %q: not an ARN, a service principal, a canonical user id, an identity provider or \"anonymous\"", s)
 		}
 		return p, nil
 	}
