@@ -43,6 +43,37 @@ type Principal struct {
 	Boundary        *evaluate.Policy
 	Trust           *evaluate.Policy // roles only
 	Tags            map[string]string
+	// context is what the snapshot knows of the principal's request
+	// context, keys lower-case (evaluate.Request.SharedContext).
+	context map[string][]string
+}
+
+// buildContext fills p.context: the keys AWS sets for the caller that the
+// snapshot knows.
+func (p *Principal) buildContext() {
+	c := map[string][]string{
+		"aws:principalarn":          {p.ARN},
+		"aws:principalisawsservice": {"false"},
+	}
+	if p.Kind == "user" {
+		c["aws:principaltype"] = []string{"User"}
+		c["aws:username"] = []string{p.Name}
+	} else {
+		c["aws:principaltype"] = []string{"AssumedRole"}
+	}
+	if a := p.Account; a != nil {
+		c["aws:principalaccount"] = []string{a.ID}
+		if a.OrgID != "" {
+			c["aws:principalorgid"] = []string{a.OrgID}
+		}
+		if a.OrgPath != "" {
+			c["aws:principalorgpaths"] = []string{a.OrgPath}
+		}
+	}
+	for k, v := range p.Tags {
+		c["aws:principaltag/"+strings.ToLower(k)] = []string{v}
+	}
+	p.context = c
 }
 
 // Org is every account and principal of a snapshot.
@@ -141,6 +172,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 		}
 		o.Warnings = append(o.Warnings, res.warns...)
 		for _, p := range res.ps {
+			p.buildContext()
 			o.byARN[p.ARN] = p
 			o.Principals = append(o.Principals, p)
 		}

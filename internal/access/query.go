@@ -29,6 +29,8 @@ type Ask struct {
 	// nor known from the snapshot is unknown (the answer is Conditional
 	// when it depends on one).
 	Context map[string][]string
+	// Quiet skips the explanation (bulk questions).
+	Quiet bool
 }
 
 // callerARN is the ARN a principal makes requests as.
@@ -61,28 +63,22 @@ func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
 	if resAcct == "" && p.Account != nil {
 		resAcct = p.Account.ID
 	}
-	ctx := map[string][]string{"aws:PrincipalIsAWSService": {"false"}}
-	if a := p.Account; a != nil && a.OrgID != "" {
-		ctx["aws:PrincipalOrgID"] = []string{a.OrgID}
-		if a.OrgPath != "" {
-			ctx["aws:PrincipalOrgPaths"] = []string{a.OrgPath}
-		}
-	}
-	for k, v := range p.Tags {
-		ctx["aws:PrincipalTag/"+k] = []string{v}
-	}
+	var ctx map[string][]string
 	if ra := o.Accounts[resAcct]; ra != nil && ra.OrgID != "" {
-		ctx["aws:ResourceOrgID"] = []string{ra.OrgID}
+		ctx = map[string][]string{"aws:ResourceOrgID": {ra.OrgID}}
 		if ra.OrgPath != "" {
 			ctx["aws:ResourceOrgPaths"] = []string{ra.OrgPath}
 		}
+	}
+	if len(q.Context) > 0 && ctx == nil {
+		ctx = make(map[string][]string, len(q.Context))
 	}
 	for k, v := range q.Context {
 		ctx[k] = v
 	}
 	r := &evaluate.Request{
 		Principal: callerARN(p), Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
-		Context: ctx, Unknown: []string{"*"},
+		Context: ctx, SharedContext: p.context, Unknown: []string{"*"}, Quiet: q.Quiet,
 		IdentityPolicies: p.Identity, PermissionBoundary: p.Boundary,
 	}
 	if p.Account != nil {
@@ -152,6 +148,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		opt.MaxDepth = 3
 	}
 	action := strings.ToLower(q.Action)
+	q.Quiet = true
 	reached := map[*Principal]*Grant{}
 	rp := o.resourcePolicy(q.Action, q.Resource) != nil
 	// Direct grants.
@@ -179,21 +176,35 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		}
 	}
 	byAccount := map[string][]*Principal{}
+	canAssumeSome := map[*Principal]bool{}
 	for _, p := range o.Principals {
 		byAccount[p.Account.ID] = append(byAccount[p.Account.ID], p)
+		if mayAllow(p, "sts:assumerole") {
+			canAssumeSome[p] = true
+		}
 	}
 	for depth := 1; depth <= opt.MaxDepth && len(frontier) > 0; depth++ {
 		type pair struct{ who, role *Principal }
 		var pairs []pair
 		for _, role := range frontier {
-			for _, c := range o.assumers(role, byAccount) {
+			named, accounts := o.assumers(role)
+			for _, c := range named {
 				if c != role && reached[c] == nil {
 					pairs = append(pairs, pair{c, role})
 				}
 			}
+			// Principals of a trusted account need their own permission
+			// to assume the role: skip those whose policies cannot give it.
+			for _, acct := range accounts {
+				for _, c := range byAccount[acct] {
+					if c != role && reached[c] == nil && canAssumeSome[c] {
+						pairs = append(pairs, pair{c, role})
+					}
+				}
+			}
 		}
 		res, err := parallel(ctx, pairs, func(pr pair) *evaluate.Decision {
-			d, err := o.Simulate(pr.who, Ask{Action: "sts:AssumeRole", Resource: pr.role.ARN})
+			d, err := o.Simulate(pr.who, Ask{Action: "sts:AssumeRole", Resource: pr.role.ARN, Quiet: true})
 			if err != nil {
 				return nil
 			}
@@ -252,44 +263,35 @@ func mayAllow(p *Principal, action string) bool {
 	return false
 }
 
-// assumers returns the principals a role's trust policy could let assume
-// it: those it names, and every principal of the accounts it names (or of
-// every account, for "*"). Which of them can is for the evaluator.
-func (o *Org) assumers(role *Principal, byAccount map[string][]*Principal) []*Principal {
+// assumers returns who a role's trust policy could let assume it: the
+// principals it names, and the accounts it names (every account, for "*").
+// Which of them can is for the evaluator.
+func (o *Org) assumers(role *Principal) (named []*Principal, accounts []string) {
 	if role.Trust == nil {
-		return nil
+		return nil, nil
 	}
 	seen := map[*Principal]bool{}
-	var out []*Principal
-	add := func(p *Principal) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
 	for _, v := range role.Trust.AWSPrincipals("sts:assumerole") {
 		switch {
 		case v == "*":
-			for _, p := range o.Principals {
-				add(p)
+			accounts = accounts[:0]
+			for id := range o.Accounts {
+				accounts = append(accounts, id)
 			}
+			sort.Strings(accounts)
+			return named, accounts
 		case len(v) == 12:
-			for _, p := range byAccount[v] {
-				add(p)
-			}
+			accounts = append(accounts, v)
 		default:
-			if p, ok := o.byARN[v]; ok {
-				add(p)
-			} else if a, err := arn.Parse(v); err == nil && a.Resource == "root" {
-				for _, p := range byAccount[a.AccountID] {
-					add(p)
-				}
-			} else if p, ok := o.Principal(v); ok {
-				add(p)
+			if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
+				accounts = append(accounts, a.AccountID)
+			} else if p, ok := o.Principal(v); ok && !seen[p] {
+				seen[p] = true
+				named = append(named, p)
 			}
 		}
 	}
-	return out
+	return named, accounts
 }
 
 func union(a, b []string) []string {
@@ -376,7 +378,7 @@ func (o *Org) Can(ctx context.Context, p *Principal, service string) ([]Capabili
 					continue
 				}
 				seen[res] = true
-				d, err := o.Simulate(p, Ask{Action: a, Resource: res})
+				d, err := o.Simulate(p, Ask{Action: a, Resource: res, Quiet: true})
 				if err != nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
 					continue
 				}

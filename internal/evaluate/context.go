@@ -31,6 +31,9 @@ func not(a tri) tri    { return yes - a }
 // included); values keep their case.
 type Context struct {
 	values map[string][]string
+	// shared holds more keys, already lower-case, consulted after values;
+	// callers that ask many questions of one principal build it once.
+	shared map[string][]string
 	// unknown are lower-cased glob patterns of keys whose presence and value
 	// the caller does not know ("aws:sourceip", "aws:requesttag/*", "*").
 	unknown []string
@@ -39,7 +42,10 @@ type Context struct {
 // NewContext builds a context from key → values (a single value is a
 // one-element list; an empty list is a present key with no values).
 func NewContext(values map[string][]string, unknown []string) Context {
-	c := Context{values: make(map[string][]string, len(values)+4)}
+	var c Context
+	if len(values) > 0 {
+		c.values = make(map[string][]string, len(values)+4)
+	}
 	for k, v := range values {
 		c.values[strings.ToLower(k)] = v
 	}
@@ -55,6 +61,9 @@ func (c *Context) setDefault(key string, values ...string) {
 		c.values = map[string][]string{}
 	}
 	k := strings.ToLower(key)
+	if _, ok := c.shared[k]; ok {
+		return
+	}
 	if _, ok := c.values[k]; !ok {
 		c.values[k] = values
 	}
@@ -74,6 +83,9 @@ func (c *Context) lookup(key string) ([]string, keyState) {
 	if v, ok := c.values[key]; ok {
 		return v, present
 	}
+	if v, ok := c.shared[key]; ok {
+		return v, present
+	}
 	for _, u := range c.unknown {
 		if glob(u, key, false) {
 			return nil, unknownKey
@@ -84,9 +96,14 @@ func (c *Context) lookup(key string) ([]string, keyState) {
 
 // Keys returns the context's keys, sorted (lower-case).
 func (c *Context) Keys() []string {
-	out := make([]string, 0, len(c.values))
+	out := make([]string, 0, len(c.values)+len(c.shared))
 	for k := range c.values {
 		out = append(out, k)
+	}
+	for k := range c.shared {
+		if _, dup := c.values[k]; !dup {
+			out = append(out, k)
+		}
 	}
 	sort.Strings(out)
 	return out

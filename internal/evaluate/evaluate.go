@@ -31,6 +31,13 @@ type Request struct {
 	Resource        string // an ARN, or "*" for actions without resources
 	ResourceAccount string // "" means the principal's account
 	Context         map[string][]string
+	// SharedContext holds more context keys, consulted after Context; its
+	// keys must be lower-case. It is read, never written, so many requests
+	// may share one.
+	SharedContext map[string][]string
+	// Quiet skips the explanation (Explain and Matches stay empty): for
+	// callers that evaluate many requests and keep only the decisions.
+	Quiet bool
 	// Unknown lists condition keys (globs, case-insensitive) whose value is
 	// not known; conditions on them make the answer Conditional. Keys that
 	// are neither in Context nor Unknown are absent.
@@ -93,6 +100,7 @@ func evaluateWith(r *Request, rl rules) (*Decision, error) {
 	}
 	e := &evaluation{rules: rl, req: r, p: &p, action: strings.ToLower(r.Action), d: &Decision{}, unknown: map[string]bool{}}
 	e.ctx = NewContext(r.Context, r.Unknown)
+	e.ctx.shared = r.SharedContext
 	e.fillContext()
 	e.run()
 	return e.d, nil
@@ -107,6 +115,12 @@ type rules struct {
 	// notPrincipalSelfOnly: NotPrincipal exempts the caller when its own
 	// ARN is listed, without its account (or role).
 	notPrincipalSelfOnly bool
+	// notResourceLiteral: NotResource patterns are matched without
+	// substituting policy variables or the ${*} escapes.
+	notResourceLiteral bool
+	// scpLiteral: SCP Resource patterns are matched without substituting
+	// policy variables or escapes.
+	scpLiteral bool
 }
 
 type evaluation struct {
@@ -160,6 +174,9 @@ func (e *evaluation) resourceAccount() string {
 }
 
 func (e *evaluation) explain(format string, args ...any) {
+	if e.req.Quiet {
+		return
+	}
 	e.d.Explain = append(e.d.Explain, fmt.Sprintf(format, args...))
 }
 
@@ -273,10 +290,10 @@ func (e *evaluation) matchesResource(pol *Policy, s *Statement) tri {
 	// does not apply at all (it cannot be shown that the resource is not
 	// one it names).
 	missing := false
-	anyMatch := func(patterns []string) tri {
+	anyMatch := func(patterns []string, vars bool) tri {
 		out := no
 		for _, pat := range patterns {
-			if pol.Variables && strings.Contains(pat, "${") {
+			if vars && strings.Contains(pat, "${") {
 				x, st := e.ctx.expand(pat)
 				switch st {
 				case unknownKey:
@@ -296,9 +313,9 @@ func (e *evaluation) matchesResource(pol *Policy, s *Statement) tri {
 	}
 	switch {
 	case s.hasResource:
-		return anyMatch(s.resources)
+		return anyMatch(s.resources, pol.Variables)
 	case s.hasNotResource:
-		t := not(anyMatch(s.notResources))
+		t := not(anyMatch(s.notResources, pol.Variables && !e.rules.notResourceLiteral))
 		if missing {
 			return no
 		}
@@ -316,6 +333,11 @@ func (e *evaluation) evalSet(typ string, level int, levelID string, pols []*Poli
 			continue
 		}
 		e.d.Warnings = append(e.d.Warnings, pol.Warnings...)
+		if typ == "scp" && e.rules.scpLiteral && pol.Variables {
+			lit := *pol
+			lit.Variables = false
+			pol = &lit
+		}
 		for _, s := range pol.Statements {
 			t, _ := e.statementApplies(pol, s, typ == "rcp")
 			if t == no {
@@ -333,6 +355,9 @@ func (e *evaluation) evalSet(typ string, level int, levelID string, pols []*Poli
 }
 
 func (e *evaluation) record(typ string, level int, levelID string, pol *Policy, s *Statement, t tri, pm principalMatch) {
+	if e.req.Quiet {
+		return
+	}
 	m := Match{Type: typ, Level: level, LevelID: levelID, Policy: pol.Name, Statement: s.Index, Sid: s.Sid, Effect: "Allow", Conditional: t == maybe}
 	if s.Deny {
 		m.Effect = "Deny"
