@@ -33,6 +33,20 @@ type Account struct {
 	OrgPath string
 	// SCPs and RCPs per level from the root down (nil: not in the snapshot).
 	SCPs, RCPs []evaluate.Level
+	// context holds the keys of a request on a resource of this account
+	// (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths),
+	// lower-case.
+	context map[string][]string
+}
+
+func (a *Account) buildContext() {
+	a.context = map[string][]string{"aws:resourceaccount": {a.ID}}
+	if a.OrgID != "" {
+		a.context["aws:resourceorgid"] = []string{a.OrgID}
+	}
+	if a.OrgPath != "" {
+		a.context["aws:resourceorgpaths"] = []string{a.OrgPath}
+	}
 }
 
 // Principal is an IAM user or role.
@@ -166,6 +180,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 		if res.acct == nil {
 			continue
 		}
+		res.acct.buildContext()
 		o.Accounts[res.acct.ID] = res.acct
 		if res.acct.Management && res.acct.OrgID != "" {
 			o.Management[res.acct.OrgID] = res.acct.ID

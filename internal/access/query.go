@@ -33,6 +33,9 @@ type Ask struct {
 	Quiet bool
 }
 
+// unknownAll: every key the snapshot does not give is unknown.
+var unknownAll = []string{"*"}
+
 // callerARN is the ARN a principal makes requests as.
 func callerARN(p *Principal) string {
 	if p.Kind != "role" {
@@ -64,21 +67,16 @@ func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
 		resAcct = p.Account.ID
 	}
 	var ctx map[string][]string
-	if ra := o.Accounts[resAcct]; ra != nil && ra.OrgID != "" {
-		ctx = map[string][]string{"aws:ResourceOrgID": {ra.OrgID}}
-		if ra.OrgPath != "" {
-			ctx["aws:ResourceOrgPaths"] = []string{ra.OrgPath}
-		}
+	if len(q.Context) > 0 {
+		ctx = q.Context
 	}
-	if len(q.Context) > 0 && ctx == nil {
-		ctx = make(map[string][]string, len(q.Context))
-	}
-	for k, v := range q.Context {
-		ctx[k] = v
+	shared := []map[string][]string{p.context}
+	if ra := o.Accounts[resAcct]; ra != nil {
+		shared = append(shared, ra.context)
 	}
 	r := &evaluate.Request{
 		Principal: callerARN(p), Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
-		Context: ctx, SharedContext: p.context, Unknown: []string{"*"}, Quiet: q.Quiet,
+		Context: ctx, SharedContext: shared, Unknown: unknownAll, Quiet: q.Quiet,
 		IdentityPolicies: p.Identity, PermissionBoundary: p.Boundary,
 	}
 	if p.Account != nil {
@@ -149,6 +147,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 	}
 	action := strings.ToLower(q.Action)
 	q.Quiet = true
+	q.ResourceAccount = resourceAccount(q.Resource, q.ResourceAccount)
 	reached := map[*Principal]*Grant{}
 	rp := o.resourcePolicy(q.Action, q.Resource) != nil
 	// Direct grants.

@@ -31,9 +31,9 @@ func not(a tri) tri    { return yes - a }
 // included); values keep their case.
 type Context struct {
 	values map[string][]string
-	// shared holds more keys, already lower-case, consulted after values;
-	// callers that ask many questions of one principal build it once.
-	shared map[string][]string
+	// shared hold more keys, already lower-case, consulted after values;
+	// callers that ask many questions build them once.
+	shared []map[string][]string
 	// unknown are lower-cased glob patterns of keys whose presence and value
 	// the caller does not know ("aws:sourceip", "aws:requesttag/*", "*").
 	unknown []string
@@ -61,8 +61,10 @@ func (c *Context) setDefault(key string, values ...string) {
 		c.values = map[string][]string{}
 	}
 	k := strings.ToLower(key)
-	if _, ok := c.shared[k]; ok {
-		return
+	for _, m := range c.shared {
+		if _, ok := m[k]; ok {
+			return
+		}
 	}
 	if _, ok := c.values[k]; !ok {
 		c.values[k] = values
@@ -83,8 +85,10 @@ func (c *Context) lookup(key string) ([]string, keyState) {
 	if v, ok := c.values[key]; ok {
 		return v, present
 	}
-	if v, ok := c.shared[key]; ok {
-		return v, present
+	for _, m := range c.shared {
+		if v, ok := m[key]; ok {
+			return v, present
+		}
 	}
 	for _, u := range c.unknown {
 		if glob(u, key, false) {
@@ -100,9 +104,16 @@ func (c *Context) Keys() []string {
 	for k := range c.values {
 		out = append(out, k)
 	}
-	for k := range c.shared {
-		if _, dup := c.values[k]; !dup {
-			out = append(out, k)
+	seen := map[string]bool{}
+	for k := range c.values {
+		seen[k] = true
+	}
+	for _, m := range c.shared {
+		for k := range m {
+			if !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
 		}
 	}
 	sort.Strings(out)

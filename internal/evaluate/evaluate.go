@@ -31,10 +31,10 @@ type Request struct {
 	Resource        string // an ARN, or "*" for actions without resources
 	ResourceAccount string // "" means the principal's account
 	Context         map[string][]string
-	// SharedContext holds more context keys, consulted after Context; its
-	// keys must be lower-case. It is read, never written, so many requests
-	// may share one.
-	SharedContext map[string][]string
+	// SharedContext holds more context keys, consulted after Context, in
+	// order; their keys must be lower-case. They are read, never written,
+	// so many requests may share them.
+	SharedContext []map[string][]string
 	// Quiet skips the explanation (Explain and Matches stay empty): for
 	// callers that evaluate many requests and keep only the decisions.
 	Quiet bool
@@ -98,7 +98,7 @@ func evaluateWith(r *Request, rl rules) (*Decision, error) {
 	if r.Action == "" || strings.Count(r.Action, ":") != 1 {
 		return nil, fmt.Errorf("action %q: expected service:Action", r.Action)
 	}
-	e := &evaluation{rules: rl, req: r, p: &p, action: strings.ToLower(r.Action), d: &Decision{}, unknown: map[string]bool{}}
+	e := &evaluation{rules: rl, req: r, p: &p, action: strings.ToLower(r.Action), d: &Decision{}}
 	e.ctx = NewContext(r.Context, r.Unknown)
 	e.ctx.shared = r.SharedContext
 	e.fillContext()
@@ -223,6 +223,9 @@ func (e *evaluation) statementApplies(pol *Policy, s *Statement, resourceSide bo
 		}
 	}
 	if t == maybe {
+		if e.unknown == nil {
+			e.unknown = map[string]bool{}
+		}
 		for _, k := range e.stmtKey {
 			e.unknown[k] = true
 		}
