@@ -13,6 +13,8 @@ package access
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -33,19 +35,28 @@ type Account struct {
 	OrgPath string
 	// SCPs and RCPs per level from the root down (nil: not in the snapshot).
 	SCPs, RCPs []evaluate.Level
+	// idV, orgV and pathV are ID, OrgID and OrgPath as one-value lists
+	// (empty when unknown), shared by every request context.
+	idV, orgV, pathV []string
 	// context holds the keys of a request on a resource of this account
-	// (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths),
-	// lower-case.
-	context map[string][]string
+	// (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths).
+	context evaluate.ContextMap
 }
 
 func (a *Account) buildContext() {
-	a.context = map[string][]string{"aws:resourceaccount": {a.ID}}
+	a.idV = []string{a.ID}
 	if a.OrgID != "" {
-		a.context["aws:resourceorgid"] = []string{a.OrgID}
+		a.orgV = []string{a.OrgID}
 	}
 	if a.OrgPath != "" {
-		a.context["aws:resourceorgpaths"] = []string{a.OrgPath}
+		a.pathV = []string{a.OrgPath}
+	}
+	a.context = evaluate.ContextMap{"aws:resourceaccount": a.idV}
+	if a.OrgID != "" {
+		a.context["aws:resourceorgid"] = a.orgV
+	}
+	if a.OrgPath != "" {
+		a.context["aws:resourceorgpaths"] = a.pathV
 	}
 }
 
@@ -56,38 +67,75 @@ type Principal struct {
 	Identity        []*evaluate.Policy
 	Boundary        *evaluate.Policy
 	Trust           *evaluate.Policy // roles only
-	Tags            map[string]string
-	// context is what the snapshot knows of the principal's request
-	// context, keys lower-case (evaluate.Request.SharedContext).
-	context map[string][]string
+	Tags            []snapshot.Tag
+	// arn and name are the principal's ARN and name as one-value lists,
+	// for the request context.
+	arn, name []string
 }
 
-// buildContext fills p.context: the keys AWS sets for the caller that the
-// snapshot knows.
-func (p *Principal) buildContext() {
-	c := map[string][]string{
-		"aws:principalarn":          {p.ARN},
-		"aws:principalisawsservice": {"false"},
+var (
+	valFalse       = []string{"false"}
+	valUser        = []string{"User"}
+	valAssumedRole = []string{"AssumedRole"}
+)
+
+// Lookup gives the keys AWS sets for the caller that the snapshot knows:
+// the principal's ARN, type, name (users), account, organization, OU path
+// and tags. It is the principal's part of every request context, shared
+// and allocation-free (evaluate.ContextSource).
+func (p *Principal) Lookup(key string) ([]string, bool) {
+	switch key {
+	case "aws:principalarn":
+		return p.arn, true
+	case "aws:principalisawsservice":
+		return valFalse, true
+	case "aws:principaltype":
+		if p.Kind == "user" {
+			return valUser, true
+		}
+		return valAssumedRole, true
+	case "aws:username":
+		if p.Kind == "user" {
+			return p.name, true
+		}
+		return nil, false
+	case "aws:principalaccount":
+		return p.Account.idV, p.Account != nil
+	case "aws:principalorgid":
+		return p.Account.orgV, len(p.Account.orgV) > 0
+	case "aws:principalorgpaths":
+		return p.Account.pathV, len(p.Account.pathV) > 0
 	}
+	if t, ok := strings.CutPrefix(key, "aws:principaltag/"); ok {
+		for _, tag := range p.Tags {
+			if strings.EqualFold(tag.Key, t) {
+				return []string{tag.Value}, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Keys lists the keys Lookup answers.
+func (p *Principal) Keys() []string {
+	out := []string{"aws:principalarn", "aws:principalisawsservice", "aws:principaltype", "aws:principalaccount"}
 	if p.Kind == "user" {
-		c["aws:principaltype"] = []string{"User"}
-		c["aws:username"] = []string{p.Name}
-	} else {
-		c["aws:principaltype"] = []string{"AssumedRole"}
+		out = append(out, "aws:username")
 	}
-	if a := p.Account; a != nil {
-		c["aws:principalaccount"] = []string{a.ID}
-		if a.OrgID != "" {
-			c["aws:principalorgid"] = []string{a.OrgID}
-		}
-		if a.OrgPath != "" {
-			c["aws:principalorgpaths"] = []string{a.OrgPath}
-		}
+	if len(p.Account.orgV) > 0 {
+		out = append(out, "aws:principalorgid")
 	}
-	for k, v := range p.Tags {
-		c["aws:principaltag/"+strings.ToLower(k)] = []string{v}
+	if len(p.Account.pathV) > 0 {
+		out = append(out, "aws:principalorgpaths")
 	}
-	p.context = c
+	for _, tag := range p.Tags {
+		out = append(out, "aws:principaltag/"+strings.ToLower(tag.Key))
+	}
+	return out
+}
+
+func (p *Principal) buildContext() {
+	p.arn, p.name = []string{p.ARN}, []string{p.Name}
 }
 
 // Org is every account and principal of a snapshot.
@@ -140,6 +188,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	cache := &docCache{}
 	type result struct {
 		acct  *Account
 		ps    []*Principal
@@ -149,14 +198,14 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 	results := make([]result, len(accts))
 	var wg sync.WaitGroup
 	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) * 2 {
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range next {
 				a := accts[i]
 				acct := &Account{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Management: a.Management, OrgPath: paths.path(a)}
-				ps, warns, err := loadAccount(ctx, r, acct, managed)
+				ps, warns, err := loadAccount(ctx, r, acct, managed, cache)
 				results[i] = result{acct, ps, warns, err}
 			}
 		}()
@@ -265,16 +314,82 @@ func loadAWSManaged(ctx context.Context, r snapshot.Reader) (map[string]*evaluat
 	return out, nil
 }
 
-func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManaged map[string]*evaluate.Policy) ([]*Principal, []string, error) {
+// docCache compiles each distinct policy text once. Organizations repeat
+// the same documents in every account (roles deployed by StackSets, the
+// same inline policies, the same trust policies): sharing the compiled
+// statements keeps memory and load time proportional to the distinct
+// documents, not to the principals. Each use gets its own name.
+//
+// Names are part of the key, so a shared policy is named as each of its
+// uses is: inline policies are named by their own name ("inline:NAME"),
+// which is all an explanation about one principal needs.
+//
+// The key is a SHA-256 of name and text, so the cache does not keep every
+// document's text alive.
+type docCache struct{ m sync.Map } // sha256(name, NUL, text) → *evaluate.Policy or error
+
+func (c *docCache) compile(name string, doc []byte) (*evaluate.Policy, error) {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(doc)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	v, ok := c.m.Load(key)
+	if !ok {
+		p, err := evaluate.Compile(name, doc)
+		v = p
+		if err != nil {
+			v = err
+		}
+		v, _ = c.m.LoadOrStore(key, v)
+	}
+	if err, ok := v.(error); ok {
+		return nil, err
+	}
+	return v.(*evaluate.Policy), nil
+}
+
+// userData, roleData and groupData are the parts of the stored IAM shapes
+// (snapshot.User, Role, Group) the evaluator reads: decoding only them
+// leaves the rest (access keys, dates, instance profiles) unread.
+type userData struct {
+	UserName                string                    `json:"UserName"`
+	Arn                     string                    `json:"Arn"`
+	UserPolicyList          []snapshot.InlinePolicy   `json:"UserPolicyList"`
+	GroupList               []string                  `json:"GroupList"`
+	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *snapshot.Boundary        `json:"PermissionsBoundary"`
+	Tags                    []snapshot.Tag            `json:"Tags"`
+}
+
+type roleData struct {
+	RoleName                 string                    `json:"RoleName"`
+	Arn                      string                    `json:"Arn"`
+	AssumeRolePolicyDocument json.RawMessage           `json:"AssumeRolePolicyDocument"`
+	RolePolicyList           []snapshot.InlinePolicy   `json:"RolePolicyList"`
+	AttachedManagedPolicies  []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary      *snapshot.Boundary        `json:"PermissionsBoundary"`
+	Tags                     []snapshot.Tag            `json:"Tags"`
+}
+
+type groupData struct {
+	GroupName               string                    `json:"GroupName"`
+	Arn                     string                    `json:"Arn"`
+	GroupPolicyList         []snapshot.InlinePolicy   `json:"GroupPolicyList"`
+	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+}
+
+func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManaged map[string]*evaluate.Policy, cache *docCache) ([]*Principal, []string, error) {
 	if _, err := r.AccountInfo(ctx, acct.ID); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, nil, errors.New("not scanned (no account.json): left out")
 		}
 		return nil, nil, err
 	}
-	var users []snapshot.User
-	var roles []snapshot.Role
-	var groups []snapshot.Group
+	var users []userData
+	var roles []roleData
+	var groups []groupData
 	var pols []snapshot.ManagedPolicy
 	for _, ds := range []struct {
 		name string
@@ -289,7 +404,7 @@ func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManag
 		if len(doc) == 0 {
 			return nil
 		}
-		p, err := evaluate.Compile(name, doc)
+		p, err := cache.compile(name, doc)
 		if err != nil {
 			warns = append(warns, fmt.Sprintf("account %s: policy %s: %v (left out of evaluations)", acct.ID, name, err))
 			return nil
@@ -333,28 +448,24 @@ func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManag
 	for _, g := range groups {
 		ps := attached(g.AttachedManagedPolicies)
 		for _, ip := range g.GroupPolicyList {
-			if p := compile("inline:"+g.Arn+":"+ip.PolicyName, ip.PolicyDocument); p != nil {
+			if p := compile("inline:"+g.GroupName+"/"+ip.PolicyName, ip.PolicyDocument); p != nil {
 				ps = append(ps, p)
 			}
 		}
 		groupPolicies[g.GroupName] = ps
 	}
-	tags := func(ts []snapshot.Tag) map[string]string {
+	tags := func(ts []snapshot.Tag) []snapshot.Tag {
 		if len(ts) == 0 {
 			return nil
 		}
-		m := make(map[string]string, len(ts))
-		for _, t := range ts {
-			m[t.Key] = t.Value
-		}
-		return m
+		return ts
 	}
 	var out []*Principal
 	for _, u := range users {
 		p := &Principal{ARN: u.Arn, Name: u.UserName, Kind: "user", Account: acct, Boundary: boundary(u.PermissionsBoundary), Tags: tags(u.Tags)}
 		p.Identity = attached(u.AttachedManagedPolicies)
 		for _, ip := range u.UserPolicyList {
-			if pol := compile("inline:"+u.Arn+":"+ip.PolicyName, ip.PolicyDocument); pol != nil {
+			if pol := compile("inline:"+ip.PolicyName, ip.PolicyDocument); pol != nil {
 				p.Identity = append(p.Identity, pol)
 			}
 		}
@@ -367,11 +478,11 @@ func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManag
 		p := &Principal{ARN: rl.Arn, Name: rl.RoleName, Kind: "role", Account: acct, Boundary: boundary(rl.PermissionsBoundary), Tags: tags(rl.Tags)}
 		p.Identity = attached(rl.AttachedManagedPolicies)
 		for _, ip := range rl.RolePolicyList {
-			if pol := compile("inline:"+rl.Arn+":"+ip.PolicyName, ip.PolicyDocument); pol != nil {
+			if pol := compile("inline:"+ip.PolicyName, ip.PolicyDocument); pol != nil {
 				p.Identity = append(p.Identity, pol)
 			}
 		}
-		p.Trust = compile("trust:"+rl.Arn, rl.AssumeRolePolicyDocument)
+		p.Trust = compile("trust policy", rl.AssumeRolePolicyDocument)
 		out = append(out, p)
 	}
 	return out, warns, nil

@@ -70,7 +70,7 @@ func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
 	if len(q.Context) > 0 {
 		ctx = q.Context
 	}
-	shared := []map[string][]string{p.context}
+	shared := []evaluate.ContextSource{p}
 	if ra := o.Accounts[resAcct]; ra != nil {
 		shared = append(shared, ra.context)
 	}

@@ -31,9 +31,9 @@ func not(a tri) tri    { return yes - a }
 // included); values keep their case.
 type Context struct {
 	values map[string][]string
-	// shared hold more keys, already lower-case, consulted after values;
-	// callers that ask many questions build them once.
-	shared []map[string][]string
+	// shared hold more keys, consulted after values; callers that ask
+	// many questions build them once.
+	shared []ContextSource
 	// unknown are lower-cased glob patterns of keys whose presence and value
 	// the caller does not know ("aws:sourceip", "aws:requesttag/*", "*").
 	unknown []string
@@ -55,6 +55,26 @@ func NewContext(values map[string][]string, unknown []string) Context {
 	return c
 }
 
+// ContextSource is a read-only set of context keys. Keys are asked for and
+// listed in lower case.
+type ContextSource interface {
+	Lookup(key string) ([]string, bool)
+	Keys() []string
+}
+
+// ContextMap is a ContextSource from a map whose keys are lower-case.
+type ContextMap map[string][]string
+
+func (m ContextMap) Lookup(key string) ([]string, bool) { v, ok := m[key]; return v, ok }
+
+func (m ContextMap) Keys() []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
 // Set sets a key unless it is already present.
 func (c *Context) setDefault(key string, values ...string) {
 	if c.values == nil {
@@ -62,7 +82,7 @@ func (c *Context) setDefault(key string, values ...string) {
 	}
 	k := strings.ToLower(key)
 	for _, m := range c.shared {
-		if _, ok := m[k]; ok {
+		if _, ok := m.Lookup(k); ok {
 			return
 		}
 	}
@@ -86,7 +106,7 @@ func (c *Context) lookup(key string) ([]string, keyState) {
 		return v, present
 	}
 	for _, m := range c.shared {
-		if v, ok := m[key]; ok {
+		if v, ok := m.Lookup(key); ok {
 			return v, present
 		}
 	}
@@ -109,7 +129,7 @@ func (c *Context) Keys() []string {
 		seen[k] = true
 	}
 	for _, m := range c.shared {
-		for k := range m {
+		for _, k := range m.Keys() {
 			if !seen[k] {
 				seen[k] = true
 				out = append(out, k)

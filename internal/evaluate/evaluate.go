@@ -34,7 +34,7 @@ type Request struct {
 	// SharedContext holds more context keys, consulted after Context, in
 	// order; their keys must be lower-case. They are read, never written,
 	// so many requests may share them.
-	SharedContext []map[string][]string
+	SharedContext []ContextSource
 	// Quiet skips the explanation (Explain and Matches stay empty): for
 	// callers that evaluate many requests and keep only the decisions.
 	Quiet bool
