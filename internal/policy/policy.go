@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Document is an IAM policy document.
@@ -156,8 +157,9 @@ func Parse(raw []byte) (Document, error) {
 }
 
 // Match reports whether value matches an IAM wildcard pattern ('*' any run of
-// characters, '?' any one character). foldCase makes it case-insensitive, as
-// action names are; resources (ARNs) are matched case-sensitively.
+// characters, '?' any one character — one rune, not one byte). foldCase makes
+// it case-insensitive, as action names are; resources (ARNs) are matched
+// case-sensitively.
 func Match(pattern, value string, foldCase bool) bool {
 	if foldCase {
 		pattern, value = strings.ToLower(pattern), strings.ToLower(value)
@@ -166,16 +168,21 @@ func Match(pattern, value string, foldCase bool) bool {
 	p, v := 0, 0
 	star, mark := -1, 0
 	for v < len(value) {
+		_, vw := utf8.DecodeRuneInString(value[v:])
 		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == value[v]):
+		case p < len(pattern) && pattern[p] == '?':
 			p++
-			v++
+			v += vw
 		case p < len(pattern) && pattern[p] == '*':
 			star, mark = p, v
 			p++
+		case p < len(pattern) && strings.HasPrefix(pattern[p:], value[v:v+vw]):
+			p += vw
+			v += vw
 		case star >= 0:
 			p = star + 1
-			mark++
+			_, mw := utf8.DecodeRuneInString(value[mark:])
+			mark += mw
 			v = mark
 		default:
 			return false

@@ -84,3 +84,21 @@ func TestEvaluate(t *testing.T) {
 		t.Error("a conditional * is not admin")
 	}
 }
+
+func TestMatchQuestionMarkIsOneCharacter(t *testing.T) {
+	for _, c := range []struct {
+		p, v string
+		want bool
+	}{
+		{"a?c", "aéc", true},
+		{"a?c", "abc", true},
+		{"a??c", "aéc", false},
+		{"?", "日", true},
+		{"*é", "xxé", true},
+		{"a*?", "aé", true},
+	} {
+		if got := Match(c.p, c.v, false); got != c.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", c.p, c.v, got, c.want)
+		}
+	}
+}
