@@ -381,11 +381,11 @@ type groupData struct {
 }
 
 func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManaged map[string]*evaluate.Policy, cache *docCache) ([]*Principal, []string, error) {
-	if _, err := r.AccountInfo(ctx, acct.ID); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			return nil, nil, errors.New("not scanned (no account.json): left out")
-		}
+	// account.json marks a scanned account; only its presence matters here.
+	if ok, err := r.Store.Exists(ctx, store.AccountKey(r.Run, acct.ID)); err != nil {
 		return nil, nil, err
+	} else if !ok {
+		return nil, nil, errors.New("not scanned (no account.json): left out")
 	}
 	var users []userData
 	var roles []roleData
