@@ -64,6 +64,9 @@ of which policies decided, level by level. --format json prints
 				if err != nil {
 					return err
 				}
+				if err := checkAction("--input "+input+": action", req.Action); err != nil {
+					return err
+				}
 				notes = actionNotes(req.Action)
 				if d, err = evaluate.Evaluate(req); err != nil {
 					return usageErr(err)
@@ -81,8 +84,8 @@ of which policies decided, level by level. --format json prints
 				if resource != "*" && !strings.HasPrefix(resource, "arn:") {
 					return usageErr(fmt.Errorf("--resource %q: not an ARN (or \"*\")", resource))
 				}
-				if strings.Count(action, ":") != 1 {
-					return usageErr(fmt.Errorf("--action %q: expected service:Action", action))
+				if err := checkAction("--action", action); err != nil {
+					return err
 				}
 				o, err := loadOrg(c.Context(), &f)
 				if err != nil {
@@ -99,6 +102,9 @@ of which policies decided, level by level. --format json prints
 			}
 			for _, n := range notes {
 				fmt.Fprintln(stdio.Err, "orgiam: "+n)
+			}
+			for _, w := range dedupe(d.Warnings) {
+				fmt.Fprintln(stdio.Err, "orgiam: warning: "+w)
 			}
 			return printDecision(stdio.Out, d, explain, format)
 		},
@@ -147,6 +153,30 @@ func parseContext(kvs []string) (map[string][]string, error) {
 		out[k] = append(out[k], v)
 	}
 	return out, nil
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkAction refuses a wildcard in a request's action: a request is for
+// one action ("orgiam can" lists what a principal may do over many).
+func checkAction(flag, action string) error {
+	if strings.Count(action, ":") != 1 {
+		return usageErr(fmt.Errorf("%s %q: expected service:Action", flag, action))
+	}
+	if strings.ContainsAny(action, "*?") {
+		return usageErr(fmt.Errorf("%s %q: a request names one action, without wildcards (orgiam can PRINCIPAL --service S lists many)", flag, action))
+	}
+	return nil
 }
 
 // actionNotes warns about an action the catalogue does not know: it is

@@ -80,6 +80,13 @@ func TestSimulateInput(t *testing.T) {
 	if code, _, _ := runCLI(t, "", "simulate"); code != ExitUsage {
 		t.Errorf("no request: exit %d", code)
 	}
+	if code, _, errs := runCLI(t, strings.Replace(simRequest, `"action":"s3:GetObject"`, `"action":"s3:Get*"`, 1), "simulate", "--input", "-"); code != ExitUsage || !strings.Contains(errs, "without wildcards") {
+		t.Errorf("wildcard action: exit %d %s", code, errs)
+	}
+	code, _, errs = runCLI(t, strings.Replace(simRequest, `"Sid":"Read",`, `"Sid":"Read","Condition":{"StringFuzzy":{"aws:username":"x"}},`, 1), "simulate", "--input", "-")
+	if code != 0 || !strings.Contains(errs, `warning: statement 0 (Read): unknown condition operator "StringFuzzy"`) {
+		t.Errorf("unknown operator: exit %d %s", code, errs)
+	}
 }
 
 // TestEvaluatorOnSnapshot collects a small generated organization and asks

@@ -33,8 +33,8 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			action := args[0]
-			if strings.Count(action, ":") != 1 {
-				return usageErr(fmt.Errorf("ACTION %q: expected service:Action", action))
+			if err := checkAction("ACTION", action); err != nil {
+				return err
 			}
 			if resource == "" {
 				resource = "*"
