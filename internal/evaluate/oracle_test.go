@@ -93,11 +93,12 @@ var oracleWrong = []struct {
 		"(https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html, and access_policies.html#policies_session)",
 		rules{sessionPolicyLimitsSessionGrants: true}},
 	{"NotPrincipal with Deny must also list the account of the principal it spares, or the account — and so the principal — " +
-		"may be denied; for an assumed-role session AWS checks the account, then the role, then the session " +
+		"may be denied; for an assumed-role session AWS may check the account, then the role, then the session. AWS's text is " +
+		"hedged (\"might\"); orgiam takes the reading that denies " +
 		"(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html, key points)",
 		rules{notPrincipalSelfOnly: true}},
-	{"policy variables and the ${*} escape apply in NotResource as in Resource: \"you can use policy variables in the Resource element\" " +
-		"and NotResource is Resource's complement; ${*} stands for a literal '*', and an element whose variable has no value " +
+	{"policy variables and the ${*} escape apply in NotResource as in Resource (the policy-variables page lists the Resource " +
+		"element, and NotResource is its complement); ${*} stands for a literal '*', and an element whose variable has no value " +
 		"in the request does not match (reference_policies_variables.html, policy-vars-specialchars, policy-vars-no-key)",
 		rules{notResourceLiteral: true}},
 	{"not an oracle error but an undocumented point: orgiam substitutes policy variables and ${*} in SCPs as in every 2012-10-17 " +
