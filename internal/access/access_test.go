@@ -226,6 +226,15 @@ func TestSimulateAndCan(t *testing.T) {
 	if !ok || role.Name != "mfa-admin" {
 		t.Fatal("session ARN does not find its role")
 	}
+	// A resource policy naming one session of a role allows that session only.
+	sess := "arn:aws:sts::" + acC + ":assumed-role/mfa-admin/someone"
+	o.ResourcePolicies["arn:aws:sqs:us-east-1:"+mgmt+":q"] = evaluate.MustCompile("queue", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+sess+`"},"Action":"sqs:SendMessage","Resource":"*"}]}`)
+	for as, want := range map[string]string{sess: evaluate.Allowed, "": evaluate.ImplicitlyDenied} {
+		d, _ := o.Simulate(role, Ask{Action: "sqs:SendMessage", Resource: "arn:aws:sqs:us-east-1:" + mgmt + ":q", As: as})
+		if d.Decision != want {
+			t.Errorf("session %q sends to the queue: %s, want %s", as, d.Decision, want)
+		}
+	}
 	erin, _ := o.Principal("arn:aws:iam::" + acC + ":user/erin")
 	d, _ = o.Simulate(erin, Ask{Action: "sts:AssumeRole", Resource: role.ARN})
 	if d.Decision != evaluate.Conditional || strings.Join(d.UnknownKeys, ",") != "aws:MultiFactorAuthPresent" {

@@ -31,6 +31,10 @@ type Ask struct {
 	Context map[string][]string
 	// Quiet skips the explanation (bulk questions).
 	Quiet bool
+	// As is the caller's ARN when it is a particular session of a role
+	// (arn:aws:sts::…:assumed-role/ROLE/SESSION); "" evaluates a role as a
+	// session of its own.
+	As string
 }
 
 // unknownAll: every key the snapshot does not give is unknown.
@@ -66,6 +70,10 @@ func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
 	if resAcct == "" && p.Account != nil {
 		resAcct = p.Account.ID
 	}
+	caller := callerARN(p)
+	if q.As != "" && p.Kind == "role" {
+		caller = q.As
+	}
 	var ctx map[string][]string
 	if len(q.Context) > 0 {
 		ctx = q.Context
@@ -75,7 +83,7 @@ func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
 		shared = append(shared, ra.context)
 	}
 	r := &evaluate.Request{
-		Principal: callerARN(p), Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
+		Principal: caller, Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
 		Context: ctx, SharedContext: shared, Unknown: unknownAll, Quiet: q.Quiet,
 		IdentityPolicies: p.Identity, PermissionBoundary: p.Boundary,
 	}

@@ -96,7 +96,11 @@ of which policies decided, level by level. --format json prints
 					return usageErr(fmt.Errorf("--principal %s: no such user or role in run %s", principal, o.Run))
 				}
 				notes = append(actionNotes(action), orgNotes(o)...)
-				if d, err = o.Simulate(p, access.Ask{Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: kv}); err != nil {
+				as := ""
+				if strings.Contains(principal, ":assumed-role/") {
+					as = principal // resource policies may name this very session
+				}
+				if d, err = o.Simulate(p, access.Ask{Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: kv, As: as}); err != nil {
 					return usageErr(err)
 				}
 			}
