@@ -5,9 +5,11 @@ LAMBDA_ARCH ?= arm64
 .PHONY: test vet fmt-check build demo lambda bench deps fuzz faults
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
-# validator, local Step Functions interpreter, a Node 22 binary).
+# validator, local Step Functions interpreter, a Node 22 binary) and the
+# evaluator's test oracle (@cloud-copilot/iam-simulate, run as a separate process).
 deps:
 	@if [ -f deploy/package.json ]; then npm ci --prefix deploy --no-audit --no-fund --loglevel=error; fi
+	npm ci --prefix internal/evaluate/testdata/oracle --no-audit --no-fund --loglevel=error
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

@@ -96,6 +96,8 @@ func TestMatchQuestionMarkIsOneCharacter(t *testing.T) {
 		{"arn:aws:s3:::*é", "arn:aws:s3:::xé", true},
 		{"a?c", "abc", true},
 		{"a?c", "ac", false},
+		{"a??c", "aéc", false},
+		{"a*?", "aé", true},
 	} {
 		if got := Match(tc.pattern, tc.value, false); got != tc.want {
 			t.Errorf("Match(%q, %q) = %v, want %v", tc.pattern, tc.value, got, tc.want)
