@@ -17,13 +17,13 @@ import (
 // condition keys are lower-cased (IAM compares them case-insensitively) and
 // their values sorted.
 type Statement struct {
-	Effect       string              `json:"effect"`
-	Principal    map[string][]string `json:"principal,omitempty"`
-	NotPrincipal map[string][]string `json:"notPrincipal,omitempty"`
-	Action       []string            `json:"action,omitempty"`
-	NotAction    []string            `json:"notAction,omitempty"`
-	Resource     []string            `json:"resource,omitempty"`
-	NotResource  []string            `json:"notResource,omitempty"`
+	Effect       string                         `json:"effect"`
+	Principal    map[string][]string            `json:"principal,omitempty"`
+	NotPrincipal map[string][]string            `json:"notPrincipal,omitempty"`
+	Action       []string                       `json:"action,omitempty"`
+	NotAction    []string                       `json:"notAction,omitempty"`
+	Resource     []string                       `json:"resource,omitempty"`
+	NotResource  []string                       `json:"notResource,omitempty"`
 	Condition    map[string]map[string][]string `json:"condition,omitempty"`
 	// Admin is an unconditioned Allow of every action on every resource.
 	Admin bool `json:"admin,omitempty"`
