@@ -37,9 +37,13 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 			if runs != 1 && runs != 2 {
 				return usageErr(fmt.Errorf("--runs: %d (use 1, or 2 for a second run a day later with changes)", runs))
 			}
-			// Every generated account is kept, so that the changes made
-			// between two runs stay.
-			world := fakeaws.NewWorld(fakeaws.Options{Seed: seed, Orgs: orgs, AccountsPerOrg: (accounts + orgs - 1) / orgs, CacheAccounts: accounts + orgs})
+			// With two runs every generated account is kept, so that the
+			// changes made between them stay.
+			keep := 0
+			if runs == 2 {
+				keep = accounts + orgs
+			}
+			world := fakeaws.NewWorld(fakeaws.Options{Seed: seed, Orgs: orgs, AccountsPerOrg: (accounts + orgs - 1) / orgs, CacheAccounts: keep, Now: stdio.now().Truncate(24 * time.Hour)})
 			var deny []string
 			for _, a := range world.Accounts() {
 				if len(deny) >= fail {

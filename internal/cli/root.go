@@ -121,7 +121,7 @@ Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCollect(stdio), newInit(stdio), newVersion(stdio))
-	root.AddCommand(newDiff(stdio))
+	root.AddCommand(newDiff(stdio), newServe(stdio))
 	for _, add := range extraCommands {
 		root.AddCommand(add(stdio))
 	}
