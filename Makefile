@@ -5,9 +5,12 @@ LAMBDA_ARCH ?= arm64
 .PHONY: test vet fmt-check build demo lambda bench deps
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
-# validator, local Step Functions interpreter, a Node 22 binary).
+# validator, local Step Functions interpreter, a Node 22 binary) and
+# playwright-core for the dashboard's browser test (Chromium itself comes from
+# Debian's chromium package, installed by .ci/run).
 deps:
 	@if [ -f deploy/package.json ]; then npm ci --prefix deploy --no-audit --no-fund --loglevel=error; fi
+	@if [ -f internal/web/testdata/e2e/package.json ]; then npm ci --prefix internal/web/testdata/e2e --no-audit --no-fund --loglevel=error; fi
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -35,3 +38,4 @@ lambda:
 bench:
 	$(GO) run ./bench/collect
 	$(GO) run ./bench/index
+	$(GO) run ./bench/web
