@@ -125,4 +125,3 @@ func isLoopback(addr string) (bool, error) {
 	}
 	return ip.IsLoopback(), nil
 }
-

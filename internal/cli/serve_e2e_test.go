@@ -26,8 +26,12 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
-func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 var servingRe = regexp.MustCompile(`on (http://127\.0\.0\.1:\d+)/`)
 
@@ -121,7 +125,12 @@ func TestDashboardInChromium(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	tctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer cancel()
-	go func() { <-tctx.Done(); if cmd.Process != nil { cmd.Process.Kill() } }()
+	go func() {
+		<-tctx.Done()
+		if cmd.Process != nil {
+			cmd.Process.Kill()
+		}
+	}()
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("e2e.mjs: %v\nstdout: %s\nstderr: %s", err, stdout.String(), stderr.String())
 	}

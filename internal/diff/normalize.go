@@ -27,10 +27,15 @@ type Statement struct {
 	Condition    map[string]map[string][]string `json:"condition,omitempty"`
 	// Admin is an unconditioned Allow of every action on every resource.
 	Admin bool `json:"admin,omitempty"`
+	k     string
 }
 
 // key is the statement's canonical JSON: equal keys, equal statements.
+// Normalize computes it once per statement.
 func (s Statement) key() string {
+	if s.k != "" {
+		return s.k
+	}
 	b, _ := json.Marshal(s) // maps marshal with sorted keys
 	return string(b)
 }
@@ -64,6 +69,7 @@ func Normalize(raw []byte) ([]Statement, error) {
 			}
 			n.Condition = c
 		}
+		n.k = n.key()
 		out = append(out, n)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })

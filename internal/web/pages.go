@@ -82,15 +82,7 @@ func (s *Server) tree(r *req, v *view) error {
 	if err != nil {
 		return err
 	}
-	counts, err := r.query(`SELECT coalesce(ou_path, ''), count(*), sum(scan_status = 'ok'), sum(scan_status IN ('failed', 'missing')) FROM accounts GROUP BY 1`)
-	if err != nil {
-		return err
-	}
-	type cnt struct{ all, ok, failed int }
-	byPath := map[string]cnt{}
-	for _, c := range counts.Data {
-		byPath[c[0]] = cnt{atoi(c[1]), atoi(c[2]), atoi(c[3])}
-	}
+	byPath := r.c.ous
 	sel := r.q("ou")
 	var roots []*treeNode
 	for _, o := range orgs.Data {
@@ -159,13 +151,9 @@ func (s *Server) tree(r *req, v *view) error {
 		ids = append(ids, a[0])
 	}
 	fc := map[string][2]string{}
-	if len(ids) > 0 {
-		f, err := r.query(`SELECT account_id, count(*), sum(lower(severity) = 'high') FROM findings WHERE status = 'FAIL' AND account_id IN (`+placeholders(len(ids))+`) GROUP BY account_id`, ids...)
-		if err != nil {
-			return err
-		}
-		for _, x := range f.Data {
-			fc[x[0]] = [2]string{x[1], x[2]}
+	for _, id := range ids {
+		if f := r.c.findings[id.(string)]; f != nil {
+			fc[id.(string)] = [2]string{strconv.Itoa(f.fail), strconv.Itoa(f.high)}
 		}
 	}
 	sec := &section{ID: "accounts", Heading: "Accounts in " + ouLabel(sel), Columns: []string{"account", "alias", "status", "scan", "findings", "high"}}
@@ -278,7 +266,8 @@ WHERE account_id = ? AND cross_account = 1 AND lower(effect) = 'allow' ORDER BY 
 	}
 	v.Sections = append(v.Sections, ts)
 
-	fs, err := r.query(`SELECT check_id, severity, principal, title FROM findings WHERE account_id = ? AND status = 'FAIL' ORDER BY check_id, principal LIMIT 51`, id)
+	flo, fhi := r.c.findingRange(id)
+	fs, err := r.query(`SELECT check_id, severity, principal, title FROM findings WHERE rowid BETWEEN ? AND ? AND account_id = ? AND status = 'FAIL' ORDER BY check_id, principal LIMIT 51`, flo, fhi, id)
 	if err != nil {
 		return err
 	}
@@ -373,21 +362,67 @@ func (s *Server) principals(r *req, v *view) error {
 		where = append(where, "p.kind IN ('user', 'role') AND (p.last_used < ? OR (p.last_used IS NULL AND p.created < ?))")
 		args = append(args, cutoff, cutoff)
 	case "admin":
-		where = append(where, "p.arn IN ("+adminSQL()+")")
+		// From the run's cache: the sorted ARNs, looked up a chunk at a time.
 	case "external":
-		where = append(where, "p.kind = 'role' AND p.arn IN (SELECT role_arn FROM trusts WHERE external_to_org = 1 AND lower(effect) = 'allow')")
+		// From the run's cache, as administrators.
 	default:
 		return notFound("filter %q: use no-mfa, console-no-mfa, stale, admin or external", filter)
+	}
+	// Pages follow the primary key: ?after=ARN (the next link) seeks to the
+	// page instead of skipping rows, so a deep page costs what the first does.
+	after := r.q("after")
+	if after != "" {
+		where = append(where, "p.arn > ?")
+		args = append(args, after)
 	}
 	w := ""
 	if len(where) > 0 {
 		w = " WHERE " + strings.Join(where, " AND ")
 	}
 	page := r.pageNum()
-	rows, err := r.query(`SELECT p.kind, p.name, p.arn, p.account_id, a.name, p.created, p.last_used, p.mfa, p.password_enabled
-FROM principals p LEFT JOIN accounts a ON a.id = p.account_id`+w+` ORDER BY p.arn LIMIT ? OFFSET ?`, append(args, PageSize+1, page*PageSize)...)
-	if err != nil {
-		return err
+	if after != "" {
+		page = 0
+	}
+	const cols = `SELECT p.kind, p.name, p.arn, p.account_id, a.name, p.created, p.last_used, p.mfa, p.password_enabled
+FROM principals p LEFT JOIN accounts a ON a.id = p.account_id`
+	var rows index.Rows
+	var err error
+	if filter == "admin" || filter == "external" {
+		cand := r.c.admins
+		if filter == "external" {
+			cand = r.c.external
+		}
+		if after != "" {
+			cand = cand[sort.SearchStrings(cand, after+"\x00"):]
+		}
+		skip := page * PageSize
+		const chunk = 200
+		for len(cand) > 0 && len(rows.Data) < skip+PageSize+1 {
+			part := cand[:min(chunk, len(cand))]
+			cand = cand[len(part):]
+			cargs := append([]any{}, args...)
+			for _, a := range part {
+				cargs = append(cargs, a)
+			}
+			cw := w
+			if cw == "" {
+				cw = " WHERE "
+			} else {
+				cw += " AND "
+			}
+			x, err := r.query(cols+cw+"p.arn IN ("+placeholders(len(part))+") ORDER BY p.arn", cargs...)
+			if err != nil {
+				return err
+			}
+			rows.Data = append(rows.Data, x.Data...)
+		}
+		rows.Data = rows.Data[min(skip, len(rows.Data)):]
+		rows.Data = rows.Data[:min(len(rows.Data), PageSize+1)]
+	} else {
+		rows, err = r.query(cols+w+` ORDER BY p.arn LIMIT ? OFFSET ?`, append(args, PageSize+1, page*PageSize)...)
+		if err != nil {
+			return err
+		}
 	}
 	more := len(rows.Data) > PageSize
 	if more {
@@ -415,7 +450,13 @@ FROM principals p LEFT JOIN accounts a ON a.id = p.account_id`+w+` ORDER BY p.ar
 		}
 		sec.Rows = append(sec.Rows, []cell{txt(p[0]), r.principalLink(p[2], p[1]), r.accountLink(p[3], p[4]), txt(p[5]), txt(p[6]), mfa, txt(pw)})
 	}
-	sec.Pager = r.pagerFor(page, more, fmt.Sprintf("page %d", page+1))
+	sec.Pager = r.pagerFor(page, false, fmt.Sprintf("page %d", page+1))
+	if after != "" {
+		sec.Pager = &pager{Prev: r.link("/principals", "kind", kind, "filter", filter, "q", name, "account", acct), Info: "after " + after}
+	}
+	if more && len(rows.Data) > 0 {
+		sec.Pager.Next = r.link("/principals", "kind", kind, "filter", filter, "q", name, "account", acct, "after", rows.Data[len(rows.Data)-1][2])
+	}
 	v.Sections = append(v.Sections, sec)
 	return nil
 }
@@ -494,7 +535,8 @@ ORDER BY 4, 2`, arn)
 			gs.Rows = append(gs.Rows, []cell{r.principalLink(x[0], x[1])})
 		}
 		v.Sections = append(v.Sections, gs)
-		k, err := r.query(`SELECT key_id, status, created, last_used_date, last_used_service, last_used_region FROM access_keys WHERE account_id = ?1 AND user_arn = ?2 ORDER BY created`, row[3], arn)
+		klo, khi := r.c.keyRange(row[3])
+		k, err := r.query(`SELECT key_id, status, created, last_used_date, last_used_service, last_used_region FROM access_keys WHERE rowid BETWEEN ? AND ? AND user_arn = ? ORDER BY created`, klo, khi, arn)
 		if err != nil {
 			return err
 		}
@@ -530,7 +572,8 @@ FROM trusts WHERE account_id = ? AND role_arn = ? ORDER BY stmt_idx, principal_t
 		v.Sections = append(v.Sections, ts)
 	}
 
-	f, err := r.query(`SELECT check_id, severity, title, evidence FROM findings WHERE account_id = ? AND principal = ? AND status = 'FAIL' ORDER BY check_id`, row[3], arn)
+	flo, fhi := r.c.findingRange(row[3])
+	f, err := r.query(`SELECT check_id, severity, title, evidence FROM findings WHERE rowid BETWEEN ? AND ? AND principal = ? AND status = 'FAIL' ORDER BY check_id`, flo, fhi, arn)
 	if err != nil {
 		return err
 	}
@@ -601,7 +644,8 @@ func (s *Server) policyPage(r *req, v *view) error {
 		}
 		v.Sections = append(v.Sections, &section{ID: "policy", KV: [][2]cell{{txt("ARN"), txt(id)}, {txt("owner"), owner},
 			{txt("default version"), txt(row[3])}, {txt("attachments"), txt(row[4])}, {txt("description"), txt(row[5])}, {txt("created"), txt(row[6])}, {txt("updated"), txt(row[7])}}})
-		d, err := r.query(`SELECT document FROM policy_versions WHERE policy_arn = ? AND is_default = 1`, id)
+		vr := r.c.versionRange(id)
+		d, err := r.query(`SELECT document FROM policy_versions WHERE rowid BETWEEN ? AND ? AND policy_arn = ? AND is_default = 1`, vr[0], vr[1], id)
 		if err != nil {
 			return err
 		}
@@ -620,7 +664,7 @@ func (s *Server) policyPage(r *req, v *view) error {
 	}
 	page := r.pageNum()
 	who, err := r.query(`SELECT a.principal_arn, p.kind, p.name, p.account_id FROM policy_attachments a LEFT JOIN principals p ON p.arn = a.principal_arn
-WHERE a.policy_id = ? ORDER BY a.principal_arn LIMIT ? OFFSET ?`, id, PageSize+1, page*PageSize)
+WHERE a.policy_id = ? ORDER BY a.rowid LIMIT ? OFFSET ?`, id, PageSize+1, page*PageSize)
 	if err != nil {
 		return err
 	}
@@ -652,14 +696,12 @@ func (s *Server) findings(r *req, v *view) error {
 		args = append(args, check)
 	}
 	if acct != "" {
-		where = append(where, "account_id = ?")
-		args = append(args, acct)
+		lo, hi := r.c.findingRange(acct)
+		where = append(where, "rowid BETWEEN ? AND ? AND account_id = ?")
+		args = append(args, lo, hi, acct)
 	}
 	w := " WHERE " + strings.Join(where, " AND ")
-	checks, err := r.query(`SELECT check_id, max(title), max(severity), count(*) FROM findings WHERE status = 'FAIL' GROUP BY check_id ORDER BY count(*) DESC`)
-	if err != nil {
-		return err
-	}
+	checks := r.c.checks
 	opts := [][2]string{{"", "all"}}
 	sum := &section{ID: "checks", Heading: "By check", Columns: []string{"check", "severity", "title", "failing"}}
 	for _, c := range checks.Data {

@@ -62,6 +62,7 @@ type openRun struct {
 	cleanup func()
 	used    uint64
 	built   string // the run's date, for the stale filter
+	rc      *runCache
 }
 
 // PageSize is the rows of one page of every list.
@@ -134,7 +135,15 @@ func (s *Server) db(ctx context.Context, run string) (*openRun, error) {
 		return nil, err
 	}
 	date, _, _ := store.ParseRunPrefix(run)
-	r := &openRun{db: db, cleanup: cleanup, built: date}
+	r := &openRun{db: db, cleanup: cleanup, built: date, rc: &runCache{}}
+	// The run's cache is filled before the run is shared, so that no page
+	// pays for it but the first of the run.
+	if _, err := r.cache(ctx); err != nil {
+		db.Close()
+		cleanup()
+		return nil, err
+	}
+	s.o.Log.Info("run opened", "run", run, "cache", r.rc.took.Round(time.Millisecond), "administrators", len(r.rc.admins))
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if other, ok := s.open[run]; ok { // opened meanwhile by another request

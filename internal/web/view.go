@@ -78,6 +78,7 @@ type req struct {
 	ctx context.Context
 	run string
 	or  *openRun
+	c   *runCache // nil on the pages that read no index
 }
 
 func (r *req) q(name string) string { return strings.TrimSpace(r.URL.Query().Get(name)) }
@@ -169,6 +170,9 @@ func (s *Server) pageOf(h handler, needIndex bool) http.HandlerFunc {
 			return
 		}
 		r := &req{Request: hr, ctx: ctx, run: run, or: or}
+		if or != nil {
+			r.c = or.rc
+		}
 		if err := h(r, v); err != nil {
 			var nf errNotFound
 			if errors.As(err, &nf) {

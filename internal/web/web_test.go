@@ -120,6 +120,8 @@ func TestPages(t *testing.T) {
 		{"/principals?filter=admin", 200, []string{"alice"}, []string{">bob<"}},
 		{"/principals?kind=role&filter=external", 200, []string{"VendorRole"}, []string{">CrossRole<"}},
 		{"/principals?q=ali", 200, []string{"alice"}, []string{">bob<"}},
+		{"/principals?kind=user&after=arn:aws:iam::111111111111:user/alice", 200, []string{">bob<"}, []string{">alice<"}},
+		{"/principals?filter=admin&after=arn:aws:iam::111111111111:user/alice", 200, nil, []string{">alice<"}},
 		{"/principal?arn=arn:aws:iam::111111111111:user/alice", 200, []string{"Policies", "Admins", "Access keys"}, nil},
 		{"/principal?arn=arn:aws:iam::111111111111:role/VendorRole", 200, []string{"Who can assume this role", "external"}, nil},
 		{"/policy?id=arn:aws:iam::aws:policy/AdministratorAccess", 200, []string{"Statements", "(administrator)", "Attached to"}, nil},
