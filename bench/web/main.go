@@ -264,6 +264,7 @@ func pickPages(ctx context.Context, dir, run string) ([]page, string, error) {
 	group := one(`SELECT group_arn FROM group_members GROUP BY group_arn ORDER BY count(*) DESC LIMIT 1`)
 	pol := one(`SELECT policy_id FROM policy_attachments WHERE policy_kind = 'customer' GROUP BY policy_id ORDER BY count(*) DESC LIMIT 1`)
 	check := one(`SELECT check_id FROM findings GROUP BY check_id ORDER BY count(*) DESC LIMIT 1`)
+	deepTrust := one(`SELECT rowid FROM trusts WHERE cross_account = 1 AND external_to_org = 1 ORDER BY rowid LIMIT 1 OFFSET 2500`)
 	deep := one(`SELECT arn FROM principals ORDER BY arn LIMIT 1 OFFSET 100000`)
 	deepAdmin := one(`SELECT principal_arn FROM policy_attachments WHERE policy_name = 'AdministratorAccess' ORDER BY principal_arn LIMIT 1 OFFSET 1000`)
 	counts := fmt.Sprintf("index: %s accounts, %s principals, %s statements, %s trusts, %s findings", one(`SELECT count(*) FROM accounts`), one(`SELECT count(*) FROM principals`),
@@ -300,6 +301,7 @@ func pickPages(ctx context.Context, dir, run string) ([]page, string, error) {
 		{"findings, one check, page 100", q("/findings", "check", check, "page", "100")},
 		{"trust graph", q("/trusts")},
 		{"trust graph, external only, page 50", q("/trusts", "external", "1", "page", "50")},
+		{"trust graph, external only, after the 2,500th", q("/trusts", "external", "1", "after", deepTrust)},
 		{"trust graph, one account", q("/trusts", "account", acct)},
 		{"drift timeline", q("/drift")},
 		{"drift of a run", q("/drift/run")},

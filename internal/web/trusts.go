@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/orgiam/orgiam/internal/store"
@@ -33,8 +34,14 @@ func (s *Server) trusts(r *req, v *view) error {
 	if ext {
 		where = append(where, "t.external_to_org = 1")
 	}
+	// ?after=ROWID (the next link) seeks instead of skipping rows.
 	page := r.pageNum()
-	rows, err := r.query(`SELECT t.trusted_account, ta.name, t.account_id, a.name, t.role_name, t.role_arn, t.principal_type || ' ' || t.principal_value, t.external_to_org
+	if after, err := strconv.ParseInt(r.q("after"), 10, 64); err == nil && after > 0 {
+		where = append(where, "t.rowid > ?")
+		args = append(args, after)
+		page = 0
+	}
+	rows, err := r.query(`SELECT t.trusted_account, ta.name, t.account_id, a.name, t.role_name, t.role_arn, t.principal_type || ' ' || t.principal_value, t.external_to_org, t.rowid
 FROM trusts t LEFT JOIN accounts a ON a.id = t.account_id LEFT JOIN accounts ta ON ta.id = t.trusted_account
 WHERE `+strings.Join(where, " AND ")+` ORDER BY t.rowid LIMIT ? OFFSET ?`, append(args, PageSize+1, page*PageSize)...)
 	if err != nil {
@@ -68,7 +75,13 @@ WHERE `+strings.Join(where, " AND ")+` ORDER BY t.rowid LIMIT ? OFFSET ?`, appen
 		}
 		sec.Rows = append(sec.Rows, []cell{from, txt(e.principal), r.principalLink(e.roleArn, e.role), r.accountLink(e.to, e.toName), ext})
 	}
-	sec.Pager = r.pagerFor(page, more, fmt.Sprintf("page %d", page+1))
+	sec.Pager = r.pagerFor(page, false, fmt.Sprintf("page %d", page+1))
+	if r.q("after") != "" {
+		sec.Pager = &pager{Prev: r.link("/trusts", "account", acct, "external", r.q("external")), Info: "continued"}
+	}
+	if more {
+		sec.Pager.Next = r.link("/trusts", "account", acct, "external", r.q("external"), "after", rows.Data[len(rows.Data)-1][8])
+	}
 	v.Sections = append(v.Sections, sec)
 	return nil
 }

@@ -127,6 +127,7 @@ func TestPages(t *testing.T) {
 		{"/policy?id=arn:aws:iam::aws:policy/AdministratorAccess", 200, []string{"Statements", "(administrator)", "Attached to"}, nil},
 		{"/findings?severity=high", 200, []string{"Failing checks", "high"}, nil},
 		{"/trusts", 200, []string{"<svg", "VendorRole"}, nil},
+		{"/trusts?after=999999", 200, []string{"No cross-account trust matches."}, nil},
 		{"/trusts?external=1", 200, []string{"VendorRole"}, []string{">CrossRole<"}},
 		{"/drift", 200, []string{"2026-11-19", "trusts 1"}, nil},
 		{"/drift/run?run=" + run, 200, []string{"new external trust of account 444455556666"}, nil},
