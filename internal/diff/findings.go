@@ -1,11 +1,15 @@
 package diff
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -38,8 +42,20 @@ type findingStream struct {
 func openFindings(ctx context.Context, s store.Store, run string) (*findingStream, error) {
 	key := store.ReportKey(run, "findings.json")
 	var r io.Reader
-	fs := &findingStream{sorted: true}
-	if o, ok := s.(opener); ok {
+	fst := &findingStream{sorted: true}
+	if f, ok := s.(*store.File); ok {
+		// A folder store: read the file as a stream (the Store interface has
+		// no streaming read yet, and findings.json is the one file of a run
+		// that grows with the organization).
+		file, err := os.Open(filepath.Join(f.Root, filepath.FromSlash(key)))
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		r, fst.closer = bufio.NewReaderSize(file, 64<<10), file
+	} else if o, ok := s.(opener); ok {
 		rc, err := o.Open(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil, nil
@@ -47,7 +63,7 @@ func openFindings(ctx context.Context, s store.Store, run string) (*findingStrea
 		if err != nil {
 			return nil, err
 		}
-		r, fs.closer = rc, rc
+		r, fst.closer = rc, rc
 	} else {
 		data, err := s.Get(ctx, key)
 		if errors.Is(err, store.ErrNotFound) {
@@ -58,39 +74,39 @@ func openFindings(ctx context.Context, s store.Store, run string) (*findingStrea
 		}
 		r = bytes.NewReader(data)
 	}
-	fs.dec = jsontext.NewDecoder(r)
+	fst.dec = jsontext.NewDecoder(r)
 	// findings.json is an array, or {"findings": [...]} (a later record
 	// shape): find the array.
-	tok, err := fs.dec.ReadToken()
+	tok, err := fst.dec.ReadToken()
 	if err != nil {
-		fs.close()
+		fst.close()
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	if tok.Kind() == '{' {
 		for {
-			name, err := fs.dec.ReadToken()
+			name, err := fst.dec.ReadToken()
 			if err != nil || name.Kind() != '"' {
-				fs.close()
+				fst.close()
 				return nil, fmt.Errorf("%s: no findings array", key)
 			}
 			if name.String() == "findings" {
 				break
 			}
-			if err := fs.dec.SkipValue(); err != nil {
-				fs.close()
+			if err := fst.dec.SkipValue(); err != nil {
+				fst.close()
 				return nil, fmt.Errorf("%s: %w", key, err)
 			}
 		}
-		if tok, err = fs.dec.ReadToken(); err != nil {
-			fs.close()
+		if tok, err = fst.dec.ReadToken(); err != nil {
+			fst.close()
 			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	if tok.Kind() != '[' {
-		fs.close()
+		fst.close()
 		return nil, fmt.Errorf("%s: expected an array of findings", key)
 	}
-	return fs, nil
+	return fst, nil
 }
 
 func (f *findingStream) close() {
