@@ -64,7 +64,7 @@ token (Authorization: Bearer TOKEN, or ?token=TOKEN once, which sets a cookie).`
 			if err != nil {
 				return err
 			}
-			srv, err := web.New(web.Options{Store: st, Token: token, Log: newLogger(stdio.Err, "text", false), Now: stdio.now,
+			srv, err := web.New(web.Options{Store: st, Token: token, Log: newLogger(stdio.Err, "text", false),
 				IndexPath: func(ctx context.Context, run string) (string, func(), error) { return indexPath(ctx, st, run) }})
 			if err != nil {
 				return err

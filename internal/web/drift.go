@@ -147,9 +147,15 @@ func (s *Server) driftRun(r *req, v *view) error {
 	sec := &section{ID: "changes", Heading: "Changes", Columns: []string{"severity", "kind", "action", "account", "principal", "subject", "detail"}, Empty: "No change matches.",
 		Form: &form{Action: "/drift/run", Hidden: [][2]string{{"run", r.run}}, Fields: []field{
 			{Name: "kind", Label: "kind", Value: kind, Options: kinds}, {Name: "severity", Label: "severity", Value: severity, Options: sevs}}}}
+	// What was removed or resolved is in the older run's index.
+	older := &req{Request: r.Request, ctx: r.ctx, run: rep.From.Run}
 	for _, c := range list[lo:hi] {
+		who := r.principalLink(c.Principal, shortArn(c.Principal))
+		if c.Action == diff.Removed || c.Action == diff.Resolved {
+			who = older.principalLink(c.Principal, shortArn(c.Principal))
+		}
 		sec.Rows = append(sec.Rows, []cell{sev(c.Severity), txt(c.Kind), txt(c.Action), r.accountLink(c.AccountID, c.AccountName),
-			r.principalLink(c.Principal, shortArn(c.Principal)), txt(c.Subject), txt(c.Detail)})
+			who, txt(c.Subject), txt(c.Detail)})
 	}
 	sec.Pager = r.pagerFor(page, hi < len(list), fmt.Sprintf("%d of %d", hi-lo, len(list)))
 	v.Sections = append(v.Sections, sec)

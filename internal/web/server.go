@@ -40,9 +40,6 @@ type Options struct {
 	// once (which sets the cookie).
 	Token string
 	Log   *slog.Logger
-	// Now is the clock (the "stale" filter is relative to the run's date,
-	// not to it; it only dates log lines).
-	Now func() time.Time
 	// OpenRuns is how many run indexes are kept open (default 4).
 	OpenRuns int
 }
