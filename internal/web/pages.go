@@ -95,7 +95,7 @@ func (s *Server) tree(r *req, v *view) error {
 			c := byPath[u[4]]
 			note := ""
 			if c.all > 0 {
-				note = fmt.Sprintf("%d accounts", c.all)
+				note = plural(c.all, "account")
 				if c.failed > 0 {
 					note += fmt.Sprintf(", %d failed", c.failed)
 				}
@@ -115,7 +115,7 @@ func (s *Server) tree(r *req, v *view) error {
 		roots = append(roots, org)
 	}
 	if c := byPath[""]; c.all > 0 {
-		roots = append(roots, &treeNode{Label: cell{Text: "Accounts without an OU", Href: r.link("/", "ou", "-")}, Note: fmt.Sprintf("%d accounts", c.all)})
+		roots = append(roots, &treeNode{Label: cell{Text: "Accounts without an OU", Href: r.link("/", "ou", "-")}, Note: plural(c.all, "account")})
 	}
 	v.Sections = append(v.Sections, &section{ID: "org-tree", Heading: "Organizational units", Tree: roots,
 		Note: "Click an OU to list its accounts.", Empty: "No organization in this run."})
@@ -169,6 +169,13 @@ func (s *Server) tree(r *req, v *view) error {
 	sec.Pager = r.pagerFor(page, more, fmt.Sprintf("page %d", page+1))
 	v.Sections = append(v.Sections, sec)
 	return nil
+}
+
+func plural(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
 }
 
 func sev2(n string) cell {
