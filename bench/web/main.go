@@ -146,10 +146,11 @@ func main() {
 	fmt.Fprintf(&out, "```\n\n%d of %d pages met the target.\n", met, len(res))
 	fmt.Print(out.String())
 	if *record {
-		name := fmt.Sprintf("web-%d-accounts-%s.md", *accounts, time.Now().UTC().Format("2006-01-02"))
-		if *storeDir != "" && src[:8] == "snapshot" {
-			name = fmt.Sprintf("web-%s.md", time.Now().UTC().Format("2006-01-02"))
+		n := *accounts
+		if m, err := (snapshot.Reader{Store: st, Run: a}).Manifest(ctx); err == nil {
+			n = len(m.Accounts)
 		}
+		name := fmt.Sprintf("web-%d-accounts-%s.md", n, time.Now().UTC().Format("2006-01-02"))
 		check(os.MkdirAll(filepath.Join("bench", "results"), 0o755))
 		check(os.WriteFile(filepath.Join("bench", "results", name), []byte(out.String()), 0o644))
 		fmt.Fprintln(os.Stderr, "recorded bench/results/"+name)
