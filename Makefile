@@ -5,11 +5,14 @@ LAMBDA_ARCH ?= arm64
 .PHONY: test vet fmt-check build demo lambda bench deps fuzz faults
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
-# validator, local Step Functions interpreter, a Node 22 binary) and the
-# evaluator's test oracle (@cloud-copilot/iam-simulate, run as a separate process).
+# validator, local Step Functions interpreter, a Node 22 binary), the
+# evaluator's test oracle (@cloud-copilot/iam-simulate, run as a separate
+# process) and playwright-core for the dashboard's browser test (Chromium
+# itself comes from Debian's chromium package, installed by .ci/run).
 deps:
 	@if [ -f deploy/package.json ]; then npm ci --prefix deploy --no-audit --no-fund --loglevel=error; fi
 	npm ci --prefix internal/evaluate/testdata/oracle --no-audit --no-fund --loglevel=error
+	npm ci --prefix internal/web/testdata/e2e --no-audit --no-fund --loglevel=error
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -38,6 +41,7 @@ bench:
 	$(GO) run ./bench/collect
 	$(GO) run ./bench/index
 	$(GO) run ./bench/pipeline
+	$(GO) run ./bench/web
 
 # Each fuzz target for a few seconds (CI runs this after the tests; longer:
 # make fuzz FUZZTIME=5m).

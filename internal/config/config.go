@@ -49,6 +49,9 @@ type Config struct {
 	Index   bool
 	Reports bool
 	Notify  []string
+	// NotifyOnDriftOnly sends the notification only when the run changed
+	// something since the previous complete run.
+	NotifyOnDriftOnly bool
 
 	LogFormat string
 	Quiet     bool
@@ -146,6 +149,7 @@ var Fields = []Field{
 	{Name: "index", Kind: Bool, Default: "true", Usage: "build index.sqlite after the scan", ptr: func(c *Config) any { return &c.Index }},
 	{Name: "reports", Kind: Bool, Default: "true", Usage: "write the reports under reports/ after the scan", ptr: func(c *Config) any { return &c.Reports }},
 	{Name: "notify", Kind: List, Secret: true, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
+	{Name: "notify-on-drift-only", Kind: Bool, Default: "false", Usage: "notify only when something changed since the previous complete run (reports/diff.json)", ptr: func(c *Config) any { return &c.NotifyOnDriftOnly }},
 	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
 	{Name: "config-aggregator", Kind: String, Usage: "config-report handler: name of the organization-wide AWS Config aggregator the users report is read from", ptr: func(c *Config) any { return &c.ConfigAggregator }},

@@ -80,6 +80,9 @@ func (e *Env) StandardSteps() {
 			return err
 		}})
 	}
+	if e.Cfg.Reports {
+		e.PostScan = append(e.PostScan, diffStep)
+	}
 	if len(e.Cfg.Notify) > 0 && notifyStep.Run != nil {
 		e.AfterManifest = append(e.AfterManifest, notifyStep)
 	}
