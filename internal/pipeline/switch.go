@@ -3,6 +3,8 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 
 	"github.com/orgiam/orgiam/internal/store"
@@ -66,12 +68,43 @@ func switchRun(ctx context.Context, st store.Store, stage, run string) error {
 	return nil
 }
 
+// copyObject copies one staged object into the run. An account's files are
+// bounded by that account and copied in memory; the run-level files that grow
+// with the organization (index.sqlite, the reports) are spooled through a
+// temporary file, so a switch stays within the pipeline's memory bound.
 func copyObject(ctx context.Context, st store.Store, from, to string) error {
-	data, err := st.Get(ctx, from)
+	if !orgSized(to) {
+		data, err := st.Get(ctx, from)
+		if err != nil {
+			return err
+		}
+		return st.Put(ctx, to, data)
+	}
+	r, err := store.OpenObject(ctx, st, from)
 	if err != nil {
 		return err
 	}
-	return st.Put(ctx, to, data)
+	defer r.Close()
+	tmp, err := os.CreateTemp("", "orgiam-switch-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	n, err := io.Copy(tmp, r)
+	if err != nil {
+		return fmt.Errorf("store %s: read %s: %w", st, from, err)
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	return store.PutReader(ctx, st, to, tmp, n)
+}
+
+// orgSized reports whether a run key names a file whose size grows with the
+// organization rather than with one account.
+func orgSized(key string) bool {
+	return strings.HasSuffix(key, "/index.sqlite") || strings.Contains(key, "/reports/")
 }
 
 // stagedComplete reports whether an interrupted switch left a complete
