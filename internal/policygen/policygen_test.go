@@ -120,6 +120,9 @@ func resourcesOf(docs []Document, action string) []string {
 	var out []string
 	for _, d := range docs {
 		for _, s := range d.Statement {
+			if s.Effect != "Allow" {
+				continue
+			}
 			for _, a := range s.Action {
 				if a == action {
 					out = append(out, s.Resource...)
