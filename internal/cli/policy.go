@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/spf13/cobra"
@@ -48,6 +49,8 @@ type policyGenerateOptions struct {
 	gitURL, branch, path   string
 	workers                int
 	storeSet               bool
+	accessAnalyzer         bool
+	trailARN, accessRole   string
 }
 
 func newPolicyGenerate(stdio IO) *cobra.Command {
@@ -95,6 +98,9 @@ force push); credentials from ORGIAM_GIT_TOKEN (HTTPS) or ORGIAM_GIT_SSH_KEY.`,
 	f.StringVar(&o.gitURL, "git", "", "git repository URL to commit the policies to")
 	f.StringVar(&o.branch, "branch", "main", "git branch")
 	f.StringVar(&o.path, "path", "", "folder inside the git repository")
+	f.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "generate with IAM Access Analyzer instead of reading the trail (--trail-arn, --access-role)")
+	f.StringVar(&o.trailARN, "trail-arn", "", "with --access-analyzer: the CloudTrail trail ARN")
+	f.StringVar(&o.accessRole, "access-role", "", "with --access-analyzer: the role Access Analyzer assumes to read the trail")
 	f.IntVar(&o.workers, "workers", 0, "files read at once (default: the number of CPUs)")
 	return cmd
 }
@@ -108,8 +114,13 @@ func parseDay(flag, s string) (time.Time, error) {
 }
 
 func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) error {
-	if o.cloudtrail == "" {
-		return usageErr(errors.New("--cloudtrail: required (s3://bucket/prefix or a folder)"))
+	switch {
+	case o.accessAnalyzer && o.cloudtrail != "":
+		return usageErr(errors.New("--access-analyzer and --cloudtrail: give one or the other"))
+	case o.accessAnalyzer && (o.trailARN == "" || o.accessRole == ""):
+		return usageErr(errors.New("--access-analyzer needs --trail-arn and --access-role"))
+	case !o.accessAnalyzer && o.cloudtrail == "":
+		return usageErr(errors.New("--cloudtrail: required (s3://bucket/prefix or a folder), or --access-analyzer"))
 	}
 	level, err := policygen.ParseResourceLevel(o.resources)
 	if err != nil {
@@ -162,6 +173,11 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 	if !since.Before(until) {
 		return usageErr(fmt.Errorf("--since %s is after --until", since.Format("2006-01-02")))
 	}
+	if o.accessAnalyzer {
+		if err := policygen.ValidateAnalyzerRange(since, until); err != nil {
+			return usageErr(fmt.Errorf("--days/--since/--until: %v", err))
+		}
+	}
 	cat, err := iamdata.Load()
 	if err != nil {
 		return err
@@ -182,9 +198,11 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 			return err
 		}
 	}
-	src, err := trailSource(ctx, o)
-	if err != nil {
-		return err
+	var src policygen.Source
+	if !o.accessAnalyzer {
+		if src, err = trailSource(ctx, o); err != nil {
+			return err
+		}
 	}
 	var org *access.Org
 	if st != nil && run != "" {
@@ -210,14 +228,34 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 			}
 		}
 	}
-	act, err := policygen.Read(ctx, src, cat, policygen.ReadOptions{Since: since, Until: until, Principals: keys, Account: o.account, Resources: level, Workers: o.workers})
-	if err != nil {
-		return usageErr(fmt.Errorf("--cloudtrail %s: %w", src, err))
-	}
-	trail := act.Trail(src.String(), since, until)
-	results, err := policygen.Generate(act, want, policygen.Options{IncludeDenied: o.includeDenied, Rules: rules, Since: since, Until: until, Resources: level})
-	if err != nil {
-		return err
+	var results []policygen.Result
+	var trail policygen.TrailReport
+	if o.accessAnalyzer {
+		if len(want) == 0 {
+			return usageErr(errors.New("--access-analyzer: name the principals (--principal, or --account with --all-roles and a snapshot in --store)"))
+		}
+		cfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: o.read.region, Profile: o.read.profile})
+		if err != nil {
+			return usageErr(err)
+		}
+		out, err := policygen.GenerateWithAnalyzer(ctx, accessanalyzer.NewFromConfig(cfg), want, policygen.AnalyzerOptions{TrailARN: o.trailARN, AccessRole: o.accessRole, Since: since, Until: until})
+		if err != nil {
+			return err
+		}
+		if results, err = policygen.AnalyzerResults(out, policygen.Options{Rules: rules, Since: since, Until: until, Resources: level}); err != nil {
+			return err
+		}
+		trail = policygen.TrailReport{Source: "access-analyzer " + o.trailARN, Read: []string{}}
+	} else {
+		act, err := policygen.Read(ctx, src, cat, policygen.ReadOptions{Since: since, Until: until, Principals: keys, Account: o.account, Resources: level, Workers: o.workers})
+		if err != nil {
+			return usageErr(fmt.Errorf("--cloudtrail %s: %w", src, err))
+		}
+		trail = act.Trail(src.String(), since, until)
+		results, err = policygen.Generate(act, want, policygen.Options{IncludeDenied: o.includeDenied, Rules: rules, Since: since, Until: until, Resources: level})
+		if err != nil {
+			return err
+		}
 	}
 	if org != nil {
 		for i, r := range results {
@@ -252,7 +290,9 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		}
 		fmt.Fprintf(stdio.Err, "orgiam: %s: %s\n", p.Name, msg)
 	}
-	fmt.Fprintf(stdio.Err, "orgiam: read %d files (%d records, %d bad files, %d bad records) from %s\n", trail.Files, trail.Records, trail.BadFiles, trail.BadRecords, src)
+	if src != nil {
+		fmt.Fprintf(stdio.Err, "orgiam: read %d files (%d records, %d bad files, %d bad records) from %s\n", trail.Files, trail.Records, trail.BadFiles, trail.BadRecords, src)
+	}
 	rows := make([][]string, 0, len(results))
 	for _, r := range results {
 		rows = append(rows, []string{r.Principal.ARN, fmt.Sprint(r.Report.Events), fmt.Sprint(len(r.Report.Actions)), fmt.Sprint(len(r.Report.Denied)), fmt.Sprint(len(r.Report.Unmapped)), fmt.Sprint(len(r.Report.Unused)), fmt.Sprint(len(r.Policies)), r.Report.Note})

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/policygen/trailgen"
 )
 
@@ -91,5 +92,42 @@ func TestPolicyGenerate(t *testing.T) {
 		if code != ExitUsage || !strings.Contains(stderr, c.want) {
 			t.Errorf("%v: exit %d %q, want 2 and %q", c.args, code, stderr, c.want)
 		}
+	}
+}
+
+func TestPolicyGenerateAccessAnalyzer(t *testing.T) {
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	srv := fakeaws.New(fakeaws.NewWorld(fakeaws.Options{Seed: 1, Orgs: 1, AccountsPerOrg: 1, Now: now}), fakeaws.Knobs{})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	role := "arn:aws:iam::111122223333:role/app"
+	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Policies: map[string][]string{role: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"*"}]}`}}})
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	out := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var o, e bytes.Buffer
+		code := Run(context.Background(), append([]string{"policy", "generate", "--access-analyzer", "--trail-arn", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org", "--access-role", "arn:aws:iam::111122223333:role/aa", "--out", out}, args...), IO{Out: &o, Err: &e, Now: func() time.Time { return now }})
+		return code, e.String()
+	}
+	if code, stderr := run("--days", "91", "--principal", role); code != ExitUsage || !strings.Contains(stderr, "at most 90 days") {
+		t.Fatalf("91 days: exit %d %s", code, stderr)
+	}
+	if len(srv.AccessAnalyzerJobs()) != 0 {
+		t.Fatal("a job was started for a range over 90 days")
+	}
+	if code, stderr := run("--days", "30", "--principal", role); code != 0 {
+		t.Fatalf("exit %d %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "111122223333", "app.json"))
+	if err != nil || !strings.Contains(string(b), "sqs:SendMessage") {
+		t.Fatalf("%s %v", b, err)
 	}
 }
