@@ -126,6 +126,10 @@ func TestPolicyGenerateAccessAnalyzer(t *testing.T) {
 	if code, stderr := run("--days", "30", "--principal", role); code != 0 {
 		t.Fatalf("exit %d %s", code, stderr)
 	}
+	var o, e bytes.Buffer
+	if code := Run(context.Background(), []string{"policy", "generate", "--cloudtrail", "s3://no-such-trail-bucket/AWSLogs/", "--out", out}, IO{Out: &o, Err: &e, Now: func() time.Time { return now }}); code != ExitUsage || !strings.Contains(e.String(), "cannot list the bucket") {
+		t.Fatalf("unreadable bucket: exit %d %s", code, e.String())
+	}
 	b, err := os.ReadFile(filepath.Join(out, "111122223333", "app.json"))
 	if err != nil || !strings.Contains(string(b), "sqs:SendMessage") {
 		t.Fatalf("%s %v", b, err)
