@@ -216,15 +216,6 @@ func usesAction(profile []int, action string) bool {
 	return false
 }
 
-func contains(s []int, v int) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func (g *gen) file(dir, acct string, at time.Time) error {
 	prefix := "AWSLogs/" + acct
 	if g.cfg.OrgID != "" {
