@@ -338,3 +338,39 @@ func TestReadDeterministic(t *testing.T) {
 		t.Fatalf("files: %v", names)
 	}
 }
+
+func TestIncludeDenied(t *testing.T) {
+	dir, exp := writeTrail(t, trailgen.Config{Seed: 2, Accounts: 1, UsersPerAccount: 3, RolesPerAccount: 3, Files: 20, EventsPerFile: 200, Days: 1})
+	act, err := Read(context.Background(), Dir(dir), iamdata.MustLoad(), ReadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Generate(act, nil, Options{IncludeDenied: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range res {
+		arn := ""
+		for a := range exp.Actions {
+			if keyOf(t, a) == r.Principal.Key() {
+				arn = a
+			}
+		}
+		granted := map[string]bool{}
+		for _, d := range r.Policies {
+			for _, a := range d.Actions() {
+				granted[a] = true
+			}
+		}
+		for a := range exp.Denied[arn] {
+			n++
+			if !granted[a] {
+				t.Errorf("%s: denied %s not granted with IncludeDenied", arn, a)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("the trail has no denied attempts")
+	}
+}
