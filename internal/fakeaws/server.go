@@ -100,6 +100,7 @@ type Server struct {
 
 	s3   *s3Store
 	sns  *snsState
+	aa   aaState // accessanalyzer.go
 	hs   *http.Server
 	ln   net.Listener
 	base string
@@ -229,6 +230,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if c.service == "access-analyzer" {
+		s.serveAccessAnalyzer(c)
+		return
 	}
 	switch c.service {
 	case "s3":
