@@ -18,8 +18,9 @@ import (
 	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
-// lambdaHandlers are the values of ORGIAM_HANDLER: one function each.
-var lambdaHandlers = lambdarunner.Names()
+// lambdaHandlers are the values of ORGIAM_HANDLER the state machine
+// invokes: one function each.
+var lambdaHandlers = lambdarunner.StateMachineNames()
 
 // placeholderVars gives every template variable of the state machine a
 // value of the right shape, as Terraform's templatefile would.

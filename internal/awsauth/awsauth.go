@@ -92,6 +92,9 @@ type Auth struct {
 }
 
 // ErrNoCredentials means the SDK's default chain found nothing.
+// ErrNoProfile is a --profile (or AWS_PROFILE) that the AWS config files do not define.
+var ErrNoProfile = errors.New("--profile: no such AWS profile")
+
 var ErrNoCredentials = errors.New("no AWS credentials found: set AWS_PROFILE (or --profile), run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 
 var sessionNameRe = regexp.MustCompile(`[^\w+=,.@-]`)
@@ -151,6 +154,10 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		var pe config.SharedConfigProfileNotExistError
+		if errors.As(err, &pe) {
+			return aws.Config{}, fmt.Errorf("%w: %q is in none of the AWS config files (%s)", ErrNoProfile, pe.Profile, strings.Join(pe.Filename, ", "))
+		}
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {

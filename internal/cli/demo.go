@@ -19,7 +19,7 @@ import (
 func init() { extraCommands = append(extraCommands, newDemo) }
 
 func newDemo(stdio IO) *cobra.Command {
-	var accounts, orgs, fail int
+	var accounts, orgs, fail, runs int
 	var storePath string
 	var seed int64
 	cmd := &cobra.Command{
@@ -36,7 +36,25 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 			if accounts < 2 {
 				return usageErr(fmt.Errorf("--accounts: %d is too few (at least 2)", accounts))
 			}
-			world := fakeaws.NewWorld(fakeaws.Options{Seed: seed, Orgs: orgs, AccountsPerOrg: (accounts + orgs - 1) / orgs})
+			if orgs < 1 {
+				return usageErr(fmt.Errorf("--orgs: %d is too few (at least 1)", orgs))
+			}
+			if orgs > accounts {
+				return usageErr(fmt.Errorf("--orgs: %d organizations cannot share %d accounts (at least one each)", orgs, accounts))
+			}
+			if fail < 0 || fail >= accounts {
+				return usageErr(fmt.Errorf("--fail: %d is out of range (0 to %d)", fail, accounts-1))
+			}
+			if runs != 1 && runs != 2 {
+				return usageErr(fmt.Errorf("--runs: %d (use 1, or 2 for a second run a day later with changes)", runs))
+			}
+			// With two runs every generated account is kept, so that the
+			// changes made between them stay.
+			keep := 0
+			if runs == 2 {
+				keep = accounts + orgs
+			}
+			world := fakeaws.NewWorld(fakeaws.Options{Seed: seed, Orgs: orgs, AccountsPerOrg: (accounts + orgs - 1) / orgs, CacheAccounts: keep, Now: stdio.now().Truncate(24 * time.Hour)})
 			var deny []string
 			for _, a := range world.Accounts() {
 				if len(deny) >= fail {
@@ -66,14 +84,32 @@ and where the files are; try ` + "`orgiam query admins --store <store>`" + ` nex
 				return err
 			}
 			fmt.Fprintf(stdio.Err, "simulated AWS at %s: %d organization(s), %d accounts\n", sim.URL, len(world.Orgs()), len(world.Accounts()))
+			if runs == 2 {
+				// The first run a day earlier; then the organization changes.
+				first := stdio
+				first.Now = func() time.Time { return stdio.now().Add(-24 * time.Hour) }
+				c1 := *cfg
+				if err := runCollect(ctx, first, &c1, sim.Auth); err != nil {
+					return err
+				}
+				ch, err := simulateDrift(world, stdio.now())
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(stdio.Err, "changed account %s: new user %s (AdministratorAccess, key %s), role %s trusting %s\n", ch.AccountID, ch.UserArn, ch.AccessKeyID, ch.RoleArn, ch.Outside)
+			}
 			err = runCollect(ctx, stdio, cfg, sim.Auth)
 			self := selfCommand(os.Args[0])
+			if runs == 2 {
+				fmt.Fprintf(stdio.Out, "\nwhat changed: %s diff --store %s\n", self, shellQuote(abs))
+			}
 			fmt.Fprintf(stdio.Out, "\nnext: %s query admins --store %s\n      %s report users --store %s --format html --out users.html\n", self, shellQuote(abs), self, shellQuote(abs))
 			return err
 		},
 	}
 	cmd.Flags().IntVar(&accounts, "accounts", 25, "accounts in the simulated organizations")
 	cmd.Flags().IntVar(&orgs, "orgs", 1, "simulated organizations")
+	cmd.Flags().IntVar(&runs, "runs", 1, "runs to collect: 2 collects a day earlier first, then changes the organization (to see drift)")
 	cmd.Flags().IntVar(&fail, "fail", 0, "accounts whose collect role cannot be assumed (to see failures isolated)")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the generated organization")
 	cmd.Flags().StringVar(&storePath, "store", filepath.Join(os.TempDir(), "orgiam-demo"), "folder the demo writes its snapshot to")

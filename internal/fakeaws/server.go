@@ -61,6 +61,11 @@ type Knobs struct {
 	CredReportLimitExceeded []string
 	CredReportLimitFraction float64
 	CredReportLimitTimes    int
+	// ConfigRate (calls/second) and ConfigBurst limit AWS Config calls for
+	// the whole server; above it the answer is ThrottlingException. 0 =
+	// unlimited.
+	ConfigRate  float64
+	ConfigBurst int
 }
 
 // Stats are counters since the last ResetStats.
@@ -105,6 +110,7 @@ type Server struct {
 
 	s3   *s3Store
 	sns  *snsState
+	aa   aaState // accessanalyzer.go
 	hs   *http.Server
 	ln   net.Listener
 	base string
@@ -238,6 +244,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if c.service == "access-analyzer" {
+		s.serveAccessAnalyzer(c)
+		return
 	}
 	switch c.service {
 	case "s3":

@@ -60,7 +60,7 @@ func CredentialReport(ctx context.Context, env *Env, in CredentialReportInput) (
 		if e, rerr := (snapshot.Reader{Store: env.Store, Run: in.Run}).Error(ctx, id); rerr != nil {
 			return out, rerr
 		} else if e == nil {
-			if err := writeError(ctx, env, in.Run, id, "credential-report", err); err != nil {
+			if err := writeError(ctx, env, in.Run, id, "credential-report", err, false); err != nil {
 				return out, err
 			}
 		}

@@ -38,6 +38,9 @@ type Env struct {
 	Now     func() time.Time
 	// Version is written into the manifest.
 	Version string
+	// Lock describes this writer in the run's lock (owner, host, lease; the
+	// clock defaults to Now). Only the local runner takes the lock.
+	Lock store.LockOptions
 
 	// AccountParallel bounds the calls of one account that run at once
 	// (default DefaultAccountParallel).

@@ -48,14 +48,27 @@ type phaseError struct {
 // error.json (phase, operation, AWS code), keeps whatever was collected, and
 // returns Status "failed" with a nil error. The error return is only for a
 // store that cannot be written or a cancelled run.
+//
+// --account-timeout bounds the collection only: the account's outcome
+// (its data, error.json, account.json) is written under the caller's
+// context, so an account that runs out of time is recorded as failed with a
+// Timeout code instead of losing its writes and looking like a store failure.
 func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error) {
 	env.init()
 	start := env.now()
 	t0 := time.Now()
 	id := in.Account.Id
 	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
-	// A previous attempt of this run may have left an error behind.
-	if err := env.Store.Delete(ctx, store.ErrorKey(in.Run, id)); err != nil {
+	wctx := ctx // writes: cancelled with the run, not by the account's deadline
+	if d := env.Cfg.AccountTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	// The account's files are replaced as a set: whatever an earlier attempt
+	// of this run left (a resumed run, a retried Lambda) is removed first, so
+	// a failure now never leaves older data looking like this attempt's.
+	if err := clearAccount(wctx, env, in.Run, id); err != nil {
 		return out, err
 	}
 
@@ -66,16 +79,7 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	var failure *phaseError
 	var warnings []string
 
-	// --account-timeout bounds the account's calls; its files are still
-	// written once it has expired (a timed-out account is data too), under
-	// the run's own context.
-	cctx := ctx
-	if env.Cfg.AccountTimeout > 0 {
-		var cancel context.CancelFunc
-		cctx, cancel = context.WithTimeout(ctx, env.Cfg.AccountTimeout)
-		defer cancel()
-	}
-	if _, err := cfg.Credentials.Retrieve(cctx); err != nil {
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
 	}
 	var api collect.IAMAPI
@@ -83,33 +87,31 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	var reportErr error                      // why the local runner could not read it
 	if failure == nil {
 		api = env.NewIAM(cfg)
-		report, reportErr, warnings = collectAccount(cctx, env, api, id, in.WaitCredentialReport, d, &failure)
+		report, reportErr, warnings = collectAccount(ctx, env, api, id, in.WaitCredentialReport, d, &failure)
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
-		return out, ctx.Err()
+	if err := wctx.Err(); err != nil {
+		return out, err
 	}
 
 	// Store what was collected, even after a failure.
 	if failure == nil || failure.phase != "assume-role" {
-		if err := writeIAM(ctx, env, in.Run, id, d); err != nil {
+		if err := writeIAM(wctx, env, in.Run, id, d); err != nil {
 			return out, err
 		}
 	}
 
 	if failure == nil && env.Cfg.CredentialReport {
-		if report != nil {
-			if err := env.put(ctx, store.CredentialReportKey(in.Run, id), report.CSV); err != nil {
+		switch {
+		case report != nil:
+			if err := env.put(wctx, store.CredentialReportKey(in.Run, id), report.CSV); err != nil {
 				return out, err
 			}
 			if !in.WaitCredentialReport {
 				out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: report.Next.Attempt, Done: true, Status: snapshot.StatusOK}
 			}
-		} else if in.WaitCredentialReport {
-			if errors.Is(ctx.Err(), context.Canceled) {
-				return out, ctx.Err()
-			}
+		case in.WaitCredentialReport:
 			failure = &phaseError{"credential-report", reportErr}
-		} else {
+		default:
 			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
 		}
 	}
@@ -136,11 +138,11 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		out.Status = snapshot.StatusFailed
 		out.Error = describe(failure.err)
 		out.CredentialReport = nil
-		if err := writeError(ctx, env, in.Run, id, failure.phase, failure.err); err != nil {
+		if err := writeError(wctx, env, in.Run, id, failure.phase, failure.err, errors.Is(ctx.Err(), context.DeadlineExceeded)); err != nil {
 			return out, err
 		}
 	}
-	if err := env.putJSON(ctx, store.AccountKey(in.Run, id), info); err != nil {
+	if err := env.putJSON(wctx, store.AccountKey(in.Run, id), info); err != nil {
 		return out, err
 	}
 	out.APICalls = calls.Load()
@@ -183,6 +185,12 @@ func collectAccount(ctx context.Context, env *Env, api collect.IAMAPI, id string
 		} else {
 			reportErr = err
 		}
+		// The account ran out of time waiting for its report: that is the
+		// failure, not the key listing that would now fail at once.
+		if reportErr != nil && ctx.Err() != nil {
+			*failure = &phaseError{"credential-report", reportErr}
+			return nil, reportErr, warnings
+		}
 	}
 	var only map[string]bool // nil: every user
 	if report != nil {
@@ -201,14 +209,38 @@ func collectAccount(ctx context.Context, env *Env, api collect.IAMAPI, id string
 	return report, reportErr, warnings
 }
 
-func writeError(ctx context.Context, env *Env, run, id, phase string, err error) error {
+// clearAccount removes every file of an account in the run.
+func clearAccount(ctx context.Context, env *Env, run, id string) error {
+	keys, err := env.Store.List(ctx, store.AccountPrefix(run, id))
+	if err != nil {
+		return err
+	}
+	// account.json first: without it the account counts as not scanned.
+	for _, k := range keys {
+		if k == store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range keys {
+		if k != store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
 	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation
 		rec.Code = op.Code()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if timedOut || errors.Is(err, context.DeadlineExceeded) {
 		rec.Code = "Timeout"
 		rec.Message = fmt.Sprintf("%s (the account took longer than --account-timeout %v)", rec.Message, env.Cfg.AccountTimeout)
 	}
