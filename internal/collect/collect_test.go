@@ -2,6 +2,7 @@ package collect
 
 import (
 	"context"
+	"fmt"
 	"errors"
 	"net/url"
 	"strings"
@@ -114,6 +115,28 @@ func TestPollCredentialReport(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCredentialReportFirstWaitAboveTheCapIsKept(t *testing.T) {
+	f := &fakeIAM{reportErrs: []error{apiErr("ReportInProgress"), apiErr("ReportInProgress"), apiErr("ReportInProgress")}}
+	pol := CredentialReportPolicy{MaxPolls: 10, FirstWait: time.Minute}
+	var st CredentialReportState
+	var waits []float64
+	for i := 0; i < 3; i++ {
+		res, err := PollCredentialReport(context.Background(), f, "111122223333", st, pol)
+		if err != nil || res.Done {
+			t.Fatalf("poll %d: %+v %v", i, res, err)
+		}
+		waits = append(waits, res.Next.Wait)
+		st = res.Next
+	}
+	if fmt.Sprint(waits) != "[60 60 60]" {
+		t.Fatalf("waits %v, want a minute each time", waits)
+	}
+	// Below the cap the waits still back off to it.
+	if got := (CredentialReportPolicy{FirstWait: 20 * time.Second}).withDefaults().MaxWait; got != 30*time.Second {
+		t.Fatalf("cap %v", got)
 	}
 }
 

@@ -47,6 +47,11 @@ func (p CredentialReportPolicy) withDefaults() CredentialReportPolicy {
 	if p.MaxWait <= 0 {
 		p.MaxWait = 30 * time.Second
 	}
+	// A first wait above the cap is kept, not cut: a deployment that waits
+	// a minute between polls (as the Step Functions peers do) gets a minute.
+	if p.MaxWait < p.FirstWait {
+		p.MaxWait = p.FirstWait
+	}
 	return p
 }
 
