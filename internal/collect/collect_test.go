@@ -2,8 +2,8 @@ package collect
 
 import (
 	"context"
-	"fmt"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
