@@ -174,6 +174,7 @@ resource "aws_iam_role_policy" "schedule" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
+      Sid      = "StartRun"
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
       Resource = aws_sfn_state_machine.this.arn

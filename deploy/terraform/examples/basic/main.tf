@@ -119,3 +119,7 @@ output "schedule_rule_name" {
 output "eventbridge_role_arn" {
   value = module.orgiam.eventbridge_role_arn
 }
+
+output "function_arns" {
+  value = module.orgiam.function_arns
+}
