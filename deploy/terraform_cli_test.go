@@ -389,7 +389,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 
 	call := awsJSONClient(t, srv.Endpoint)
 	var sm struct {
-		Definition, RoleArn string
+		Definition, RoleArn  string
 		LoggingConfiguration struct{ Level string }
 	}
 	call(ctx, "states", "AWSStepFunctions.DescribeStateMachine", map[string]any{"stateMachineArn": stateMachineARN}, &sm)
@@ -423,7 +423,9 @@ func TestTerraformApplyMoto(t *testing.T) {
 	if rule.ScheduleExpression != "cron(0 4 * * ? *)" {
 		t.Errorf("rule %s: schedule %q", ruleName, rule.ScheduleExpression)
 	}
-	var targets struct{ Targets []struct{ Arn, RoleArn, Input string } }
+	var targets struct {
+		Targets []struct{ Arn, RoleArn, Input string }
+	}
 	call(ctx, "events", "AWSEvents.ListTargetsByRule", map[string]any{"Rule": ruleName}, &targets)
 	if len(targets.Targets) != 1 || targets.Targets[0].Arn != stateMachineARN || targets.Targets[0].RoleArn != eventsRole {
 		t.Errorf("targets of %s: %+v, want the state machine with role %s", ruleName, targets.Targets, eventsRole)
@@ -469,7 +471,9 @@ func TestTerraformApplyMoto(t *testing.T) {
 
 	x.must(ctx, append([]string{"destroy", "-auto-approve", "-no-color"}, vars...)...)
 	destroyed = true
-	var list struct{ StateMachines []struct{ StateMachineArn string } }
+	var list struct {
+		StateMachines []struct{ StateMachineArn string }
+	}
 	call(ctx, "states", "AWSStepFunctions.ListStateMachines", map[string]any{}, &list)
 	if len(list.StateMachines) != 0 {
 		t.Errorf("state machines left after destroy: %+v", list.StateMachines)
