@@ -354,6 +354,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 		"-var", `list_accounts_role_arns=["arn:aws:iam::123456789012:role/orgiam-list-accounts"]`,
 		"-var", "lambda_zip_path=" + zip,
 		"-var", "create_kms_key=true",
+		"-var", "config_aggregator_name=org-aggregator",
 	}
 	destroyed := false
 	t.Cleanup(func() {
@@ -460,6 +461,33 @@ func TestTerraformApplyMoto(t *testing.T) {
 	if s := doc.Statement[0]; fmt.Sprint(s["Action"]) != "[states:StartExecution]" || s["Resource"] != stateMachineARN {
 		t.Errorf("schedule role may %v on %v, want states:StartExecution on %s", s["Action"], s["Resource"], stateMachineARN)
 	}
+	// config-report: its own rule invoking it, and its four grants (plus the key).
+	var configARN, configRole string
+	out("config_report_lambda_arn", &configARN)
+	out("config_report_lambda_execution_role_arn", &configRole)
+	call(ctx, "events", "AWSEvents.DescribeRule", map[string]any{"Name": "orgiam-config-report-schedule"}, &rule)
+	if rule.ScheduleExpression != "cron(0 9 ? * 2#1 *)" {
+		t.Errorf("config-report rule: schedule %q", rule.ScheduleExpression)
+	}
+	call(ctx, "events", "AWSEvents.ListTargetsByRule", map[string]any{"Rule": "orgiam-config-report-schedule"}, &targets)
+	if len(targets.Targets) != 1 || targets.Targets[0].Arn != configARN {
+		t.Errorf("targets of the config-report rule: %+v, want %s", targets.Targets, configARN)
+	}
+	cr := checkRolePolicy(ctx, t, iamc, configRole[strings.LastIndex(configRole, "/")+1:], "orgiam-config-report",
+		[]string{"OwnLogs", "QueryAggregator", "NotifyFailure", "WriteConfigReports", "StoreKey"})
+	for _, s := range cr.Statement {
+		switch s["Sid"] {
+		case "QueryAggregator":
+			if fmt.Sprintf("%v %v", s["Action"], s["Resource"]) != "[config:SelectAggregateResourceConfig] arn:aws:config:us-east-1:123456789012:config-aggregator/*" {
+				t.Errorf("config-report may %v on %v", s["Action"], s["Resource"])
+			}
+		case "WriteConfigReports":
+			if fmt.Sprintf("%v %v", s["Action"], s["Resource"]) != "[s3:PutObject] arn:aws:s3:::orgiam-apply-test/iam-data/config-reports/*" {
+				t.Errorf("config-report may %v on %v", s["Action"], s["Resource"])
+			}
+		}
+	}
+
 	// The scanning functions assume this account's collect role first (the
 	// reference's default).
 	scan := checkRolePolicy(ctx, t, iamc, roleARNs["scan-account"][strings.LastIndex(roleARNs["scan-account"], "/")+1:], "orgiam-scan-account", nil)

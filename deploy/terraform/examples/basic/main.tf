@@ -51,6 +51,12 @@ variable "create_kms_key" {
   default     = false
 }
 
+variable "config_aggregator_name" {
+  description = "Organization-wide AWS Config aggregator: set it to deploy the config-report function (the users report from AWS Config, monthly)."
+  type        = string
+  default     = null
+}
+
 module "orgiam" {
   source = "../../orgiam"
 
@@ -60,6 +66,9 @@ module "orgiam" {
   lambda_zip_path         = var.lambda_zip_path
   notification_emails     = var.notification_emails
   create_kms_key          = var.create_kms_key
+
+  enable_config_report   = var.config_aggregator_name != null
+  config_aggregator_name = var.config_aggregator_name
 
   collect_role_name       = "orgiam-collect"
   max_parallel_executions = 50
@@ -122,4 +131,12 @@ output "eventbridge_role_arn" {
 
 output "function_arns" {
   value = module.orgiam.function_arns
+}
+
+output "config_report_lambda_arn" {
+  value = module.orgiam.config_report_lambda_arn
+}
+
+output "config_report_lambda_execution_role_arn" {
+  value = module.orgiam.config_report_lambda_execution_role_arn
 }
