@@ -2,12 +2,17 @@
 GO ?= go
 LAMBDA_ARCH ?= arm64
 
-.PHONY: test vet fmt-check build demo lambda bench deps
+.PHONY: test vet fmt-check build demo lambda bench deps fuzz faults
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
-# validator, local Step Functions interpreter, a Node 22 binary).
+# validator, local Step Functions interpreter, a Node 22 binary), the
+# evaluator's test oracle (@cloud-copilot/iam-simulate, run as a separate
+# process) and playwright-core for the dashboard's browser test (Chromium
+# itself comes from Debian's chromium package, installed by .ci/run).
 deps:
 	@if [ -f deploy/package.json ]; then npm ci --prefix deploy --no-audit --no-fund --loglevel=error; fi
+	npm ci --prefix internal/evaluate/testdata/oracle --no-audit --no-fund --loglevel=error
+	npm ci --prefix internal/web/testdata/e2e --no-audit --no-fund --loglevel=error
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -35,3 +40,22 @@ lambda:
 bench:
 	$(GO) run ./bench/collect
 	$(GO) run ./bench/index
+	$(GO) run ./bench/pipeline
+	$(GO) run ./bench/web
+
+# Each fuzz target for a few seconds (CI runs this after the tests; longer:
+# make fuzz FUZZTIME=5m).
+FUZZTIME ?= 5s
+FUZZ_TARGETS = FuzzParseCredentialReport:./internal/snapshot FuzzConfigFile:./internal/config \
+  FuzzParseURL:./internal/store FuzzParseMatchesV1:./internal/policy FuzzMatch:./internal/policy
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  name=$${t%%:*}; pkg=$${t#*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+# The fault suite (also part of `make test`), with its figures written to
+# bench/results/faults.json.
+faults:
+	FAULTS_OUT=$(CURDIR)/bench/results/faults.json $(GO) test -count=1 -run '^TestFaultSuite$$' ./internal/cli
+	@cat bench/results/faults.json

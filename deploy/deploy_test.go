@@ -18,23 +18,13 @@ import (
 	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
-// lambdaHandlers are the values of ORGIAM_HANDLER that the state machine
-// wires: one function each. config-report runs on its own schedule, outside
+// lambdaHandlers are the values of ORGIAM_HANDLER the state machine
+// invokes: one function each. config-report runs on its own schedule, outside
 // the state machine (deploy/terraform/orgiam/config_report.tf).
-var lambdaHandlers = pipelineHandlers(lambdarunner.Names())
+var lambdaHandlers = lambdarunner.StateMachineNames()
 
 // standaloneHandlers are handlers deployed beside the state machine.
 var standaloneHandlers = map[string]bool{"config-report": true}
-
-func pipelineHandlers(all []string) []string {
-	var out []string
-	for _, h := range all {
-		if !standaloneHandlers[h] {
-			out = append(out, h)
-		}
-	}
-	return out
-}
 
 // placeholderVars gives every template variable of the state machine a
 // value of the right shape, as Terraform's templatefile would.

@@ -461,7 +461,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 	if s := doc.Statement[0]; fmt.Sprint(s["Action"]) != "[states:StartExecution]" || s["Resource"] != stateMachineARN {
 		t.Errorf("schedule role may %v on %v, want states:StartExecution on %s", s["Action"], s["Resource"], stateMachineARN)
 	}
-	// config-report: its own rule invoking it, and its four grants (plus the key).
+	// config-report: its own rule invoking it, and its five grants (plus the key).
 	var configARN, configRole string
 	out("config_report_lambda_arn", &configARN)
 	out("config_report_lambda_execution_role_arn", &configRole)
@@ -474,7 +474,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 		t.Errorf("targets of the config-report rule: %+v, want %s", targets.Targets, configARN)
 	}
 	cr := checkRolePolicy(ctx, t, iamc, configRole[strings.LastIndex(configRole, "/")+1:], "orgiam-config-report",
-		[]string{"OwnLogs", "QueryAggregator", "NotifyFailure", "WriteConfigReports", "StoreKey"})
+		[]string{"OwnLogs", "QueryAggregator", "DescribeAggregators", "NotifyFailure", "WriteConfigReports", "StoreKey"})
 	for _, s := range cr.Statement {
 		switch s["Sid"] {
 		case "QueryAggregator":

@@ -15,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
 // tfModule is what a Terraform module directory declares.
@@ -407,6 +409,16 @@ func TestTerraformHandlers(t *testing.T) {
 	sort.Strings(want)
 	if !reflect.DeepEqual(handlers, want) {
 		t.Errorf("local.handlers = %v, want %v", handlers, want)
+	}
+	// Every handler is either a state machine step or standalone.
+	inMachine := map[string]bool{}
+	for _, h := range lambdaHandlers {
+		inMachine[h] = true
+	}
+	for _, h := range lambdarunner.Names() {
+		if inMachine[h] == standaloneHandlers[h] {
+			t.Errorf("handler %s: in the state machine %v, standalone %v (exactly one)", h, inMachine[h], standaloneHandlers[h])
+		}
 	}
 	// Each standalone handler has its own function, which names it.
 	for h := range standaloneHandlers {

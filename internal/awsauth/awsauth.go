@@ -38,8 +38,15 @@ type Options struct {
 	APIOptions []func(*middleware.Stack) error
 	// MaxConns sizes the HTTP connection pool (about the worker count).
 	MaxConns int
-	// RetryMaxAttempts for the adaptive retryer (default 10).
+	// RetryMaxAttempts for the SDK's retryer (default 3). Throttling does not
+	// spend them: the rate controller's middleware absorbs it (fanout). They
+	// are for faults — a 5xx, a broken connection, a timed-out attempt — and
+	// bound how long a dead endpoint holds an account.
 	RetryMaxAttempts int
+	// AttemptTimeout bounds one HTTP attempt, from sending to the end of the
+	// body (default 20s): a server that stops answering costs an account at
+	// most about RetryMaxAttempts × AttemptTimeout, not its whole timeout.
+	AttemptTimeout time.Duration
 	// SessionName is the RoleSessionName of every AssumeRole (default "orgiam").
 	SessionName string
 	// Logger receives the SDK's own log lines (such as its warnings) as
@@ -57,6 +64,14 @@ func (s sdkLogger) Logf(c logging.Classification, format string, v ...any) {
 	case logging.Warn:
 		level = slog.LevelWarn
 	case logging.Debug:
+		level = slog.LevelDebug
+	}
+	// smithy-go warns when it cannot drain a response body it has already
+	// decoded ("failed to discard remaining HTTP response body, this may
+	// affect connection reuse"): seen under pacing against a local emulator,
+	// after the answer was read in full. It costs one connection's reuse,
+	// nothing of the data, so it is debug output, not a warning for users.
+	if level == slog.LevelWarn && strings.Contains(format, "HTTP response body") {
 		level = slog.LevelDebug
 	}
 	s.log.Log(context.Background(), level, fmt.Sprintf(format, v...), "source", "aws-sdk")
@@ -77,6 +92,9 @@ type Auth struct {
 }
 
 // ErrNoCredentials means the SDK's default chain found nothing.
+// ErrNoProfile is a --profile (or AWS_PROFILE) that the AWS config files do not define.
+var ErrNoProfile = errors.New("--profile: no such AWS profile")
+
 var ErrNoCredentials = errors.New("no AWS credentials found: set AWS_PROFILE (or --profile), run `aws sso login`, or export AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
 
 var sessionNameRe = regexp.MustCompile(`[^\w+=,.@-]`)
@@ -103,9 +121,13 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	attempts := o.RetryMaxAttempts
 	if attempts <= 0 {
-		attempts = 10
+		attempts = 3
 	}
-	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	attemptTimeout := o.AttemptTimeout
+	if attemptTimeout <= 0 {
+		attemptTimeout = 20 * time.Second
+	}
+	httpClient := awshttp.NewBuildableClient().WithTimeout(attemptTimeout).WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = maxConns * 2
 		t.MaxIdleConnsPerHost = maxConns * 2
 		t.MaxConnsPerHost = 0
@@ -116,7 +138,7 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 			return retry.NewAdaptiveMode(func(ao *retry.AdaptiveModeOptions) {
 				ao.StandardOptions = append(ao.StandardOptions, func(so *retry.StandardOptions) {
 					so.MaxAttempts = attempts
-					so.MaxBackoff = 20 * time.Second
+					so.MaxBackoff = 5 * time.Second
 				})
 			})
 		}),
@@ -132,6 +154,10 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
+		var pe config.SharedConfigProfileNotExistError
+		if errors.As(err, &pe) {
+			return aws.Config{}, fmt.Errorf("%w: %q is in none of the AWS config files (%s)", ErrNoProfile, pe.Profile, strings.Join(pe.Filename, ", "))
+		}
 		return aws.Config{}, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {

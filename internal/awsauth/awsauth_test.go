@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -61,12 +62,25 @@ func TestSDKLogLinesGoToTheLogger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Logger.Logf(logging.Warn, "failed to discard remaining HTTP response body: %v", "read tcp: closed")
+	cfg.Logger.Logf(logging.Warn, "response checksum mismatch: %v", "crc32")
 	var rec map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &rec); err != nil {
 		t.Fatalf("not one JSON record: %q", buf.String())
 	}
-	if rec["level"] != "WARN" || rec["source"] != "aws-sdk" || rec["msg"] != "failed to discard remaining HTTP response body: read tcp: closed" {
+	if rec["level"] != "WARN" || rec["source"] != "aws-sdk" || rec["msg"] != "response checksum mismatch: crc32" {
 		t.Errorf("record %v", rec)
+	}
+}
+
+func TestSDKBodyDrainWarningIsDebug(t *testing.T) {
+	var buf bytes.Buffer
+	l := sdkLogger{slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	l.Logf(logging.Warn, "failed to discard remaining HTTP response body, this may affect connection reuse: %v", "read tcp: use of closed network connection")
+	if buf.Len() != 0 {
+		t.Fatalf("body-drain warning printed at info level: %s", buf.String())
+	}
+	l.Logf(logging.Warn, "some other SDK warning %d", 1)
+	if !strings.Contains(buf.String(), "level=WARN") || !strings.Contains(buf.String(), "some other SDK warning 1") {
+		t.Fatalf("other warnings must stay warnings: %q", buf.String())
 	}
 }

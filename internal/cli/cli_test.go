@@ -49,6 +49,10 @@ func TestBadInputExitsTwoAndWritesNothing(t *testing.T) {
 		{"no credentials", []string{"collect", "--store", filepath.Join(dir, "s")}, "no AWS credentials found"},
 		{"unknown flag", []string{"collect", "--concurency", "3"}, "unknown flag"},
 		{"bad store scheme", []string{"collect", "--store", "gs://bucket"}, "unsupported scheme"},
+		{"zero rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "0"}, "--rate-limit: 0: give a number more than 0, or none for no ceiling"},
+		{"negative rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "-1"}, "--rate-limit: -1:"},
+		{"NaN rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "NaN"}, "--rate-limit: NaN:"},
+		{"Inf rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "Inf"}, "--rate-limit: Inf:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

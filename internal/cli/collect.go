@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -17,10 +18,12 @@ import (
 	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/pipeline"
 	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
 	"github.com/orgiam/orgiam/internal/version"
 )
 
 func newCollect(stdio IO) *cobra.Command {
+	var resume bool
 	cmd := &cobra.Command{
 		Use:   "collect",
 		Short: "Collect the IAM data of every account of your organizations into a dated snapshot",
@@ -46,10 +49,18 @@ variable; flags win over the environment, the environment over the file.`,
 			if err != nil {
 				return err
 			}
-			return runCollect(cmd.Context(), stdio, cfg, awsauth.Options{})
+			if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+				return err
+			}
+			if resume && cfg.Overwrite {
+				return usageErr(fmt.Errorf("--resume and --overwrite: pick one (--resume completes an interrupted run, --overwrite starts it again)"))
+			}
+			return runCollectPlan(cmd.Context(), stdio, cfg, awsauth.Options{}, pipeline.PlanInput{Resume: resume})
 		},
 	}
 	config.RegisterFlags(cmd.Flags())
+	// --resume is an action on one run, not a setting: a flag only.
+	cmd.Flags().BoolVar(&resume, "resume", false, "complete an interrupted run of the same --date and --run-id: keep its complete accounts, scan the missing and failed ones, then write the reports, the index and the manifest")
 	return cmd
 }
 
@@ -59,19 +70,24 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	if authOpts.Logger == nil {
 		authOpts.Logger = log
 	}
-	st, err := openStore(ctx, cfg, authOpts)
-	if err != nil {
+	if err := precheckStore(cfg.Store); err != nil {
 		return nil, err
 	}
-	lim := fanout.NewLimiter(cfg.RateLimit)
+	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: cfg.RateControl == "off"})
 	authOpts.Region = firstSet(authOpts.Region, cfg.Region)
 	authOpts.Profile = firstSet(authOpts.Profile, cfg.Profile)
 	authOpts.APIOptions = append(authOpts.APIOptions, lim.Middleware())
-	authOpts.MaxConns = cfg.Concurrency
+	authOpts.MaxConns = cfg.Concurrency * pipeline.DefaultAccountParallel
 	if authOpts.SessionName == "" {
 		authOpts.SessionName = awsauth.SessionName("collect")
 	}
+	// Credentials first: a bad --profile or --region fails before the store
+	// (a folder) is created.
 	auth, err := awsauth.New(ctx, authOpts)
+	if err != nil {
+		return nil, err
+	}
+	st, err := openStore(ctx, cfg, authOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +100,31 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	return env, nil
 }
 
+// precheckStore finds the mistakes of a folder store that need nothing
+// created to be seen (a file where a folder must go), so they are reported
+// before the credentials, and the credentials' before anything is created.
+func precheckStore(raw string) error {
+	loc, err := store.ParseURL(raw)
+	if err != nil {
+		return usageErr(fmt.Errorf("--store: %w", err))
+	}
+	if loc.Scheme != "file" {
+		return nil
+	}
+	for p := loc.Path; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		if err == nil {
+			if !fi.IsDir() {
+				return usageErr(fmt.Errorf("--store: store file://%s: %s is a file, not a folder", filepath.ToSlash(loc.Path), p))
+			}
+			return nil
+		}
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
+}
+
 func firstSet(a, b string) string {
 	if a != "" {
 		return a
@@ -92,6 +133,10 @@ func firstSet(a, b string) string {
 }
 
 func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options) error {
+	return runCollectPlan(ctx, stdio, cfg, authOpts, pipeline.PlanInput{})
+}
+
+func runCollectPlan(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options, plan pipeline.PlanInput) error {
 	env, err := newEnv(ctx, stdio, cfg, authOpts)
 	if err != nil {
 		return err
@@ -100,11 +145,12 @@ func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsa
 	if stdio.IsTTY && !cfg.Quiet && cfg.LogFormat == "text" {
 		progress = newBar(stdio.Err)
 	}
-	res, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, progress)
+	res, err := pipeline.RunLocal(ctx, env, plan, progress)
 	if err != nil {
 		return err
 	}
 	printSummary(stdio.Out, env, res)
+	printReports(ctx, stdio.Out, env, res.Manifest.Prefix)
 	if res.Manifest.Totals.Failed > 0 || len(res.Manifest.Errors) > 0 || len(res.PostErrors) > 0 {
 		return &exitError{code: ExitAccountFailed, err: errSilent}
 	}
@@ -135,6 +181,7 @@ func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
 	fmt.Fprintf(tw, "entities collected\t%d (%s)\n", entities, strings.Join(parts, ", "))
 	fmt.Fprintf(tw, "API calls made\t%d\n", t.APICalls)
 	fmt.Fprintf(tw, "throttles absorbed\t%d\n", t.Throttles)
+	fmt.Fprintf(tw, "call rate\t%.0f/s mean, %.0f/s peak\n", t.MeanRate, t.PeakRate)
 	fmt.Fprintf(tw, "objects written\t%d\n", t.ObjectsWritten)
 	fmt.Fprintf(tw, "wall time\t%s\n", time.Duration(t.WallSeconds*float64(time.Second)).Round(time.Millisecond))
 	fmt.Fprintf(tw, "snapshot\t%s/%s/\n", strings.TrimSuffix(env.Store.String(), "/"), m.Prefix)

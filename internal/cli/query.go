@@ -38,6 +38,14 @@ boundaries, resource policies, session policies or conditions (statements with
 conditions are flagged).`,
 	}
 	f.register(cmd, "table, json, csv (default table)")
+	// Without a Run, cobra prints the help and exits 0 for `query foo`.
+	cmd.Args = cobra.ArbitraryArgs
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErr(fmt.Errorf("unknown query %q (key, principal, trusts, can, admins or sql; see `orgiam query --help`)", args[0]))
+		}
+		return c.Help()
+	}
 
 	run := func(fn func(ctx context.Context, db *index.DB, args []string) (index.Rows, error)) func(*cobra.Command, []string) error {
 		return func(c *cobra.Command, args []string) error {
@@ -60,19 +68,19 @@ conditions are flagged).`,
 			if err != nil {
 				return &exitError{code: ExitError, err: err}
 			}
-			w, closeOut, err := f.output(stdio.Out)
+			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {
 				return err
 			}
+			defer abort()
 			format := f.format
 			if format == "" {
 				format = "table"
 			}
 			if err := tableout.Write(w, format, rows.Columns, rows.Data); err != nil {
-				closeOut()
 				return usageErr(fmt.Errorf("--format: %w", err))
 			}
-			return closeOut()
+			return commit()
 		}
 	}
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -22,9 +23,11 @@ import (
 // query, report): which store, which run, and how to reach S3.
 type readFlags struct {
 	store, run, region, profile, format, out string
+	cmd                                      *cobra.Command
 }
 
 func (f *readFlags) register(cmd *cobra.Command, formats string) {
+	f.cmd = cmd
 	def := "./orgiam-data"
 	if v, ok := os.LookupEnv("ORGIAM_STORE"); ok && v != "" {
 		def = v
@@ -43,9 +46,7 @@ func (f *readFlags) register(cmd *cobra.Command, formats string) {
 // default; an explicit --run must be complete unless allowIncomplete (a run
 // being collected or interrupted, as long as it has an account list).
 func (f *readFlags) open(ctx context.Context, allowIncomplete bool) (store.Store, string, error) {
-	cfg := config.Defaults()
-	cfg.Store, cfg.Region, cfg.Profile = f.store, f.region, f.profile
-	st, err := openStore(ctx, cfg, awsauth.Options{})
+	st, err := f.openStore(ctx)
 	if err != nil {
 		return nil, "", err
 	}
@@ -58,23 +59,87 @@ func (f *readFlags) open(ctx context.Context, allowIncomplete bool) (store.Store
 		}
 		return st, f.run, nil
 	}
-	run, err := snapshot.ResolveRun(ctx, st, f.run)
+	run, err := snapshot.ResolveRunWarn(ctx, st, f.run, func(msg string) {
+		if f.cmd != nil {
+			fmt.Fprintln(f.cmd.ErrOrStderr(), "orgiam: warning: "+msg)
+		}
+	})
 	if err != nil {
 		return nil, "", usageErr(err)
 	}
 	return st, run, nil
 }
 
-// output opens --out (or returns w).
-func (f *readFlags) output(w io.Writer) (io.Writer, func() error, error) {
-	if f.out == "" {
-		return w, func() error { return nil }, nil
+// openStore opens the store for reading only: a folder store must exist
+// already (it is never created, and nothing is written to check it, so a
+// read-only folder works); an S3 store is checked with HeadBucket.
+func (f *readFlags) openStore(ctx context.Context) (store.Store, error) {
+	// Name what the user wrote: the flag, or the variable it defaulted from.
+	src := "--store"
+	if f.cmd != nil && !f.cmd.Flags().Changed("store") && os.Getenv("ORGIAM_STORE") != "" {
+		src = "ORGIAM_STORE"
 	}
-	file, err := os.OpenFile(f.out, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	loc, err := store.ParseURL(f.store)
 	if err != nil {
-		return nil, nil, usageErr(fmt.Errorf("--out: %w", err))
+		return nil, usageErr(fmt.Errorf("%s: %w", src, err))
 	}
-	return file, file.Close, nil
+	if loc.Scheme == "file" {
+		fi, err := os.Stat(loc.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, usageErr(fmt.Errorf("%s %s: no such folder (nothing was collected there; run `orgiam collect` or pass --store)", src, loc.Path))
+		case err != nil:
+			return nil, usageErr(fmt.Errorf("%s %s: %w", src, loc.Path, err))
+		case !fi.IsDir():
+			return nil, usageErr(fmt.Errorf("%s %s: not a folder", src, loc.Path))
+		}
+		return store.NewFile(loc.Path), nil
+	}
+	cfg := config.Defaults()
+	cfg.Store, cfg.Region, cfg.Profile = f.store, f.region, f.profile
+	return openStore(ctx, cfg, awsauth.Options{})
+}
+
+// output opens --out (or returns w). The output goes to a temporary file
+// beside --out, renamed over it by commit: a command that fails midway
+// leaves an existing file as it was. abort (safe after commit) drops it.
+func (f *readFlags) output(w io.Writer) (out io.Writer, commit func() error, abort func(), err error) {
+	if f.out == "" {
+		return w, func() error { return nil }, func() {}, nil
+	}
+	file, err := os.CreateTemp(filepath.Dir(f.out), "."+filepath.Base(f.out)+".tmp-*")
+	if err != nil {
+		return nil, nil, nil, usageErr(fmt.Errorf("--out: %w", err))
+	}
+	done := false
+	abort = func() {
+		if !done {
+			done = true
+			file.Close()
+			os.Remove(file.Name())
+		}
+	}
+	commit = func() error {
+		if done {
+			return nil
+		}
+		done = true
+		if err := file.Sync(); err != nil {
+			file.Close()
+			os.Remove(file.Name())
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := file.Close(); err != nil {
+			os.Remove(file.Name())
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := os.Rename(file.Name(), f.out); err != nil {
+			os.Remove(file.Name())
+			return fmt.Errorf("--out: %w", err)
+		}
+		return nil
+	}
+	return file, commit, abort, nil
 }
 
 // localEnv is an Env for steps that only read and write the store.

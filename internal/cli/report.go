@@ -86,43 +86,33 @@ says so.`,
 				if err != nil {
 					return err
 				}
-				r := snapshot.Reader{Store: st, Run: run}
-				var data any
-				switch kind {
-				case report.KindUsers:
-					data, err = report.Users(ctx, r, o)
-				case report.KindCredentials:
-					var t report.CredentialsTable
-					t.Columns, t.Rows, err = report.Credentials(ctx, r)
-					data = t
-				case report.KindFindings:
-					data, err = report.Findings(ctx, r, o)
-				case report.KindSummary:
-					data, err = report.BuildSummary(ctx, r, o)
-				}
+				// Streamed: the accounts are read one by one, the rows
+				// spooled, then written (memory does not grow with the
+				// organization). --out is replaced only once the whole
+				// report is written, so a run that cannot be read leaves it
+				// untouched.
+				w, commit, abort, err := f.output(stdio.Out)
 				if err != nil {
 					return err
 				}
-				if doc, err = report.NewDoc(kind, data); err != nil {
+				defer abort()
+				if err := report.WriteReport(ctx, snapshot.Reader{Store: st, Run: run}, o, kind, format, w); err != nil {
 					return err
 				}
-				if kind != report.KindSummary && format == report.FormatHTML {
-					if sum, err := report.BuildSummary(ctx, r, o); err == nil {
-						doc.Summary = &sum
-					}
-				}
+				err = commit()
+				return err
 			default:
 				return usageErr(fmt.Errorf("--source %q: expected snapshot or config-aggregator", source))
 			}
-			w, closeOut, err := f.output(stdio.Out)
+			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {
 				return err
 			}
+			defer abort()
 			if err := report.WriteDoc(w, format, doc); err != nil {
-				closeOut()
 				return err
 			}
-			return closeOut()
+			return commit()
 		},
 	}
 	f.register(cmd, "csv, json, md, html (default csv)")

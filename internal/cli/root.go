@@ -82,7 +82,9 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	switch {
 	case errors.As(err, &ee):
 		code = ee.code
-	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists):
+	case errors.As(err, &ce), errors.As(err, &ue), errors.Is(err, awsauth.ErrNoCredentials), errors.Is(err, pipeline.ErrRunExists),
+		errors.Is(err, pipeline.ErrRunIncomplete), errors.Is(err, pipeline.ErrNothingToResume),
+		errors.Is(err, awsauth.ErrNoProfile):
 		code = ExitUsage
 	case isCobraUsage(err):
 		code = ExitUsage
@@ -121,6 +123,9 @@ Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
 		SilenceErrors: true,
 	}
 	root.AddCommand(newCollect(stdio), newInit(stdio), newVersion(stdio))
+	root.AddCommand(newSimulate(stdio), newWhoCan(stdio), newCan(stdio))
+	root.AddCommand(newDiff(stdio), newServe(stdio))
+	root.AddCommand(newPolicy(stdio))
 	for _, add := range extraCommands {
 		root.AddCommand(add(stdio))
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
@@ -336,8 +337,18 @@ func convPolicy(p types.ManagedPolicyDetail) (snapshot.ManagedPolicy, error) {
 }
 
 // AccountSettings reads the account summary, password policy (none is a
-// valid answer) and aliases.
+// valid answer) and aliases, one after the other.
 func AccountSettings(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
+	for _, step := range []Step{Summary, PasswordPolicy, Aliases} {
+		if err := step(ctx, api, account, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Summary reads the account summary (entity counts and quotas).
+func Summary(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
 	sum, err := api.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})
 	if err != nil {
 		return opErr(account, "iam:GetAccountSummary", err)
@@ -346,6 +357,12 @@ func AccountSettings(ctx context.Context, api IAMAPI, account string, d *IAMData
 	for k, v := range sum.SummaryMap {
 		d.Summary[k] = v
 	}
+	return nil
+}
+
+// PasswordPolicy reads the account's password policy (none is a valid
+// answer: PasswordPolicy stays nil).
+func PasswordPolicy(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
 	pp, err := api.GetAccountPasswordPolicy(ctx, &iam.GetAccountPasswordPolicyInput{})
 	var nse *types.NoSuchEntityException
 	switch {
@@ -363,6 +380,11 @@ func AccountSettings(ctx context.Context, api IAMAPI, account string, d *IAMData
 			PasswordReusePrevention: aws.ToInt32(p.PasswordReusePrevention), HardExpiry: aws.ToBool(p.HardExpiry),
 		}
 	}
+	return nil
+}
+
+// Aliases reads the account's aliases (at most one exists).
+func Aliases(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
 	d.Aliases = []string{}
 	ap := iam.NewListAccountAliasesPaginator(api, &iam.ListAccountAliasesInput{})
 	for ap.HasMorePages() {
@@ -377,6 +399,15 @@ func AccountSettings(ctx context.Context, api IAMAPI, account string, d *IAMData
 
 // Providers reads SAML and OIDC identity providers with their details.
 func Providers(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
+	if err := SAMLProviders(ctx, api, account, d); err != nil {
+		return err
+	}
+	return OIDCProviders(ctx, api, account, d)
+}
+
+// SAMLProviders lists the SAML providers and reads each one's metadata
+// (the listing does not return it).
+func SAMLProviders(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
 	saml, err := api.ListSAMLProviders(ctx, &iam.ListSAMLProvidersInput{})
 	if err != nil {
 		return opErr(account, "iam:ListSAMLProviders", err)
@@ -393,6 +424,12 @@ func Providers(ctx context.Context, api IAMAPI, account string, d *IAMData) erro
 			SAMLMetadataDocument: aws.ToString(got.SAMLMetadataDocument), Tags: tags(got.Tags),
 		})
 	}
+	return nil
+}
+
+// OIDCProviders lists the OIDC providers and reads each one's URL, client
+// ids and thumbprints (the listing returns only ARNs).
+func OIDCProviders(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
 	oidc, err := api.ListOpenIDConnectProviders(ctx, &iam.ListOpenIDConnectProvidersInput{})
 	if err != nil {
 		return opErr(account, "iam:ListOpenIDConnectProviders", err)
@@ -456,32 +493,101 @@ func InstanceProfiles(ctx context.Context, api IAMAPI, account string, d *IAMDat
 	return nil
 }
 
-// AccessKeys lists each user's access keys (one call per user: IAM has no
+// AccessKeys lists every user's access keys (one call per user: IAM has no
 // account-wide listing that returns key ids).
 func AccessKeys(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
-	for i := range d.Users {
-		u := &d.Users[i]
-		p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(u.UserName)})
-		for p.HasMorePages() {
-			out, err := p.NextPage(ctx)
-			if err != nil {
-				return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
-			}
-			for _, k := range out.AccessKeyMetadata {
-				u.AccessKeys = append(u.AccessKeys, snapshot.AccessKey{AccessKeyId: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
-			}
-		}
-		sort.Slice(u.AccessKeys, func(a, b int) bool { return u.AccessKeys[a].AccessKeyId < u.AccessKeys[b].AccessKeyId })
-	}
-	return nil
+	return AccessKeysOf(ctx, api, account, d, nil, 1)
 }
 
-// All runs every IAM collector of an account, in order, stopping at the first
-// error (the data gathered so far stays in d).
+// Step is one collector of an account's IAM data. Each Step writes its own
+// fields of IAMData, so independent Steps may run at once.
+type Step func(context.Context, IAMAPI, string, *IAMData) error
+
+// Independent are the collectors that need nothing from one another: they
+// may run concurrently. Access keys come after them, once the users and the
+// credential report are known.
+var Independent = []Step{AuthorizationDetails, Summary, PasswordPolicy, Aliases, SAMLProviders, OIDCProviders, MFADevices, InstanceProfiles}
+
+// RunIndependent runs the Independent collectors with at most parallel at
+// once (parallel < 1 means one at a time). The first error cancels the
+// others' calls and is returned; the data gathered so far stays in d.
+func RunIndependent(ctx context.Context, api IAMAPI, account string, d *IAMData, parallel int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallel, 1))
+	for _, step := range Independent {
+		g.Go(func() error { return step(gctx, api, account, d) })
+	}
+	return g.Wait()
+}
+
+// AccessKeysOf lists the access keys of the users in only (every user when
+// only is nil), with at most parallel calls at once. Users left out keep an
+// empty key list.
+func AccessKeysOf(ctx context.Context, api IAMAPI, account string, d *IAMData, only map[string]bool, parallel int) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(parallel, 1))
+	for i := range d.Users {
+		u := &d.Users[i]
+		if only != nil && !only[u.UserName] {
+			continue
+		}
+		g.Go(func() error {
+			var keys []snapshot.AccessKey
+			p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(u.UserName)})
+			for p.HasMorePages() {
+				out, err := p.NextPage(gctx)
+				if err != nil {
+					return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
+				}
+				for _, k := range out.AccessKeyMetadata {
+					keys = append(keys, snapshot.AccessKey{AccessKeyId: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
+				}
+			}
+			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyId < keys[b].AccessKeyId })
+			u.AccessKeys = append(u.AccessKeys, keys...)
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// UsersToList reads a credential report and returns the users whose access
+// keys must be listed: those the report shows with at least one access key
+// (active or not), and those it does not show at all — IAM hands out a
+// report up to four hours old, so users created since are missing from it.
+// A key added since the report to a user it lists without keys is not seen
+// until the next report; that is the price of not calling ListAccessKeys for
+// every user, and the report's GeneratedTime (stored with it) dates it.
+func UsersToList(csv []byte, users []snapshot.User) (map[string]bool, error) {
+	rows, err := snapshot.ParseCredentialReport(csv)
+	if err != nil {
+		return nil, err
+	}
+	inReport := map[string]bool{}
+	out := map[string]bool{}
+	for _, r := range rows {
+		if r.IsRoot() {
+			continue
+		}
+		inReport[r.User] = true
+		for _, k := range r.AccessKeys {
+			if k.Present() {
+				out[r.User] = true
+			}
+		}
+	}
+	for _, u := range users {
+		if !inReport[u.UserName] {
+			out[u.UserName] = true
+		}
+	}
+	return out, nil
+}
+
+// All runs every IAM collector of an account, one after the other,
+// stopping at the first error (the data gathered so far stays in d).
 func All(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
-	for _, step := range []func(context.Context, IAMAPI, string, *IAMData) error{
-		AuthorizationDetails, AccountSettings, Providers, MFADevices, InstanceProfiles, AccessKeys,
-	} {
+	for _, step := range append(append([]Step{}, Independent...), AccessKeys) {
 		if err := step(ctx, api, account, d); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"sort"
@@ -38,6 +39,7 @@ type Config struct {
 	Overwrite        bool
 	Concurrency      int
 	RateLimit        float64
+	RateControl      string
 	AccountTimeout   time.Duration
 	Region           string
 	Profile          string
@@ -49,9 +51,37 @@ type Config struct {
 	Index   bool
 	Reports bool
 	Notify  []string
+	// NotifyOnDriftOnly sends the notification only when the run changed
+	// something since the previous complete run.
+	NotifyOnDriftOnly bool
 
 	LogFormat string
 	Quiet     bool
+
+	// The config-report Lambda handler (users report from an AWS Config
+	// aggregator); see configreport.go.
+	ConfigAggregator       string
+	ConfigAggregatorRegion string
+	ConfigReportPrefix     string
+
+	// sources names where each field's value came from (flag name → the
+	// flag, variable or file:line), so errors point at what the user wrote.
+	sources map[string]string
+}
+
+// source is where the field with this flag name was set ("--" + flag by default).
+func (c *Config) source(flag string) string {
+	if s, ok := c.sources[flag]; ok {
+		return s
+	}
+	return "--" + flag
+}
+
+func (c *Config) setSource(f Field, src string) {
+	if c.sources == nil {
+		c.sources = map[string]string{}
+	}
+	c.sources[f.FlagName()] = src
 }
 
 // Kind of a field's value.
@@ -75,7 +105,11 @@ type Field struct {
 	Usage   string
 	// Flag is the flag name when it differs from Name (--org-role for org-roles).
 	Flag string
-	ptr  func(*Config) any
+	// Secret values (webhook URLs carry tokens) are never put in a message,
+	// and their items are split only before a new target's scheme, so a
+	// comma inside a URL stays in it.
+	Secret bool
+	ptr    func(*Config) any
 }
 
 // FlagName is the command-line flag of the field.
@@ -107,7 +141,8 @@ var Fields = []Field{
 	{Name: "run-id", Kind: String, Usage: "run id, for more than one run a day (the run goes to <date>/<run-id>/)", ptr: func(c *Config) any { return &c.RunID }},
 	{Name: "overwrite", Kind: Bool, Default: "false", Usage: "replace a complete run of the same date and run id", ptr: func(c *Config) any { return &c.Overwrite }},
 	{Name: "concurrency", Kind: Int, Default: "50", Usage: "accounts scanned at once", ptr: func(c *Config) any { return &c.Concurrency }},
-	{Name: "rate-limit", Kind: Float, Default: "20", Usage: "IAM and STS calls per second, shared by all workers (IAM read throttling is charged to the calling account)", ptr: func(c *Config) any { return &c.RateLimit }},
+	{Name: "rate-limit", Kind: Float, Default: "none", Usage: "optional hard ceiling on IAM, STS and Organizations calls per second, shared by all workers (none: no ceiling; the rate adapts to AWS's throttling either way)", ptr: func(c *Config) any { return &c.RateLimit }},
+	{Name: "rate-control", Kind: String, Default: "adaptive", Usage: "adaptive: one rate per origin account, raised while calls succeed and cut on throttling, throttles absorbed; off: no pacing beyond rate-limit, throttles left to the SDK's retries (for comparison)", ptr: func(c *Config) any { return &c.RateControl }},
 	{Name: "account-timeout", Kind: Duration, Default: "15m", Usage: "time allowed to scan one account", ptr: func(c *Config) any { return &c.AccountTimeout }},
 	{Name: "region", Kind: String, Usage: "AWS region for STS and Organizations calls (default: from the AWS config, else us-east-1)", ptr: func(c *Config) any { return &c.Region }},
 	{Name: "profile", Kind: String, Usage: "AWS shared config profile for the base credentials (default: the SDK's chain)", ptr: func(c *Config) any { return &c.Profile }},
@@ -116,9 +151,23 @@ var Fields = []Field{
 	{Name: "credential-report-wait", Kind: Duration, Default: "2s", Usage: "first wait between credential report polls (backs off to 30s)", ptr: func(c *Config) any { return &c.CredentialReportWait }},
 	{Name: "index", Kind: Bool, Default: "true", Usage: "build index.sqlite after the scan", ptr: func(c *Config) any { return &c.Index }},
 	{Name: "reports", Kind: Bool, Default: "true", Usage: "write the reports under reports/ after the scan", ptr: func(c *Config) any { return &c.Reports }},
-	{Name: "notify", Kind: List, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
+	{Name: "notify", Kind: List, Secret: true, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
+	{Name: "notify-on-drift-only", Kind: Bool, Default: "false", Usage: "notify only when something changed since the previous complete run (reports/diff.json)", ptr: func(c *Config) any { return &c.NotifyOnDriftOnly }},
 	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
+	{Name: "config-aggregator", Kind: String, Usage: "config-report handler: name of the organization-wide AWS Config aggregator the users report is read from", ptr: func(c *Config) any { return &c.ConfigAggregator }},
+	{Name: "config-aggregator-region", Kind: String, Usage: "config-report handler: region of the Config aggregator (default: the function's region)", ptr: func(c *Config) any { return &c.ConfigAggregatorRegion }},
+	{Name: "config-report-prefix", Kind: String, Default: "config-reports", Usage: "config-report handler: store folder the reports go under, as <prefix>/<YYYY-MM-DD>/users.{csv,json,html}", ptr: func(c *Config) any { return &c.ConfigReportPrefix }},
+}
+
+// EnvAlias is the variable named after the flag when the flag's name differs
+// from the field's (ORGIAM_ORG_ROLE for --org-role): it is honoured too, since
+// that is the name a user derives from the flag.
+func (f Field) EnvAlias() string {
+	if f.Flag == "" || f.Flag == f.Name {
+		return ""
+	}
+	return "ORGIAM_" + strings.ToUpper(strings.ReplaceAll(f.Flag, "-", "_"))
 }
 
 // FieldByName finds a field by its YAML key.
@@ -160,7 +209,28 @@ func set(c *Config, f Field, v string) error {
 			c.ListInitialIsSet = true
 		}
 	case *[]string:
-		*p = splitList(v)
+		// "" is an empty list; "a,,b" or "," is a slip that must not widen
+		// the scope to everything.
+		items := strings.Split(v, ",")
+		if f.Secret {
+			items = splitTargets(v)
+		}
+		if strings.TrimSpace(v) != "" {
+			for i, it := range items {
+				if strings.TrimSpace(it) == "" {
+					if f.Secret {
+						return fmt.Errorf("item %d of %d is empty", i+1, len(items))
+					}
+					return fmt.Errorf("%q has an empty item", v)
+				}
+			}
+		}
+		*p = nil
+		for _, it := range items {
+			if it = strings.TrimSpace(it); it != "" {
+				*p = append(*p, it)
+			}
+		}
 	case *int:
 		if v == "" {
 			*p = 0
@@ -172,13 +242,20 @@ func set(c *Config, f Field, v string) error {
 		}
 		*p = n
 	case *float64:
-		if v == "" {
+		// A Float field is an optional positive ceiling: "none" (or empty)
+		// is no ceiling and is stored as 0; an explicit 0, a negative
+		// number, NaN or Inf is a mistake, not a way to say "none".
+		t := strings.TrimSpace(v)
+		if t == "" || strings.EqualFold(t, "none") {
 			*p = 0
 			return nil
 		}
-		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		n, err := strconv.ParseFloat(t, 64)
 		if err != nil {
-			return fmt.Errorf("%q is not a number", v)
+			return fmt.Errorf("%q is not a number (or none)", v)
+		}
+		if n <= 0 || math.IsNaN(n) || math.IsInf(n, 0) {
+			return fmt.Errorf("%s: give a number more than 0, or none for no ceiling", t)
 		}
 		*p = n
 	case *bool:
@@ -207,6 +284,24 @@ func set(c *Config, f Field, v string) error {
 	return nil
 }
 
+// splitTargets splits a list of notify targets at the commas that start a
+// new target (one followed by "sns:" or "webhook:").
+func splitTargets(v string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] != ',' {
+			continue
+		}
+		next := strings.TrimLeft(v[i+1:], " ")
+		if next == "" || strings.HasPrefix(next, ",") || strings.HasPrefix(next, "sns:") || strings.HasPrefix(next, "webhook:") {
+			out = append(out, v[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, v[start:])
+}
+
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
@@ -227,11 +322,15 @@ func RegisterFlags(fs *pflag.FlagSet) {
 		case *string:
 			fs.String(name, *p, usage)
 		case *[]string:
-			fs.StringSlice(name, *p, usage)
+			// StringArray, not StringSlice: StringSlice parses each value as
+			// CSV, and a stray quote makes pflag print the whole value (a
+			// webhook token) in its error. Commas are split by set().
+			fs.StringArray(name, *p, usage)
 		case *int:
 			fs.Int(name, *p, usage)
 		case *float64:
-			fs.Float64(name, *p, usage)
+			// A string flag, so that "none" is accepted.
+			fs.String(name, f.Default, usage)
 		case *bool:
 			fs.Bool(name, *p, usage)
 		case *time.Duration:
@@ -266,13 +365,23 @@ func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error
 		}
 	}
 	for _, f := range Fields {
-		v, ok := lookup(f.EnvName())
+		name := f.EnvName()
+		v, ok := lookup(name)
+		if alias := f.EnvAlias(); alias != "" {
+			if av, aok := lookup(alias); aok {
+				if ok {
+					return nil, &Error{Source: alias, Msg: fmt.Sprintf("set together with %s: set one of them", name)}
+				}
+				name, v, ok = alias, av, true
+			}
+		}
 		if !ok {
 			continue
 		}
 		if err := set(c, f, v); err != nil {
-			return nil, &Error{Source: f.EnvName(), Msg: err.Error()}
+			return nil, &Error{Source: name, Msg: err.Error()}
 		}
+		c.setSource(f, name)
 	}
 	if fs != nil {
 		for _, f := range Fields {
@@ -282,13 +391,27 @@ func Load(fs *pflag.FlagSet, lookup func(string) (string, bool)) (*Config, error
 			}
 			var v string
 			if sv, ok := fl.Value.(pflag.SliceValue); ok {
-				v = strings.Join(sv.GetSlice(), ",")
+				items := sv.GetSlice()
+				if len(items) == 0 {
+					return nil, &Error{Source: "--" + f.FlagName(), Msg: "empty list (leave the flag out for none)"}
+				}
+				for i, it := range items {
+					if strings.TrimSpace(it) == "" {
+						msg := fmt.Sprintf("%q has an empty item", strings.Join(items, ","))
+						if f.Secret {
+							msg = fmt.Sprintf("value %d of %d is empty", i+1, len(items))
+						}
+						return nil, &Error{Source: "--" + f.FlagName(), Msg: msg}
+					}
+				}
+				v = strings.Join(items, ",")
 			} else {
 				v = fl.Value.String()
 			}
 			if err := set(c, f, v); err != nil {
 				return nil, &Error{Source: "--" + f.FlagName(), Msg: err.Error()}
 			}
+			c.setSource(f, "--"+f.FlagName())
 		}
 	}
 	if err := c.Validate(); err != nil {
@@ -309,9 +432,16 @@ func applyYAML(c *Config, file string, data []byte) error {
 	if m.Kind != yaml.MappingNode {
 		return &Error{Source: fmt.Sprintf("%s:%d", file, m.Line), Msg: "expected a mapping of settings (key: value)"}
 	}
+	seen := map[string]int{}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k, v := m.Content[i], m.Content[i+1]
 		src := fmt.Sprintf("%s:%d", file, k.Line)
+		// yaml.v3 keeps both entries of a duplicate key in a node tree; a
+		// second value silently winning is a trap, so it is refused.
+		if first, dup := seen[k.Value]; dup {
+			return &Error{Source: src, Msg: fmt.Sprintf("setting %q appears twice (first at line %d)", k.Value, first)}
+		}
+		seen[k.Value] = k.Line
 		f, ok := FieldByName(k.Value)
 		if !ok {
 			return &Error{Source: src, Msg: fmt.Sprintf("unknown setting %q%s", k.Value, suggest(k.Value))}
@@ -332,6 +462,9 @@ func applyYAML(c *Config, file string, data []byte) error {
 				if it.Kind != yaml.ScalarNode {
 					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: list items must be strings", f.Name)}
 				}
+				if strings.TrimSpace(it.Value) == "" || (strings.Contains(it.Value, ",") && !f.Secret) {
+					return &Error{Source: fmt.Sprintf("%s:%d", file, it.Line), Msg: fmt.Sprintf("%s: %q: an empty item, or a comma inside an item", f.Name, it.Value)}
+				}
 				items = append(items, it.Value)
 			}
 			val = strings.Join(items, ",")
@@ -341,6 +474,7 @@ func applyYAML(c *Config, file string, data []byte) error {
 		if err := set(c, f, val); err != nil {
 			return &Error{Source: src, Msg: f.Name + ": " + err.Error()}
 		}
+		c.setSource(f, src)
 	}
 	return nil
 }
@@ -384,6 +518,7 @@ var (
 	rolePathRe = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
 	ouRe       = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
 	extIDRe    = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	regionRe   = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d{1,2}$`)
 )
 
 // ParseRoleARN checks an IAM role ARN and returns its partition and account.
@@ -398,7 +533,7 @@ func ParseRoleARN(arn string) (partition, account string, ok bool) {
 // Validate checks every field and returns the first problem as an *Error
 // naming the flag.
 func (c *Config) Validate() error {
-	bad := func(field, msg string) error { return &Error{Source: "--" + field, Msg: msg} }
+	bad := func(field, msg string) error { return &Error{Source: c.source(field), Msg: msg} }
 	for _, r := range c.OrgRoles {
 		if _, _, ok := ParseRoleARN(r); !ok {
 			return bad("org-role", fmt.Sprintf("%q is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)", r))
@@ -444,11 +579,17 @@ func (c *Config) Validate() error {
 	if c.RunID != "" && !store.ValidRunID(c.RunID) {
 		return bad("run-id", fmt.Sprintf("%q is not valid (letters, digits, '.', '_' and '-', at most 64)", c.RunID))
 	}
+	if store.ReservedRunID(c.RunID) {
+		return bad("run-id", fmt.Sprintf("%q is reserved: a run's own folders are %s", c.RunID, strings.Join(store.RunLevelDirs, ", ")))
+	}
 	if c.Concurrency < 1 || c.Concurrency > 1000 {
 		return bad("concurrency", fmt.Sprintf("%d is out of range (1 to 1000)", c.Concurrency))
 	}
-	if c.RateLimit <= 0 {
-		return bad("rate-limit", fmt.Sprintf("%v must be more than 0 calls per second", c.RateLimit))
+	if c.RateLimit < 0 || math.IsNaN(c.RateLimit) || math.IsInf(c.RateLimit, 0) {
+		return bad("rate-limit", fmt.Sprintf("%v: give a number of calls per second more than 0, or none for no ceiling", c.RateLimit))
+	}
+	if c.RateControl != "adaptive" && c.RateControl != "off" {
+		return bad("rate-control", fmt.Sprintf("%q: expected adaptive or off", c.RateControl))
 	}
 	if c.AccountTimeout < time.Second {
 		return bad("account-timeout", fmt.Sprintf("%v is too short (at least 1s)", c.AccountTimeout))
@@ -459,27 +600,21 @@ func (c *Config) Validate() error {
 	if c.CredentialReportWait <= 0 {
 		return bad("credential-report-wait", "must be more than 0")
 	}
-	for _, n := range c.Notify {
+	for i, n := range c.Notify {
 		if !strings.HasPrefix(n, "sns:") && !strings.HasPrefix(n, "webhook:") {
-			return bad("notify", fmt.Sprintf("%q: expected sns:TOPIC-ARN, webhook:URL or webhook:env:VAR", redact(n)))
+			// The value is not shown: it may be a URL with a token in it.
+			return bad("notify", fmt.Sprintf("target %d of %d does not start with sns: or webhook: (expected sns:TOPIC-ARN, webhook:URL or webhook:env:VAR)", i+1, len(c.Notify)))
 		}
+	}
+	if c.Region != "" && !regionRe.MatchString(c.Region) {
+		return bad("region", fmt.Sprintf("%q is not an AWS region name (e.g. us-east-1, eu-west-3)", c.Region))
 	}
 	switch c.LogFormat {
 	case "text", "json":
 	default:
 		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
 	}
-	return nil
-}
-
-func redact(s string) string {
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		if j := strings.IndexAny(rest, "/?"); j >= 0 {
-			return s[:i+3] + rest[:j] + "/…"
-		}
-	}
-	return s
+	return c.validateConfigReport()
 }
 
 // ListInitial is the intermediate role for listing organizations.

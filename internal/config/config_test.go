@@ -108,6 +108,27 @@ func TestPrecedence(t *testing.T) {
 	}
 }
 
+func TestRateLimitCeiling(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want float64
+	}{
+		{nil, 0}, // the default: no ceiling
+		{[]string{"--rate-limit", "none"}, 0},
+		{[]string{"--rate-limit", "NONE"}, 0},
+		{[]string{"--rate-limit", "1000"}, 1000},
+		{[]string{"--rate-limit", "0.5"}, 0.5},
+	} {
+		c, err := Load(flags(t, tt.args...), env(nil))
+		if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if c.RateLimit != tt.want {
+			t.Fatalf("%v: rate limit %v, want %v", tt.args, c.RateLimit, tt.want)
+		}
+	}
+}
+
 func TestBadInput(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -129,6 +150,14 @@ func TestBadInput(t *testing.T) {
 		{"bad run id", "", []string{"--run-id", "a/b"}, nil, "--run-id", "not valid"},
 		{"bad concurrency env", "", nil, map[string]string{"ORGIAM_CONCURRENCY": "x"}, "ORGIAM_CONCURRENCY", "not a whole number"},
 		{"zero concurrency", "", []string{"--concurrency", "0"}, nil, "--concurrency", "out of range"},
+		{"zero rate limit", "", []string{"--rate-limit", "0"}, nil, "--rate-limit", "more than 0, or none"},
+		{"negative rate limit", "", []string{"--rate-limit", "-5"}, nil, "--rate-limit", "more than 0, or none"},
+		{"NaN rate limit", "", []string{"--rate-limit", "NaN"}, nil, "--rate-limit", "more than 0, or none"},
+		{"Inf rate limit", "", []string{"--rate-limit", "Inf"}, nil, "--rate-limit", "more than 0, or none"},
+		{"rate limit not a number", "", []string{"--rate-limit", "fast"}, nil, "--rate-limit", "not a number (or none)"},
+		{"zero rate limit in env", "", nil, map[string]string{"ORGIAM_RATE_LIMIT": "0"}, "ORGIAM_RATE_LIMIT", "more than 0, or none"},
+		{"zero rate limit in file", "rate-limit: 0\n", nil, nil, "orgiam.yaml:1", "more than 0, or none"},
+		{"bad rate control", "", []string{"--rate-control", "fast"}, nil, "--rate-control", "adaptive or off"},
 		{"bad store scheme", "", []string{"--store", "ftp://x"}, nil, "--store", "unsupported scheme"},
 		{"bad log format", "", []string{"--log-format", "xml"}, nil, "--log-format", "text or json"},
 		{"bad notify", "", []string{"--notify", "email:x@example.com"}, nil, "--notify", "expected sns:"},

@@ -1,5 +1,25 @@
-// Package cron parses standard five-field cron expressions (minute, hour, day
-// of month, month, day of week) and finds the next time they match, in UTC.
+// Package cron parses the schedule expressions orgiam accepts and finds the
+// next time they fire, in UTC:
+//
+//   - five-field cron (minute hour day-of-month month day-of-week, Unix
+//     meaning: days of week 0-7 from Sunday, and a day matching either day
+//     field when both are restricted) and the @hourly/@daily/… macros;
+//   - Amazon EventBridge cron(minutes hours day-of-month month day-of-week
+//     year), with EventBridge's meaning: days of week 1-7 from Sunday, exactly
+//     one of the day fields '?', L, W and #, years 1970-2199, wrap-around
+//     ranges such as 20-2 (eventbridge.go);
+//   - EventBridge rate(value unit) (rate.go).
+//
+// It is hand-written rather than a library because no Go module reachable
+// here gives EventBridge's meaning. The one Go parser written for EventBridge
+// (github.com/winebarrel/cronplan) is refused by the module proxy. The
+// maintained general parsers were tried on EventBridge's documented examples
+// and give other answers: github.com/hashicorp/cronexpr v1.1.3 numbers days
+// of week from 0 (its 2#1 is the first Tuesday, 6L the last Saturday),
+// rejects years after 2099 and never fires 20-2;
+// github.com/adhocore/gronx v1.20.4 reads a sixth field as seconds and
+// rejects 2#1 and 6L. Neither parses rate(…) or enforces the '?' rule.
+// Translating expressions for them would need this parser anyway.
 package cron
 
 import (
@@ -9,11 +29,34 @@ import (
 	"time"
 )
 
+type kind int
+
+const (
+	unixCron kind = iota
+	eventBridgeCron
+	rateExpr
+)
+
 // Schedule is a parsed expression.
 type Schedule struct {
 	expr                          string
-	minute, hour, dom, month, dow uint64 // bit sets
+	kind                          kind
+	minute, hour, dom, month, dow uint64 // bit sets (dow: 0 = Sunday)
 	domStar, dowStar              bool
+
+	// EventBridge cron: at most one of the day fields is restricted (the
+	// other is '?'); years[y-minYear] says whether year y fires.
+	domAny, dowAny bool
+	domLast        bool // L: the month's last day
+	domNearest     int  // NW: the weekday nearest day N (0: none)
+	dowLast        int  // NL: weekday+1 of the month's last such weekday (0: none)
+	dowNth         int  // N#k: weekday+1 (0: none) …
+	dowNthWeek     int  // … and k
+	years          []bool
+
+	// rate: every interval from start.
+	every time.Duration
+	start time.Time
 }
 
 type field struct {
@@ -35,16 +78,27 @@ var (
 	}
 )
 
-// Parse parses "M H DOM MON DOW" (with *, lists, ranges, steps and month or
-// day names) or one of @hourly, @daily, @weekly, @monthly, @yearly.
+// Parse parses a schedule expression: EventBridge's cron(…) or rate(…), or
+// "M H DOM MON DOW" (with *, lists, ranges, steps and month or day names), or
+// one of @hourly, @daily, @weekly, @monthly, @yearly.
 func Parse(expr string) (*Schedule, error) {
 	e := strings.TrimSpace(expr)
+	switch {
+	case strings.HasPrefix(e, "cron("):
+		return parseEventBridge(expr, e)
+	case strings.HasPrefix(e, "rate("):
+		return parseRate(expr, e)
+	}
 	if m, ok := macros[strings.ToLower(e)]; ok {
 		e = m
 	}
 	parts := strings.Fields(e)
 	if len(parts) != 5 {
-		return nil, fmt.Errorf("cron %q: expected 5 fields (minute hour day-of-month month day-of-week), got %d", expr, len(parts))
+		hint := ""
+		if len(parts) == 6 {
+			hint = "; EventBridge's six-field form is written cron(minutes hours day-of-month month day-of-week year)"
+		}
+		return nil, fmt.Errorf("cron %q: expected 5 fields (minute hour day-of-month month day-of-week), got %d%s", expr, len(parts), hint)
 	}
 	s := &Schedule{expr: expr}
 	sets := []*uint64{&s.minute, &s.hour, &s.dom, &s.month, &s.dow}
@@ -125,6 +179,9 @@ func value(s string, f field) (int, error) {
 func (s *Schedule) String() string { return s.expr }
 
 func (s *Schedule) dayMatches(t time.Time) bool {
+	if s.kind == eventBridgeCron {
+		return s.ebDayMatches(t)
+	}
 	dom := s.dom&(1<<uint(t.Day())) != 0
 	dow := s.dow&(1<<uint(t.Weekday())) != 0
 	// As in cron: when both are restricted, either matching is enough.
@@ -134,11 +191,37 @@ func (s *Schedule) dayMatches(t time.Time) bool {
 	return dom && dow
 }
 
-// Next returns the first matching minute strictly after t, in UTC.
+// From returns the schedule anchored at start: a rate(…) fires every
+// interval after start (EventBridge starts counting when the rule is
+// created). Cron expressions do not depend on it. Without From, a rate
+// counts from the time passed to Next.
+func (s *Schedule) From(start time.Time) *Schedule {
+	c := *s
+	c.start = start.UTC()
+	return &c
+}
+
+// Next returns the first time strictly after t the schedule fires, in UTC
+// (a whole minute for cron expressions), or the zero time if it never does.
 func (s *Schedule) Next(t time.Time) time.Time {
+	if s.kind == rateExpr {
+		return s.nextRate(t)
+	}
 	t = t.UTC().Truncate(time.Minute).Add(time.Minute)
 	limit := t.AddDate(5, 0, 0)
+	if s.kind == eventBridgeCron {
+		limit = time.Date(maxYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
 	for t.Before(limit) {
+		if s.kind == eventBridgeCron {
+			if y := t.Year(); y < minYear {
+				t = time.Date(minYear, 1, 1, 0, 0, 0, 0, time.UTC)
+				continue
+			} else if !s.years[y-minYear] {
+				t = time.Date(y+1, 1, 1, 0, 0, 0, 0, time.UTC)
+				continue
+			}
+		}
 		if s.month&(1<<uint(t.Month())) == 0 {
 			t = time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, time.UTC)
 			continue

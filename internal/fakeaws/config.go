@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/time/rate"
+
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
@@ -40,8 +42,43 @@ func (w *World) ConfigItem(d *AccountData, u *User, region string) string {
 	return string(b)
 }
 
+// configLimiterKey keys the Config limiter in the per-origin limiter map
+// (no account id looks like it).
+const configLimiterKey = "\x00config"
+
+// configAllowed applies Knobs.ConfigRate to every Config call.
+func (s *Server) configAllowed(k Knobs) bool {
+	if k.ConfigRate <= 0 {
+		return true
+	}
+	s.kmu.Lock()
+	l := s.limiters[configLimiterKey]
+	if l == nil {
+		l = rate.NewLimiter(rate.Limit(k.ConfigRate), max(k.ConfigBurst, 1))
+		s.limiters[configLimiterKey] = l
+	}
+	s.kmu.Unlock()
+	return l.Allow()
+}
+
+// aggregatorKnown reports whether name is an aggregator in the call's region.
+func (s *Server) aggregatorKnown(c *call, name string) bool {
+	o := s.w.opts
+	if o.ConfigAggregatorRegion != "" && c.region != o.ConfigAggregatorRegion {
+		return false
+	}
+	return name != "" && (name == o.ConfigAggregator || name == o.ConfigAccountAggregator)
+}
+
 func (s *Server) serveConfig(c *call) {
-	if c.op != "SelectAggregateResourceConfig" {
+	if !s.configAllowed(s.Knobs()) {
+		s.smu.Lock()
+		s.stats.Throttles++
+		s.smu.Unlock()
+		c.fail(400, "ThrottlingException", "Rate exceeded")
+		return
+	}
+	if c.op != "SelectAggregateResourceConfig" && c.op != "DescribeConfigurationAggregators" {
 		c.fail(400, "UnknownOperationException", "fakeaws does not emulate config:"+c.op)
 		return
 	}
@@ -50,9 +87,18 @@ func (s *Server) serveConfig(c *call) {
 		c.fail(400, "SerializationException", err.Error())
 		return
 	}
+	if c.op == "DescribeConfigurationAggregators" {
+		s.describeAggregators(c, req)
+		return
+	}
 	agg := req.str("ConfigurationAggregatorName")
-	if agg != s.w.opts.ConfigAggregator {
+	if !s.aggregatorKnown(c, agg) {
 		c.fail(400, "NoSuchConfigurationAggregatorException", fmt.Sprintf("The configuration aggregator %s does not exist.", agg))
+		return
+	}
+	if agg == s.w.opts.ConfigAccountAggregator {
+		// It aggregates accounts the world does not hold: nothing recorded.
+		c.writeJSON(map[string]any{"Results": []string{}, "QueryInfo": map[string]any{"SelectFields": []any{}}})
 		return
 	}
 	expr := req.str("Expression")
@@ -95,4 +141,46 @@ func (s *Server) serveConfig(c *call) {
 		out["NextToken"] = next
 	}
 	c.writeJSON(out)
+}
+
+// describeAggregators answers DescribeConfigurationAggregators: the
+// organization aggregator (and the account aggregator, when configured).
+func (s *Server) describeAggregators(c *call, req jsonReq) {
+	o := s.w.opts
+	var names []string
+	if l, ok := req["ConfigurationAggregatorNames"].([]any); ok {
+		for _, v := range l {
+			n, _ := v.(string)
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		names = []string{o.ConfigAggregator}
+		if o.ConfigAccountAggregator != "" {
+			names = append(names, o.ConfigAccountAggregator)
+		}
+	}
+	mgmt := ""
+	if len(s.w.orgs) > 0 {
+		mgmt = s.w.orgs[0].ManagementAccountID
+	}
+	out := []map[string]any{}
+	for _, n := range names {
+		if !s.aggregatorKnown(c, n) {
+			c.fail(400, "NoSuchConfigurationAggregatorException", "The configuration aggregator does not exist. Check the configuration aggregator name and try again.")
+			return
+		}
+		a := map[string]any{
+			"ConfigurationAggregatorName": n,
+			"ConfigurationAggregatorArn":  fmt.Sprintf("arn:%s:config:%s:%s:config-aggregator/config-aggregator-%08x", o.Partition, c.region, mgmt, hash64("aggregator", n)%(1<<32)),
+			"CreationTime":                float64(o.Now.Unix()),
+		}
+		if n == o.ConfigAccountAggregator {
+			a["AccountAggregationSources"] = []any{map[string]any{"AccountIds": []string{mgmt}, "AllAwsRegions": true}}
+		} else {
+			a["OrganizationAggregationSource"] = map[string]any{"RoleArn": fmt.Sprintf("arn:%s:iam::%s:role/orgiam-config-aggregator", o.Partition, mgmt), "AllAwsRegions": true}
+		}
+		out = append(out, a)
+	}
+	c.writeJSON(map[string]any{"ConfigurationAggregators": out})
 }

@@ -2,14 +2,17 @@ package fakeaws
 
 import (
 	"context"
+	"errors"
 	"runtime"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 func TestInjectedFaults(t *testing.T) {
@@ -88,4 +91,60 @@ func TestLargeWorldIsCheap(t *testing.T) {
 		t.Fatalf("heap grew by %d MB for 10,000 accounts, want < 40", grown>>20)
 	}
 	runtime.KeepAlive(w)
+}
+
+// The throttle model is one token bucket per origin account shared by IAM,
+// STS and Organizations, and it tells the client nothing about itself.
+func TestThrottleModelPerOriginAcrossServices(t *testing.T) {
+	s, cfg := start(t, Options{Seed: 4, AccountsPerOrg: 3}, Knobs{RatePerAccount: 1, Burst: 3})
+	ctx := context.Background()
+	// The burst is spent across services: IAM, then STS, then Organizations.
+	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
+		t.Fatal(err)
+	}
+	orgs := organizations.NewFromConfig(cfg)
+	if _, err := orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+	if errCode(err) != "TooManyRequestsException" {
+		t.Fatalf("4th call of the origin within its burst of 3: %v, want TooManyRequestsException", err)
+	}
+	_, err = iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{})
+	if errCode(err) != "Throttling" {
+		t.Fatalf("IAM after the bucket is empty: %v, want Throttling", err)
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) {
+		t.Fatalf("no HTTP response in %v", err)
+	}
+	for _, h := range []string{"Retry-After", "X-Amzn-Ratelimit-Limit", "X-Ratelimit-Limit", "X-Ratelimit-Remaining"} {
+		if v := re.Response.Header.Get(h); v != "" {
+			t.Fatalf("the server told the client its limit: %s: %s", h, v)
+		}
+	}
+	if st := s.Stats(); st.Throttles != 2 {
+		t.Fatalf("throttles counted %d, want 2", st.Throttles)
+	}
+}
+
+func TestThrottleAllAndHang(t *testing.T) {
+	s, cfg := start(t, Options{Seed: 4, AccountsPerOrg: 3}, Knobs{ThrottleAll: true})
+	ctx := context.Background()
+	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); errCode(err) != "Throttling" {
+		t.Fatalf("ThrottleAll: %v", err)
+	}
+	s.SetKnobs(Knobs{Hang: true})
+	hctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(hctx, &iam.ListAccountAliasesInput{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Hang: %v, want the client's deadline", err)
+	}
+	s.SetKnobs(Knobs{})
+	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
+		t.Fatal(err)
+	}
 }

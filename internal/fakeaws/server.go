@@ -24,11 +24,21 @@ import (
 type Knobs struct {
 	// Latency is added to every call, plus a random part up to Jitter.
 	Latency, Jitter time.Duration
-	// RatePerAccount (calls/second) and Burst limit IAM and STS calls per
-	// origin account (the account whose base credentials started the
-	// credential chain); above it the answer is Throttling. 0 = unlimited.
+	// RatePerAccount (calls/second) and Burst are a token bucket per origin
+	// account (the account whose base credentials started the credential
+	// chain) for IAM, STS and Organizations calls together, as AWS charges
+	// their read throttling; a call that finds the bucket empty is answered
+	// Throttling (TooManyRequestsException for Organizations) and costs no
+	// token. Neither the rate nor the bucket's state is ever told to the
+	// client: no header, no hint in the message. 0 = unlimited.
 	RatePerAccount float64
 	Burst          int
+	// ThrottleAll answers every IAM, STS and Organizations call with a
+	// throttling error while it is set (a service in trouble).
+	ThrottleAll bool
+	// Hang makes the server stop answering: each request is held until the
+	// client gives up (an endpoint that went silent).
+	Hang bool
 	// FailFraction of calls (0..1) answer a 5xx error, chosen
 	// deterministically from FailSeed and the call's sequence number.
 	FailFraction float64
@@ -51,6 +61,11 @@ type Knobs struct {
 	CredReportLimitExceeded []string
 	CredReportLimitFraction float64
 	CredReportLimitTimes    int
+	// ConfigRate (calls/second) and ConfigBurst limit AWS Config calls for
+	// the whole server; above it the answer is ThrottlingException. 0 =
+	// unlimited.
+	ConfigRate  float64
+	ConfigBurst int
 }
 
 // Stats are counters since the last ResetStats.
@@ -95,6 +110,7 @@ type Server struct {
 
 	s3   *s3Store
 	sns  *snsState
+	aa   aaState // accessanalyzer.go
 	hs   *http.Server
 	ln   net.Listener
 	base string
@@ -214,6 +230,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.resolveIdentity(c)
 	k := s.Knobs()
+	if k.Hang {
+		<-r.Context().Done()
+		return
+	}
 	if k.Latency > 0 || k.Jitter > 0 {
 		d := k.Latency
 		if k.Jitter > 0 {
@@ -224,6 +244,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		}
+	}
+	if c.service == "access-analyzer" {
+		s.serveAccessAnalyzer(c)
+		return
 	}
 	switch c.service {
 	case "s3":
@@ -265,12 +289,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// Throttling of IAM and STS per origin account.
-	if (c.service == "iam" || c.service == "sts") && k.RatePerAccount > 0 && !s.allow(c.id.origin, k) {
+	// Throttling of IAM, STS and Organizations per origin account.
+	if throttled[c.service] && (k.ThrottleAll || (k.RatePerAccount > 0 && !s.allow(c.id.origin, k))) {
 		s.smu.Lock()
 		s.stats.Throttles++
 		s.smu.Unlock()
-		c.fail(400, "Throttling", "Rate exceeded")
+		if c.service == "organizations" {
+			c.fail(400, "TooManyRequestsException", "Rate exceeded")
+		} else {
+			c.fail(400, "Throttling", "Rate exceeded")
+		}
 		return
 	}
 	switch c.service {
@@ -290,6 +318,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.fail(400, "UnrecognizedClientException", "fakeaws does not emulate service "+c.service)
 	}
 }
+
+// throttled are the services that share the per-origin token bucket.
+var throttled = map[string]bool{"iam": true, "sts": true, "organizations": true}
 
 func (s *Server) allow(origin string, k Knobs) bool {
 	s.kmu.Lock()

@@ -46,6 +46,12 @@ type Options struct {
 	// ConfigAggregator is the name of the AWS Config aggregator that covers
 	// every account (default "orgiam-aggregator").
 	ConfigAggregator string
+	// ConfigAggregatorRegion is the region the aggregator lives in; calls
+	// to another region do not find it. Empty: every region answers.
+	ConfigAggregatorRegion string
+	// ConfigAccountAggregator names a second aggregator that collects from
+	// listed accounts, not from the organization (none when empty).
+	ConfigAccountAggregator string
 	// OutsideAccounts is how many account ids outside every organization
 	// are generated as targets of cross-account trusts (default 3).
 	OutsideAccounts int

@@ -1,48 +1,110 @@
-// Package fanout runs work over many accounts: a bounded worker pool, one
-// rate limiter shared by every worker for IAM and STS calls, and counters of
-// API calls and throttles absorbed.
+// Package fanout runs work over many accounts: a bounded worker pool, an
+// adaptive rate controller per origin account shared by every worker for
+// IAM, STS and Organizations calls, and counters of API calls and throttles
+// absorbed.
 package fanout
 
 import (
 	"context"
 	"errors"
+	"math"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
-	"golang.org/x/time/rate"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// Limiter paces AWS calls for the whole process and counts them.
+// Options configure a Limiter.
+type Options struct {
+	// Ceiling is a hard ceiling in calls per second for each budget (0: none).
+	Ceiling float64
+	// Disabled turns the adaptive control off: calls are paced only by
+	// Ceiling, and throttling answers go back to the SDK's retryer as they
+	// did before the controller existed (the benchmarks' baseline).
+	Disabled bool
+	// KeyOf maps a call's origin and service (the SDK's service id, "IAM")
+	// to its budget. Default: one budget per origin.
+	KeyOf func(origin, service string) Key
+	// Now is the clock (tests); default time.Now.
+	Now func() time.Time
+}
+
+// Limiter paces AWS calls and counts them. One Limiter serves a process;
+// it holds one Controller per budget.
 type Limiter struct {
-	rl        *rate.Limiter
+	opts   Options
+	origin atomic.Value // string
+
+	mu   sync.Mutex
+	ctrl map[Key]*Controller
+
 	calls     atomic.Int64
 	throttles atomic.Int64
 }
 
-// NewLimiter allows perSecond calls per second with a burst of one second's
-// worth (at least 1). perSecond <= 0 means no limit.
-func NewLimiter(perSecond float64) *Limiter {
-	if perSecond <= 0 {
-		return &Limiter{rl: rate.NewLimiter(rate.Inf, 1)}
+// New returns a Limiter.
+func New(o Options) *Limiter {
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	burst := int(perSecond)
-	if burst < 1 {
-		burst = 1
+	if o.KeyOf == nil {
+		o.KeyOf = func(origin, _ string) Key { return Key{Origin: origin} }
 	}
-	return &Limiter{rl: rate.NewLimiter(rate.Limit(perSecond), burst)}
+	if o.Ceiling < 0 || math.IsNaN(o.Ceiling) || math.IsInf(o.Ceiling, 0) {
+		o.Ceiling = 0
+	}
+	l := &Limiter{opts: o, ctrl: map[Key]*Controller{}}
+	l.origin.Store("")
+	return l
 }
 
-// Wait blocks until a call may be made.
-func (l *Limiter) Wait(ctx context.Context) error { return l.rl.Wait(ctx) }
+// NewLimiter is an adaptive Limiter with an optional hard ceiling
+// (perSecond <= 0: none).
+func NewLimiter(perSecond float64) *Limiter { return New(Options{Ceiling: perSecond}) }
 
-// Calls is the number of API attempts made through the limiter's middleware.
+// SetOrigin names the origin account of the calls that follow (the account
+// of the base credentials, known once sts:GetCallerIdentity answered).
+func (l *Limiter) SetOrigin(account string) { l.origin.Store(account) }
+
+// Controller returns the controller of a budget, creating it.
+func (l *Limiter) Controller(k Key) *Controller {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	c := l.ctrl[k]
+	if c == nil {
+		c = newController(l.opts.Ceiling, !l.opts.Disabled, l.opts.Now)
+		l.ctrl[k] = c
+	}
+	return c
+}
+
+// Wait blocks until a call of the current origin to service may be made.
+func (l *Limiter) Wait(ctx context.Context, service string) error {
+	return l.Controller(l.opts.KeyOf(l.origin.Load().(string), service)).Wait(ctx)
+}
+
+// Calls is the number of API attempts made through the limiter's middleware
+// (throttled attempts included).
 func (l *Limiter) Calls() int64 { return l.calls.Load() }
 
 // Throttles is the number of attempts AWS answered with a throttling error
-// (each then retried by the SDK's retryer).
+// (each then sent again).
 func (l *Limiter) Throttles() int64 { return l.throttles.Load() }
+
+// PeakRate is the most calls admitted within one second by any budget.
+func (l *Limiter) PeakRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p := 0.0
+	for _, c := range l.ctrl {
+		p = math.Max(p, c.Peak())
+	}
+	return p
+}
 
 // throttleCodes are the error codes AWS services use for throttling.
 var throttleCodes = map[string]bool{
@@ -58,27 +120,59 @@ func IsThrottle(err error) bool {
 	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
 }
 
-// LimitedServices are the services whose calls wait for the limiter: IAM and
-// STS share IAM's per-account request budget. Other calls are only counted.
-var LimitedServices = map[string]bool{"IAM": true, "STS": true}
+// LimitedServices are the services whose calls go through the controller:
+// IAM, STS and Organizations, whose read throttling AWS charges to the
+// origin account. Other calls (S3, SNS) are only counted.
+var LimitedServices = map[string]bool{"IAM": true, "STS": true, "Organizations": true}
 
-// Middleware returns an SDK API option that waits for the limiter before
-// every attempt of an IAM or STS call (retries included: it sits after the
-// retryer) and counts attempts and throttles of every call.
+// Middleware returns an SDK API option that, for every attempt of an IAM,
+// STS or Organizations call (it sits after the SDK's retryer), waits for the
+// controller, sends the attempt, and reports the answer to the controller.
+// A throttling answer is absorbed here: the controller lowers its rate and
+// the same request is sent again once the rate allows, for as long as ctx
+// lasts (the account's timeout). Throttles therefore never spend the SDK's
+// retry attempts or retry quota, which stay for real faults (5xx, broken
+// connections) and keep those bounded. Every attempt of every call is counted.
 func (l *Limiter) Middleware() func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		mw := middleware.FinalizeMiddlewareFunc("orgiamRateLimit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-			if LimitedServices[awsmiddleware.GetServiceID(ctx)] {
-				if err := l.rl.Wait(ctx); err != nil {
+			service := awsmiddleware.GetServiceID(ctx)
+			if !LimitedServices[service] {
+				l.calls.Add(1)
+				out, md, err := next.HandleFinalize(ctx, in)
+				if err != nil && IsThrottle(err) {
+					l.throttles.Add(1)
+				}
+				return out, md, err
+			}
+			c := l.Controller(l.opts.KeyOf(l.origin.Load().(string), service))
+			req, rewindable := in.Request.(*smithyhttp.Request)
+			for attempt := 0; ; attempt++ {
+				if err := c.Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
-			}
-			l.calls.Add(1)
-			out, md, err := next.HandleFinalize(ctx, in)
-			if err != nil && IsThrottle(err) {
+				ai := in
+				if rewindable {
+					r := req.Clone()
+					if attempt > 0 {
+						if err := r.RewindStream(); err != nil {
+							return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+						}
+					}
+					ai.Request = r
+				}
+				l.calls.Add(1)
+				out, md, err := next.HandleFinalize(ctx, ai)
+				if err == nil || !IsThrottle(err) {
+					c.Succeeded()
+					return out, md, err
+				}
 				l.throttles.Add(1)
+				c.Throttled()
+				if l.opts.Disabled || !rewindable || ctx.Err() != nil {
+					return out, md, err
+				}
 			}
-			return out, md, err
 		})
 		if _, ok := st.Finalize.Get("Retry"); ok {
 			return st.Finalize.Insert(mw, "Retry", middleware.After)

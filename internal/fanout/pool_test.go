@@ -86,16 +86,16 @@ func TestRunPerItemTimeout(t *testing.T) {
 }
 
 func TestLimiterPaces(t *testing.T) {
-	l := NewLimiter(50) // burst 50, then 50/s
+	l := NewLimiter(50) // a ceiling of 50/s, burst 5
 	start := time.Now()
 	for i := 0; i < 60; i++ {
-		if err := l.Wait(context.Background()); err != nil {
+		if err := l.Wait(context.Background(), "IAM"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// 10 calls beyond the burst need about 200 ms; allow a wide margin but
+	// 55 calls beyond the burst need about 1.1 s; allow a wide margin but
 	// require that pacing happened at all.
-	if el := time.Since(start); el < 150*time.Millisecond {
+	if el := time.Since(start); el < 900*time.Millisecond {
 		t.Fatalf("60 calls at 50/s took %v: not paced", el)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -310,68 +311,145 @@ type mfaDevice struct {
 }
 
 // accountBatch reads one account's stored files into a batch. A failed or
-// partial account contributes what was stored.
+// partial account contributes what was stored. A file of the account that
+// cannot be read or parsed is left out and the account's scan_status says
+// partial, naming it in scan_error: one account's damaged file never fails
+// the organization's index.
 func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, orgs *orgInfo) (*batch, error) {
-	b := newBatch()
-	id := a.Id
-	where := "account " + id
-	// account.json, read for the fields the index keeps (its summary maps,
-	// password policy and scan counts are skipped, not decoded).
-	var info struct {
-		snapshot.Account
-		Partition   string    `json:"Partition"`
-		Aliases     []string  `json:"Aliases"`
-		CollectedAt time.Time `json:"CollectedAt"`
-	}
-	err := snapshot.ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &info)
-	hasInfo := err == nil
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("%s: %w", where, err)
-	}
-	erec, err := r.Error(ctx, id)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
-	}
-	status, phase, msg := "missing", "", ""
-	if hasInfo {
-		status = "ok"
-	}
-	if erec != nil {
-		status, phase, msg = "failed", erec.Phase, erec.Message
-	}
-	acct := a
-	if hasInfo {
-		acct = mergeAccount(a, info.Account)
-	}
-	alias := ""
-	if len(info.Aliases) > 0 {
-		alias = info.Aliases[0]
-	}
-	collected := null
-	if hasInfo && !info.CollectedAt.IsZero() {
-		collected = ts(&info.CollectedAt)
-	}
-	acc := txt(id)
-	b.add(tAccounts, acc, nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
-		b2i(acct.Management), nz(info.Partition), txt(status), nz(phase), nz(msg), collected)
-
-	var users []user
-	var roles []role
-	var groups []snapshot.Group
-	var policies []snapshot.ManagedPolicy
-	var mfas []mfaDevice
-	for _, ds := range []struct {
-		name string
-		v    any
-	}{{store.DataUsers, &users}, {store.DataRoles, &roles}, {store.DataGroups, &groups}, {store.DataPolicies, &policies}, {store.DataMFADevices, &mfas}} {
-		if err := r.IAM(ctx, id, ds.name, ds.v); err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
-		}
-	}
-	report, _, err := r.CredentialReport(ctx, id)
+	d, err := readAccount(ctx, r, a)
 	if err != nil {
 		return nil, err
 	}
+	b := newBatch()
+	if err := addAccountData(b, d, orgs); err != nil {
+		// A document that does not parse: the account keeps its line, and
+		// none of its rows (a half-indexed account would answer wrongly).
+		b.release()
+		b = newBatch()
+		d.problems = append(d.problems, err.Error())
+	}
+	addAccountRow(b, d)
+	return b, nil
+}
+
+// accountFiles is what accountBatch read of one account.
+type accountFiles struct {
+	a        snapshot.Account
+	hasInfo  bool
+	info     accountInfo
+	erec     *snapshot.ErrorRecord
+	users    []user
+	roles    []role
+	groups   []snapshot.Group
+	policies []snapshot.ManagedPolicy
+	mfas     []mfaDevice
+	report   []snapshot.CredentialReportRow
+	// problems are the files that could not be read or parsed.
+	problems []string
+}
+
+// accountInfo is account.json, read for the fields the index keeps (its
+// summary maps, password policy and scan counts are skipped, not decoded).
+type accountInfo struct {
+	snapshot.Account
+	Partition   string    `json:"Partition"`
+	Aliases     []string  `json:"Aliases"`
+	CollectedAt time.Time `json:"CollectedAt"`
+}
+
+func readAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*accountFiles, error) {
+	d := &accountFiles{a: a}
+	id := a.Id
+	// note records a file's problem; only a cancelled build is an error.
+	note := func(what string, err error) error {
+		if err == nil || errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.problems = append(d.problems, what+": "+err.Error())
+		return nil
+	}
+	err := snapshot.ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &d.info)
+	d.hasInfo = err == nil
+	if err := note("account.json", err); err != nil {
+		return nil, err
+	}
+	if !d.hasInfo {
+		d.info = accountInfo{}
+	}
+	erec, err := r.Error(ctx, id)
+	if err := note("error.json", err); err != nil {
+		return nil, err
+	}
+	d.erec = erec
+	for _, ds := range []struct {
+		name string
+		v    any
+	}{{store.DataUsers, &d.users}, {store.DataRoles, &d.roles}, {store.DataGroups, &d.groups}, {store.DataPolicies, &d.policies}, {store.DataMFADevices, &d.mfas}} {
+		if err := r.IAM(ctx, id, ds.name, ds.v); err != nil {
+			if err := note("iam/"+ds.name+".json", err); err != nil {
+				return nil, err
+			}
+			// A data set that did not parse counts as absent, not as
+			// whatever part of it the decoder had filled.
+			reflect.ValueOf(ds.v).Elem().SetZero()
+		}
+	}
+	report, _, err := r.CredentialReport(ctx, id)
+	if err := note("credential-report.csv", err); err != nil {
+		return nil, err
+	}
+	d.report = report
+	return d, nil
+}
+
+// addAccountRow adds the account's line: its scan status is ok (account.json
+// present), failed (error.json present), partial (some files unreadable) or
+// missing.
+func addAccountRow(b *batch, d *accountFiles) {
+	status, phase, msg := "missing", "", ""
+	if d.hasInfo {
+		status = "ok"
+	}
+	if d.erec != nil {
+		status, phase, msg = "failed", d.erec.Phase, d.erec.Message
+	}
+	if len(d.problems) > 0 {
+		if status != "failed" {
+			status = "partial"
+		}
+		why := "unreadable: " + strings.Join(d.problems, "; ")
+		if msg != "" {
+			msg += "; " + why
+		} else {
+			msg = why
+		}
+	}
+	acct := d.a
+	if d.hasInfo {
+		acct = mergeAccount(d.a, d.info.Account)
+	}
+	alias := ""
+	if len(d.info.Aliases) > 0 {
+		alias = d.info.Aliases[0]
+	}
+	collected := null
+	if d.hasInfo && !d.info.CollectedAt.IsZero() {
+		collected = ts(&d.info.CollectedAt)
+	}
+	b.add(tAccounts, txt(d.a.Id), nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
+		b2i(acct.Management), nz(d.info.Partition), txt(status), nz(phase), nz(msg), collected)
+}
+
+// addAccountData adds the account's principals, policies, statements,
+// trusts, keys and credential report rows.
+func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
+	id := d.a.Id
+	where := "account " + id
+	acc := txt(id)
+	users, roles, groups, policies, mfas, report := d.users, d.roles, d.groups, d.policies, d.mfas, d.report
 	reportByUser := make(map[string]*snapshot.CredentialReportRow, len(report))
 	for i := range report {
 		reportByUser[report[i].User] = &report[i]
@@ -390,7 +468,7 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 			continue // stored once per run under aws-managed-policies/
 		}
 		if err := addManagedPolicy(b, p, acc, where+": "+store.DataPolicies); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -402,7 +480,7 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		garn := txt(g.Arn)
 		b.add(tPrincipals, garn, txt("group"), acc, txt(g.GroupName), nz(g.GroupId), nz(g.Path), ts(g.CreateDate), null, null, null, null, null)
 		if err := addPolicies(b, g.Arn, acc, g.AttachedManagedPolicies, g.GroupPolicyList, where); err != nil {
-			return nil, err
+			return err
 		}
 	}
 
@@ -428,7 +506,7 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		}
 		b.add(tPrincipals, uarn, txt("user"), acc, txt(u.UserName), nz(u.UserId), nz(u.Path), ts(u.CreateDate), lastUsed, null, pwEnabled, mfa, boundary)
 		if err := addPolicies(b, u.Arn, acc, u.AttachedManagedPolicies, u.UserPolicyList, where); err != nil {
-			return nil, err
+			return err
 		}
 		for _, g := range u.GroupList {
 			garn := groupArn[g]
@@ -463,11 +541,11 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		}
 		b.add(tPrincipals, rarn, txt("role"), acc, txt(ro.RoleName), nz(ro.RoleId), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, null, null, boundary)
 		if err := addPolicies(b, ro.Arn, acc, ro.AttachedManagedPolicies, ro.RolePolicyList, where); err != nil {
-			return nil, err
+			return err
 		}
 		d, err := policy.Parse(ro.AssumeRolePolicyDocument)
 		if err != nil {
-			return nil, fmt.Errorf("%s: role %s trust policy: %w", where, ro.Arn, err)
+			return fmt.Errorf("%s: role %s trust policy: %w", where, ro.Arn, err)
 		}
 		addStatements(b, "trust:"+ro.Arn, "trust", acc, d)
 		for i, s := range d.Statement {
@@ -491,7 +569,7 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 			b2i(k2.Active), ts(k2.LastRotated), ts(k2.LastUsedDate), nz(k2.LastUsedRegion), nz(k2.LastUsedService),
 			b2i(row.Certs[0].Active), ts(row.Certs[0].LastRotated), b2i(row.Certs[1].Active), ts(row.Certs[1].LastRotated))
 	}
-	return b, nil
+	return nil
 }
 
 func managedKind(arn string) string {

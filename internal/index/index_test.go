@@ -424,11 +424,23 @@ func TestAdmins(t *testing.T) {
 func TestSQLReadOnly(t *testing.T) {
 	db, _, _ := buildFixture(t)
 	ctx := context.Background()
+	dir := t.TempDir()
+	defer func() {
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("a refused statement created %s", ents[0].Name())
+		}
+	}()
 	for _, q := range []string{
 		"DELETE FROM principals",
 		"INSERT INTO meta(key, value) VALUES('x', 'y')",
 		"DROP TABLE principals",
 		"UPDATE accounts SET name = 'x'",
+		"ATTACH DATABASE '" + filepath.Join(dir, "attached.db") + "' AS x",
+		"VACUUM INTO '" + filepath.Join(dir, "copy.db") + "'",
+		"PRAGMA writable_schema = 1",
+		"SELECT load_extension('x')",
+		"BEGIN",
+		"WITH x AS (SELECT 1) INSERT INTO meta SELECT 'a', 'b' FROM x",
 	} {
 		_, err := db.SQL(ctx, q)
 		if err == nil || !strings.Contains(err.Error(), "read-only") {
@@ -438,6 +450,9 @@ func TestSQLReadOnly(t *testing.T) {
 	r, err := db.SQL(ctx, "SELECT count(*) AS n FROM principals")
 	if err != nil || r.Columns[0] != "n" || r.Data[0][0] != "14" {
 		t.Errorf("after refused writes: %v %v", r, err)
+	}
+	if r, err := db.SQL(ctx, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i+1 FROM n WHERE i < 3) SELECT count(*), upper('a') FROM n"); err != nil || r.Data[0][0] != "3" {
+		t.Errorf("CTE and functions: %v %v", r, err)
 	}
 	if _, err := db.SQL(ctx, "SELECT nope FROM principals"); err == nil || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("bad column: %v", err)

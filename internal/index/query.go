@@ -484,7 +484,7 @@ func (db *DB) SQL(ctx context.Context, query string) (Rows, error) {
 	if strings.TrimSpace(query) == "" {
 		return Rows{}, errors.New("sql: empty query")
 	}
-	r, err := db.query(ctx, query)
+	r, err := db.guardedQuery(ctx, query)
 	if err != nil {
 		msg := err.Error()
 		if strings.Contains(msg, "readonly") || strings.Contains(msg, "read-only") || strings.Contains(msg, "query_only") {

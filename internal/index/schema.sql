@@ -43,7 +43,8 @@ CREATE TABLE ous (
 -- accounts discovery skipped (skipped.json) and the members of each
 -- organization (organizations/<org-id>/accounts.json).
 -- scan_status: ok (account.json present), failed (error.json present),
--- missing (listed for the scan, nothing stored yet), skipped (left out by
+-- partial (scanned, but some of its stored files could not be read or
+-- parsed: they are left out and scan_error names them), missing (listed for the scan, nothing stored yet), skipped (left out by
 -- discovery; scan_error holds the reason), not_listed (an organization member
 -- that is in neither list).
 CREATE TABLE accounts (

@@ -38,16 +38,27 @@ type EnvBuilder struct {
 	Auth   awsauth.Options
 	// Now is the clock the steps read (the run's date, timestamps); nil
 	// means the system clock. Tests inject a fixed one.
-	Now  func() time.Time
-	once sync.Once
-	env  *pipeline.Env
-	err  error
+	Now func() time.Time
+	mu  sync.Mutex
+	env *pipeline.Env
 }
 
-// Env returns the shared Env.
+// Env returns the shared Env, building it on first use. A failed build is
+// not kept: a transient error at a cold start (STS throttled, a network
+// blip) is retried by the next invocation instead of failing every
+// invocation for the life of the warm container.
 func (b *EnvBuilder) Env(ctx context.Context) (*pipeline.Env, error) {
-	b.once.Do(func() { b.env, b.err = b.build(ctx) })
-	return b.env, b.err
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.env != nil {
+		return b.env, nil
+	}
+	env, err := b.build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	b.env = env
+	return env, nil
 }
 
 func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
@@ -59,6 +70,11 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	if err != nil {
 		return nil, err
 	}
+	if b.Lookup == nil {
+		if err := config.CheckEnv(os.Environ(), cfg); err != nil {
+			return nil, err
+		}
+	}
 	if !strings.HasPrefix(cfg.Store, "s3://") {
 		if v, _ := lookup("ORGIAM_ALLOW_FILE_STORE"); v != "true" {
 			return nil, fmt.Errorf("ORGIAM_STORE: %q must be an s3:// URL in Lambda (the functions share no disk)", cfg.Store)
@@ -68,7 +84,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	ao := b.Auth
 	ao.Region = firstSet(ao.Region, cfg.Region)
 	ao.Logger = log
-	lim := fanout.NewLimiter(cfg.RateLimit)
+	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: cfg.RateControl == "off"})
 	ao.APIOptions = append(ao.APIOptions, lim.Middleware())
 	if ao.SessionName == "" {
 		ao.SessionName = awsauth.SessionName("lambda")
@@ -128,6 +144,8 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"report":            step(b, pipeline.Report),
 		"finalize":          step(b, pipeline.Finalize),
 		"notify-summary":    step(b, pipeline.Notify),
+		// Not part of the state machine: its own EventBridge rule calls it.
+		"config-report": step(b, pipeline.ConfigReport),
 	}
 }
 
@@ -138,6 +156,18 @@ func Names() []string {
 		n = append(n, k)
 	}
 	sort.Strings(n)
+	return n
+}
+
+// StateMachineNames lists the handlers the state machine invokes: every one
+// but config-report, which its own EventBridge rule calls.
+func StateMachineNames() []string {
+	var n []string
+	for _, k := range Names() {
+		if k != "config-report" {
+			n = append(n, k)
+		}
+	}
 	return n
 }
 

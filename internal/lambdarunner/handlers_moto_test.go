@@ -102,6 +102,12 @@ func TestHandlersAgainstMoto(t *testing.T) {
 			t.Fatalf("scan %s: %+v", a.Id, scan)
 		}
 		st := *scan.CredentialReport
+		if st.Done && st.Status != "ok" {
+			t.Fatalf("scan %s stored no report: %+v", a.Id, st)
+		}
+		// Even when the scan stored the report (moto generates it at
+		// once), the poll step is exercised.
+		st.Done = false
 		for i := 0; ; i++ {
 			cr := call[pipeline.CredentialReportOutput](t, h, "credential-report", st)
 			if cr.Done {
@@ -142,9 +148,12 @@ func TestHandlersAgainstMoto(t *testing.T) {
 }
 
 func TestHandlerNames(t *testing.T) {
-	want := "credential-report discover finalize index notify-summary plan report scan-account"
+	want := "config-report credential-report discover finalize index notify-summary plan report scan-account"
 	if got := strings.Join(Names(), " "); got != want {
 		t.Fatalf("handlers %q, want %q", got, want)
+	}
+	if got := strings.Join(StateMachineNames(), " "); got != strings.TrimPrefix(want, "config-report ") {
+		t.Errorf("state machine handlers %q", got)
 	}
 	if _, err := Handler(context.Background(), "nope", func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "expected one of") {
 		t.Fatalf("unknown handler: %v", err)

@@ -1,5 +1,5 @@
 // Package notify sends one message per run (failed accounts, new
-// high-severity findings) to SNS topics and Slack-compatible webhooks.
+// high-severity findings, what changed since the previous run) to SNS topics and Slack-compatible webhooks.
 // Notifying never fails nor blocks a run: Send retries, is bounded by a
 // timeout, logs what failed and returns nothing.
 package notify
@@ -38,7 +38,39 @@ type Summary struct {
 	FailedAccounts  []AccountError `json:"failedAccounts,omitempty"`
 	NewHighFindings int            `json:"newHighFindings"`
 	ReportLinks     []string       `json:"reportLinks,omitempty"`
+	// Title replaces the run title for messages that are not about a
+	// collect run (the config-report handler's failure).
+	Title string `json:"title,omitempty"`
+	// Drift is what changed since the previous complete run (nil when the
+	// run was not compared with one).
+	Drift *Drift `json:"drift,omitempty"`
 }
+
+// Drift is a run's changes against the previous complete run.
+type Drift struct {
+	From       string         `json:"from"` // the previous run
+	Changes    int            `json:"changes"`
+	BySeverity map[string]int `json:"bySeverity,omitempty"`
+	ByKind     map[string]int `json:"byKind,omitempty"`
+	// Lines are the most severe changes, at most a screenful.
+	Lines []DriftLine `json:"lines,omitempty"`
+}
+
+// DriftLine is one change in a message.
+type DriftLine struct {
+	Severity  string `json:"severity"`
+	Kind      string `json:"kind"`
+	Action    string `json:"action"`
+	AccountID string `json:"accountId,omitempty"`
+	Principal string `json:"principal,omitempty"`
+	Detail    string `json:"detail"`
+}
+
+// HasDrift reports whether the summary says something changed.
+func (s Summary) HasDrift() bool { return s.Drift != nil && s.Drift.Changes > 0 }
+
+// driftSeverities orders the severity counts of a message.
+var driftSeverities = []string{"high", "medium", "low", "info"}
 
 // Notifier delivers a run summary somewhere.
 type Notifier interface {
@@ -56,7 +88,17 @@ const maxErrorLen = 300
 
 // Title is the one-line summary: "orgiam run 2026-11-23: 97 ok, 3 failed, 0 skipped".
 func Title(s Summary) string {
-	return fmt.Sprintf("orgiam run %s: %d ok, %d failed, %d skipped", s.Run, s.OK, s.Failed, s.Skipped)
+	if s.Title != "" {
+		return s.Title
+	}
+	t := fmt.Sprintf("orgiam run %s: %d ok, %d failed, %d skipped", s.Run, s.OK, s.Failed, s.Skipped)
+	if s.HasDrift() {
+		t += fmt.Sprintf(", %d changes", s.Drift.Changes)
+		if n := s.Drift.BySeverity["high"]; n > 0 {
+			t += fmt.Sprintf(" (%d high)", n)
+		}
+	}
+	return t
 }
 
 // Text renders the whole message: the title, the failed accounts (at most
@@ -87,6 +129,29 @@ func Text(s Summary) string {
 		}
 	}
 	fmt.Fprintf(&b, "\nnew high-severity findings: %d\n", s.NewHighFindings)
+	if d := s.Drift; d != nil {
+		var sev []string
+		for _, k := range driftSeverities {
+			if n := d.BySeverity[k]; n > 0 {
+				sev = append(sev, fmt.Sprintf("%d %s", n, k))
+			}
+		}
+		counts := ""
+		if len(sev) > 0 {
+			counts = " (" + strings.Join(sev, ", ") + ")"
+		}
+		fmt.Fprintf(&b, "\nchanges since run %s: %d%s\n", d.From, d.Changes, counts)
+		for _, l := range d.Lines {
+			acct := ""
+			if l.AccountID != "" {
+				acct = " " + l.AccountID
+			}
+			fmt.Fprintf(&b, "- [%s] %s %s%s: %s\n", l.Severity, l.Kind, l.Action, acct, oneLine(l.Detail, maxErrorLen))
+		}
+		if more := d.Changes - len(d.Lines); more > 0 && len(d.Lines) > 0 {
+			fmt.Fprintf(&b, "… and %d more (reports/diff.json)\n", more)
+		}
+	}
 	if len(s.ReportLinks) > 0 {
 		b.WriteString("\nreports:\n")
 		for _, l := range s.ReportLinks {

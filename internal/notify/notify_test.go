@@ -347,3 +347,17 @@ func TestSNSMoto(t *testing.T) {
 		t.Errorf("Notify to a missing topic = %v, want an sns:Publish error naming the topic", err)
 	}
 }
+
+func TestTitleOverride(t *testing.T) {
+	s := Summary{Run: "config-reports/2026-12-07", Failed: 1, Title: "orgiam config report 2026-12-07 failed (aggregator a)"}
+	if got := Title(s); got != s.Title {
+		t.Errorf("title %q", got)
+	}
+	if !strings.HasPrefix(Text(s), s.Title+"\n") {
+		t.Errorf("text does not start with the title:\n%s", Text(s))
+	}
+	s.Title = ""
+	if got := Title(s); !strings.HasPrefix(got, "orgiam run config-reports/2026-12-07:") {
+		t.Errorf("default title %q", got)
+	}
+}

@@ -17,9 +17,11 @@ type CredentialReportInput struct {
 	Attempt   int    `json:"attempt"`
 	// WaitSeconds is the wait before this poll (the backoff so far).
 	WaitSeconds float64 `json:"waitSeconds"`
-	// Done is always false here: the state machine's Choice reads it from
-	// the scan's output as it does from a poll's.
-	Done bool `json:"done"`
+	// Done is true when the scan already read and stored the report (the
+	// state machine's Choice reads it, and Status, from the scan's output
+	// as it does from a poll's); then there is nothing to poll.
+	Done   bool   `json:"done"`
+	Status string `json:"status,omitempty"`
 }
 
 // CredentialReportOutput says whether to ask again, and after how long.
@@ -58,7 +60,7 @@ func CredentialReport(ctx context.Context, env *Env, in CredentialReportInput) (
 		if e, rerr := (snapshot.Reader{Store: env.Store, Run: in.Run}).Error(ctx, id); rerr != nil {
 			return out, rerr
 		} else if e == nil {
-			if err := writeError(ctx, env, in.Run, id, "credential-report", err); err != nil {
+			if err := writeError(ctx, env, in.Run, id, "credential-report", err, false); err != nil {
 				return out, err
 			}
 		}

@@ -75,6 +75,10 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 	if err != nil {
 		return out, &UsageError{Err: err}
 	}
+	if len(scan) == 0 {
+		// An empty run would be complete and become the latest: refuse it.
+		return out, &UsageError{Err: fmt.Errorf("no account to scan: the organizations have %d account(s), and every one was left out (%s)", len(skipped), skipSummary(skipped))}
+	}
 	for _, org := range orgs {
 		id := org.Organization.Id
 		if id == "" {
@@ -113,6 +117,27 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 		}
 	}
 	return out, nil
+}
+
+// skipSummary counts the reasons accounts were left out.
+func skipSummary(skipped []snapshot.Account) string {
+	if len(skipped) == 0 {
+		return "no account found"
+	}
+	n := map[string]int{}
+	var reasons []string
+	for _, a := range skipped {
+		if n[a.SkipReason] == 0 {
+			reasons = append(reasons, a.SkipReason)
+		}
+		n[a.SkipReason]++
+	}
+	sort.Strings(reasons)
+	parts := make([]string, 0, len(reasons))
+	for _, r := range reasons {
+		parts = append(parts, fmt.Sprintf("%d: %s", n[r], r))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // UsageError is bad input found while running (exit code 2).

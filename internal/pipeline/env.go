@@ -38,6 +38,13 @@ type Env struct {
 	Now     func() time.Time
 	// Version is written into the manifest.
 	Version string
+	// Lock describes this writer in the run's lock (owner, host, lease; the
+	// clock defaults to Now). Only the local runner takes the lock.
+	Lock store.LockOptions
+
+	// AccountParallel bounds the calls of one account that run at once
+	// (default DefaultAccountParallel).
+	AccountParallel int
 
 	// NewIAM and NewOrganizations build clients (tests may replace them).
 	NewIAM           func(aws.Config) collect.IAMAPI
@@ -78,7 +85,25 @@ func (e *Env) init() {
 			e.NewOrganizations = func(c aws.Config) discover.OrgAPI { return organizations.NewFromConfig(c) }
 		}
 		e.managedSeen = map[string]bool{}
+		if e.Limiter != nil {
+			// Every call of this Env starts from the base credentials: their
+			// account is the origin AWS charges.
+			e.Limiter.SetOrigin(e.Auth.Identity.Account)
+		}
 	})
+}
+
+// DefaultAccountParallel is how many of one account's independent calls run
+// at once: the eight independent collectors all at once, so an account costs
+// about four round trips (assume role, the independent calls, the credential
+// report, access keys) instead of one per call.
+const DefaultAccountParallel = 8
+
+func (e *Env) accountParallel() int {
+	if e.AccountParallel > 0 {
+		return e.AccountParallel
+	}
+	return DefaultAccountParallel
 }
 
 // CollectRoleARN is the role assumed in an account.

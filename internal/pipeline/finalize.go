@@ -120,6 +120,7 @@ func Finalize(ctx context.Context, env *Env, in FinalizeInput) (FinalizeOutput, 
 	if mt := in.Measured; mt != nil {
 		m.Totals.APICalls, m.Totals.Throttles, m.Totals.WallSeconds = mt.APICalls, mt.Throttles, mt.WallSeconds
 		m.Totals.ObjectsWritten = mt.ObjectsWritten + 1 // the manifest itself
+		m.Totals.MeanRate, m.Totals.PeakRate = mt.MeanRate, mt.PeakRate
 	} else {
 		m.Totals.WallSeconds = m.Finished.Sub(m.Started).Round(time.Millisecond).Seconds()
 	}

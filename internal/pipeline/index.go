@@ -28,6 +28,8 @@ type IndexOutput struct {
 
 // Index builds index.sqlite from the run's stored files only (so it can be
 // rebuilt at any time) in a local temporary folder, then stores it in the run.
+// It reads the accounts one by one and findings.json as a stream: memory
+// does not grow with the organization.
 func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	out := IndexOutput{Run: in.Run, Key: store.IndexKey(in.Run)}
 	dir, err := os.MkdirTemp("", "orgiam-index-")
@@ -41,13 +43,24 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	if err != nil {
 		return out, fmt.Errorf("index %s: %w", in.Run, err)
 	}
-	data, err := os.ReadFile(path)
+	if err := markComplete(ctx, env, in.Run, path); err != nil {
+		return out, err
+	}
+	// Streamed from the file: the index is hundreds of megabytes at 10,000
+	// accounts.
+	f, err := os.Open(path)
 	if err != nil {
 		return out, err
 	}
-	if err := env.put(ctx, out.Key, data); err != nil {
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
 		return out, err
 	}
+	if err := store.PutReader(ctx, env.Store, out.Key, f, fi.Size()); err != nil {
+		return out, err
+	}
+	env.objects.Add(1)
 	out.Rows, out.Principals, out.Statements, out.Bytes = st.Rows, st.Principals, st.Statements, st.Bytes
 	env.logger().Info("index built", "run", in.Run, "rows", st.Rows, "bytes", st.Bytes, "duration", st.Duration.Round(1e6))
 	return out, nil
@@ -66,6 +79,9 @@ func (e *Env) StandardSteps() {
 			_, err := Index(ctx, env, IndexInput{Run: run})
 			return err
 		}})
+	}
+	if e.Cfg.Reports {
+		e.PostScan = append(e.PostScan, diffStep)
 	}
 	if len(e.Cfg.Notify) > 0 && notifyStep.Run != nil {
 		e.AfterManifest = append(e.AfterManifest, notifyStep)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
 )
 
 // Progress receives the local runner's events (a progress bar, a test).
@@ -38,7 +39,122 @@ type LocalResult struct {
 // account with a bounded pool (each account under --account-timeout, the
 // credential report polled in the worker), index, reports, the manifest, and
 // the notification. Cancelling ctx stops the workers and writes no manifest.
+//
+// The run is written under its lock (store.AcquireLock): a second writer of
+// the same run is refused, and a writer that loses the lock stops. With
+// --overwrite a complete run is rebuilt beside the old one (store.Redirect to
+// store.StagingPrefix) and switched in only once complete; with Resume an
+// incomplete run keeps its complete accounts and scans the others again.
 func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress) (LocalResult, error) {
+	var res LocalResult
+	prefix, date, runID, err := choose(ctx, env, planIn)
+	if err != nil {
+		return res, err
+	}
+	planIn.Date, planIn.RunID, planIn.AutoRunID = date, runID, false
+	real := env.Store
+	lockOpts := env.lockOptions()
+	lock, err := store.AcquireLock(ctx, real, prefix, lockOpts)
+	if err != nil {
+		return res, err
+	}
+	runCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stopBeat := make(chan struct{})
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		t := time.NewTicker(heartbeatEvery(lockOpts.Lease))
+		defer t.Stop()
+		for {
+			select {
+			case <-stopBeat:
+				return
+			case <-t.C:
+				if err := lock.Heartbeat(runCtx); errors.Is(err, store.ErrLockLost) {
+					cancel(err)
+					return
+				}
+			}
+		}
+	}()
+	defer func() {
+		close(stopBeat)
+		<-beatDone
+		if err := lock.Release(context.WithoutCancel(ctx)); err != nil {
+			env.logger().Warn("run lock not released", "run", prefix, "error", err.Error())
+		}
+	}()
+
+	state, err := stateOf(runCtx, real, prefix)
+	if err != nil {
+		return res, err
+	}
+	staged := false
+	if !planIn.Resume {
+		// A staged copy left by an interrupted overwrite belongs to an older
+		// attempt: a run started now must never be replaced by it later.
+		if err := deleteAll(runCtx, real, store.StagingPrefix(prefix)+"/"); err != nil {
+			return res, err
+		}
+	}
+	switch {
+	case state == runComplete && env.Cfg.Overwrite && !planIn.Resume:
+		stage := store.StagingPrefix(prefix)
+		env.Store = &store.Redirect{Inner: real, Run: prefix, To: stage}
+		defer func() { env.Store = real }()
+		staged = true
+	case state == runIncomplete && planIn.Resume:
+		done, err := stagedComplete(runCtx, real, prefix)
+		if err != nil {
+			return res, err
+		}
+		if done {
+			// An overwrite was interrupted while switching: finish it.
+			env.logger().Info("finishing an interrupted --overwrite", "run", prefix)
+			if err := switchRun(runCtx, real, store.StagingPrefix(prefix), prefix); err != nil {
+				return res, err
+			}
+			res.Plan = PlanOutput{Run: prefix, Date: date, RunID: runID, Store: real.String(), Resumed: true}
+			if res.Manifest, err = (snapshot.Reader{Store: real, Run: prefix}).Manifest(runCtx); err != nil {
+				return res, err
+			}
+			afterManifest(runCtx, env, &res)
+			return res, nil
+		}
+	}
+	res, err = runLocked(runCtx, env, planIn, progress)
+	if cause := context.Cause(runCtx); cause != nil && errors.Is(cause, store.ErrLockLost) {
+		return res, cause
+	}
+	if err != nil {
+		return res, err
+	}
+	if staged {
+		env.Store = real
+		if err := switchRun(runCtx, real, store.StagingPrefix(prefix), prefix); err != nil {
+			return res, fmt.Errorf("run %s: switching the rebuilt run in: %w (the new run is complete under %s; `orgiam collect --resume` finishes the switch)", prefix, err, store.StagingPrefix(prefix))
+		}
+	}
+	afterManifest(runCtx, env, &res)
+	return res, nil
+}
+
+// deleteAll removes every key under prefix.
+func deleteAll(ctx context.Context, st store.Store, prefix string) error {
+	keys, err := st.List(ctx, prefix)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := st.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progress) (LocalResult, error) {
 	if progress == nil {
 		progress = noProgress{}
 	}
@@ -50,10 +166,23 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 		return res, err
 	}
 	res.Plan = plan
-	log.Info("run started", "run", plan.Run, "store", plan.Store)
+	log.Info("run started", "run", plan.Run, "store", plan.Store, "resumed", plan.Resumed)
 
-	disc, err := Discover(ctx, env, DiscoverInput{Run: plan.Run})
+	var disc DiscoverOutput
+	if plan.Resumed {
+		// The run's scope is the one it started with.
+		disc, err = storedDiscovery(ctx, env, plan.Run)
+	} else {
+		disc, err = Discover(ctx, env, DiscoverInput{Run: plan.Run})
+	}
 	if err != nil {
+		var ue *UsageError
+		if !plan.Resumed && errors.As(err, &ue) {
+			// Nothing was scanned: leave nothing behind.
+			if derr := deleteRun(context.WithoutCancel(ctx), env.Store, plan.Run); derr != nil {
+				log.Warn("run not cleaned up", "run", plan.Run, "error", derr.Error())
+			}
+		}
 		return res, err
 	}
 	res.Discover = disc
@@ -63,9 +192,23 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 	if err != nil {
 		return res, err
 	}
+	if plan.Resumed {
+		if accounts, err = unfinished(ctx, env, plan.Run, accounts); err != nil {
+			return res, err
+		}
+		log.Info("resuming", "run", plan.Run, "to scan", len(accounts), "kept", disc.Count-len(accounts))
+	}
 	progress.Start(len(accounts))
+	scanStart, callsBefore := time.Now(), env.Limiter.Calls()
 	var fatal error
-	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, env.Cfg.AccountTimeout,
+	// ScanAccount applies --account-timeout to the account's calls itself
+	// and then writes what it has; the pool's timeout is only a backstop
+	// for a store that hangs.
+	backstop := time.Duration(0)
+	if env.Cfg.AccountTimeout > 0 {
+		backstop = env.Cfg.AccountTimeout + time.Minute
+	}
+	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, backstop,
 		func(ctx context.Context, a snapshot.Account) error {
 			out, err := ScanAccount(ctx, env, ScanInput{Run: plan.Run, Account: a, WaitCredentialReport: true})
 			if err != nil {
@@ -93,6 +236,7 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 			}
 		})
 	progress.Finish()
+	scanSeconds, scanCalls := time.Since(scanStart).Seconds(), env.Limiter.Calls()-callsBefore
 	if err != nil {
 		return res, fmt.Errorf("run %s interrupted: %w (no manifest written: the run is incomplete)", plan.Run, err)
 	}
@@ -116,6 +260,10 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 	measured := &snapshot.Totals{
 		APICalls: env.Limiter.Calls(), Throttles: env.Limiter.Throttles(),
 		ObjectsWritten: env.ObjectsWritten(), WallSeconds: time.Since(t0).Seconds(),
+		PeakRate: env.Limiter.PeakRate(),
+	}
+	if scanSeconds > 0 {
+		measured.MeanRate = float64(scanCalls) / scanSeconds
 	}
 	if _, err := Finalize(ctx, env, FinalizeInput{Run: plan.Run, Measured: measured}); err != nil {
 		return res, err
@@ -125,14 +273,20 @@ func RunLocal(ctx context.Context, env *Env, planIn PlanInput, progress Progress
 		return res, err
 	}
 	res.Manifest = m
+	return res, nil
+}
+
+// afterManifest runs the steps of a complete run (notify).
+func afterManifest(ctx context.Context, env *Env, res *LocalResult) {
+	log := env.logger()
+	run, m := res.Plan.Run, res.Manifest
 	for _, step := range env.AfterManifest {
-		if err := step.Run(ctx, env, plan.Run); err != nil {
-			log.Error(step.Name+" failed", "run", plan.Run, "error", err)
+		if err := step.Run(ctx, env, run); err != nil {
+			log.Error(step.Name+" failed", "run", run, "error", err)
 			res.PostErrors = append(res.PostErrors, step.Name+": "+err.Error())
 		}
 	}
-	log.Info("run complete", "run", plan.Run, "ok", m.Totals.OK, "failed", m.Totals.Failed, "skipped", m.Totals.Skipped)
-	return res, nil
+	log.Info("run complete", "run", run, "ok", m.Totals.OK, "failed", m.Totals.Failed, "skipped", m.Totals.Skipped)
 }
 
 // accountFailed is an account's own failure, already recorded in its
@@ -146,4 +300,45 @@ func (a accountFailed) Error() string { return string(a) }
 type Step struct {
 	Name string
 	Run  func(ctx context.Context, env *Env, run string) error
+}
+
+// storedDiscovery describes a run's stored account list (a resumed run keeps
+// the scope it started with).
+func storedDiscovery(ctx context.Context, env *Env, run string) (DiscoverOutput, error) {
+	r := snapshot.Reader{Store: env.Store, Run: run}
+	out := DiscoverOutput{Run: run, AccountsKey: store.AccountListKey(run)}
+	accounts, err := r.Accounts(ctx)
+	if err != nil {
+		return out, fmt.Errorf("run %s cannot be resumed: its account list: %w (start it again with --overwrite)", run, err)
+	}
+	skipped, err := r.Skipped(ctx)
+	if err != nil {
+		return out, err
+	}
+	orgs, err := env.Store.ListDirs(ctx, store.OrgPrefix(run))
+	if err != nil {
+		return out, err
+	}
+	out.Count, out.Skipped, out.Orgs = len(accounts), len(skipped), orgs
+	return out, nil
+}
+
+// unfinished are the accounts of a resumed run whose data is not complete:
+// no account.json, or an error.json.
+func unfinished(ctx context.Context, env *Env, run string, accounts []snapshot.Account) ([]snapshot.Account, error) {
+	r := snapshot.Reader{Store: env.Store, Run: run}
+	var out []snapshot.Account
+	for _, a := range accounts {
+		res, err := r.Result(ctx, a)
+		if err != nil {
+			// An unreadable account file: scan the account again.
+			env.logger().Warn("account data unreadable; scanning it again", "account", a.Id, "error", err.Error())
+			out = append(out, a)
+			continue
+		}
+		if res.Status != snapshot.StatusOK {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }

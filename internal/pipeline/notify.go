@@ -48,6 +48,9 @@ func Summary(ctx context.Context, env *Env, run string) (notify.Summary, error) 
 		s.FailedAccounts = append(s.FailedAccounts, notify.AccountError{ID: "-", Name: "organization", Error: e})
 	}
 	s.NewHighFindings = newHighFindings(ctx, env, run)
+	if s.Drift, err = readDrift(ctx, env.Store, run); err != nil {
+		env.logger().Warn("changes since the previous run unreadable; notifying without them", "run", run, "error", err.Error())
+	}
 	for _, name := range []string{"users.html", "findings.html"} {
 		if ok, _ := env.Store.Exists(ctx, store.ReportKey(run, name)); ok {
 			s.ReportLinks = append(s.ReportLinks, env.Store.String()+"/"+store.ReportKey(run, name))
@@ -75,6 +78,10 @@ func Notify(ctx context.Context, env *Env, in NotifyInput) (NotifyOutput, error)
 	s, err := Summary(ctx, env, in.Run)
 	if err != nil {
 		env.logger().Error("run summary for the notification", "run", in.Run, "error", err.Error())
+		return out, nil
+	}
+	if env.Cfg.NotifyOnDriftOnly && !s.HasDrift() {
+		env.logger().Info("nothing changed since the previous run: no notification (--notify-on-drift-only)", "run", in.Run)
 		return out, nil
 	}
 	notify.Send(ctx, env.logger(), ns, s)

@@ -40,12 +40,48 @@ func TestPlanRefusesACompleteRunUnlessAsked(t *testing.T) {
 	if other, err := Plan(ctx, env, PlanInput{RunID: "second"}); err != nil || other.Run != "2026-11-23/second" {
 		t.Fatalf("run id: %+v %v", other, err)
 	}
+	// The step alone never touches a complete run: replacing one is the
+	// local runner's (it builds the new run beside the old one).
+	env.Cfg.Overwrite = true
+	if _, err := Plan(ctx, env, PlanInput{}); err == nil || !strings.Contains(err.Error(), "beside the old one") {
+		t.Fatalf("plan --overwrite of a complete run: %v", err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.ManifestKey("2026-11-23")); !ok {
+		t.Fatal("the complete run lost its manifest")
+	}
+}
+
+func TestPlanOfAnIncompleteRun(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	if _, err := Plan(ctx, env, PlanInput{Resume: true}); !errors.Is(err, ErrNothingToResume) {
+		t.Fatalf("resume of nothing: %v", err)
+	}
+	p, err := Plan(ctx, env, PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.Put(ctx, store.AccountKey(p.Run, "111111111111"), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Plan(ctx, env, PlanInput{})
+	if !errors.Is(err, ErrRunIncomplete) || !strings.Contains(err.Error(), "--resume") {
+		t.Fatalf("plain re-run of an incomplete run: %v", err)
+	}
+	r, err := Plan(ctx, env, PlanInput{Resume: true})
+	if err != nil || !r.Resumed || r.Run != p.Run {
+		t.Fatalf("resume: %+v %v", r, err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.AccountKey(p.Run, "111111111111")); !ok {
+		t.Fatal("resume removed the data of the run")
+	}
+	// --overwrite of an incomplete run starts it again, with nothing kept.
 	env.Cfg.Overwrite = true
 	if _, err := Plan(ctx, env, PlanInput{}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := env.Store.Exists(ctx, store.ManifestKey("2026-11-23")); ok {
-		t.Fatal("--overwrite must remove the old manifest first: the run is incomplete until it ends")
+	if ok, _ := env.Store.Exists(ctx, store.AccountKey(p.Run, "111111111111")); ok {
+		t.Fatal("--overwrite of an incomplete run kept its old data")
 	}
 }
 
@@ -133,5 +169,44 @@ func TestEmptyDataSetsAreStoredAsEmptyArrays(t *testing.T) {
 		case name != store.DataUsers && got != "[]":
 			t.Errorf("%s = %s, want []", name, got)
 		}
+	}
+}
+
+func TestResumeFinishesAnInterruptedSwitch(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	st := env.Store
+	run, stage := "2026-11-23", store.StagingPrefix("2026-11-23")
+	put := func(key, v string) {
+		if err := st.Put(ctx, key, []byte(v)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The switch stopped after removing the old manifest and copying part of the new run.
+	put(store.RunInfoKey(run), `{"date":"2026-11-23"}`)
+	put(store.AccountKey(run, "111111111111"), `"old"`)
+	put(store.AccountKey(run, "333333333333"), `"old, not in the new run"`)
+	put(stage+"/run.json", `{"date":"2026-11-23"}`)
+	put(stage+"/accounts/111111111111/account.json", `"new"`)
+	put(stage+"/accounts/222222222222/account.json", `"new"`)
+	put(stage+"/manifest.json", `{"prefix":"2026-11-23"}`)
+
+	res, err := RunLocal(ctx, env, PlanInput{Resume: true}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Manifest.Prefix != run {
+		t.Fatalf("manifest: %+v", res.Manifest)
+	}
+	for key, want := range map[string]string{store.AccountKey(run, "111111111111"): `"new"`, store.AccountKey(run, "222222222222"): `"new"`, store.ManifestKey(run): `{"prefix":"2026-11-23"}`} {
+		if got, err := st.Get(ctx, key); err != nil || string(got) != want {
+			t.Errorf("%s = %q %v, want %q", key, got, err, want)
+		}
+	}
+	if ok, _ := st.Exists(ctx, store.AccountKey(run, "333333333333")); ok {
+		t.Error("an old account not in the new run was kept")
+	}
+	if keys, _ := st.List(ctx, ".staging/"); len(keys) != 0 {
+		t.Errorf("staging left: %v", keys)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -17,6 +18,9 @@ type PlanInput struct {
 	// AutoRunID picks a run id (the time, HHMMSS) when the day's run already
 	// exists, instead of failing: the scheduled serverless runner uses it.
 	AutoRunID bool `json:"autoRunId,omitempty"`
+	// Resume continues an incomplete run: its plan and account list are
+	// kept, and only the accounts without complete data are scanned again.
+	Resume bool `json:"resume,omitempty"`
 }
 
 // PlanOutput names the run every later step works on.
@@ -29,52 +33,134 @@ type PlanOutput struct {
 	// the Distributed Map's results under StorePrefix/Run).
 	Bucket      string `json:"bucket,omitempty"`
 	StorePrefix string `json:"storePrefix,omitempty"`
+	// Resumed is true when an incomplete run is being continued.
+	Resumed bool `json:"resumed,omitempty"`
 }
 
 // ErrRunExists means the run prefix already holds a complete run.
 var ErrRunExists = errors.New("run already exists")
 
+// ErrRunIncomplete means the run prefix holds a run that never finished.
+var ErrRunIncomplete = errors.New("run is incomplete")
+
+// ErrNothingToResume means --resume names a run that was never started.
+var ErrNothingToResume = errors.New("no run to resume")
+
+// runState is what a run prefix holds.
+type runState int
+
+const (
+	runNone       runState = iota // nothing: a new run
+	runIncomplete                 // run.json or accounts.json, no manifest
+	runComplete                   // manifest.json
+)
+
+func stateOf(ctx context.Context, st store.Store, run string) (runState, error) {
+	for _, c := range []struct {
+		key   string
+		state runState
+	}{{store.ManifestKey(run), runComplete}, {store.RunInfoKey(run), runIncomplete}, {store.AccountListKey(run), runIncomplete}} {
+		ok, err := st.Exists(ctx, c.key)
+		if err != nil {
+			return runNone, err
+		}
+		if ok {
+			return c.state, nil
+		}
+	}
+	return runNone, nil
+}
+
+// choose resolves the run prefix: date and run id from the input, the
+// configuration or the clock; with AutoRunID, a run id from the time when the
+// day's run already exists (complete or not).
+func choose(ctx context.Context, env *Env, in PlanInput) (prefix, date, runID string, err error) {
+	date = firstNonEmpty(in.Date, env.Cfg.Date, env.now().Format("2006-01-02"))
+	runID = firstNonEmpty(in.RunID, env.Cfg.RunID)
+	if prefix, err = store.RunPrefix(date, runID); err != nil {
+		return "", "", "", &UsageError{Err: err}
+	}
+	// A run dated ahead would be the "latest" run until that day and hide
+	// every real one: more than a day ahead (time zones aside) is a slip.
+	if d, perr := time.Parse("2006-01-02", date); perr == nil && d.After(env.now().Add(24*time.Hour)) {
+		return "", "", "", &UsageError{Err: fmt.Errorf("--date %s is more than a day in the future (today is %s UTC)", date, env.now().Format("2006-01-02"))}
+	}
+	if in.AutoRunID && runID == "" && !in.Resume {
+		state, serr := stateOf(ctx, env.Store, prefix)
+		if serr != nil {
+			return "", "", "", serr
+		}
+		if state != runNone {
+			runID = env.now().Format("150405")
+			prefix, err = store.RunPrefix(date, runID)
+		}
+	}
+	return
+}
+
 // Plan chooses the run prefix <date>[/<run-id>] and writes run.json. A
-// complete run there is not overwritten unless --overwrite is set (its
-// manifest is then removed first, so the run is incomplete until the new
-// manifest is written).
+// complete run is never changed here: replacing one (--overwrite) is done by
+// the local runner, which builds the new run beside the old one. An
+// incomplete run is refused unless Resume (continue it) or --overwrite
+// (start it again: it has nothing worth keeping) is set.
 func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
-	date := firstNonEmpty(in.Date, env.Cfg.Date, env.now().Format("2006-01-02"))
-	runID := firstNonEmpty(in.RunID, env.Cfg.RunID)
-	prefix, err := store.RunPrefix(date, runID)
+	prefix, date, runID, err := choose(ctx, env, in)
 	if err != nil {
 		return PlanOutput{}, err
 	}
-	exists, err := env.Store.Exists(ctx, store.ManifestKey(prefix))
+	state, err := stateOf(ctx, env.Store, prefix)
 	if err != nil {
-		return PlanOutput{}, err
-	}
-	if exists && in.AutoRunID && runID == "" {
-		runID = env.now().Format("150405")
-		if prefix, err = store.RunPrefix(date, runID); err != nil {
-			return PlanOutput{}, err
-		}
-		if exists, err = env.Store.Exists(ctx, store.ManifestKey(prefix)); err != nil {
-			return PlanOutput{}, err
-		}
-	}
-	if exists {
-		if !env.Cfg.Overwrite {
-			return PlanOutput{}, fmt.Errorf("%w: %s/%s is complete; pass --run-id for another run that day, or --overwrite to replace it", ErrRunExists, env.Store, prefix)
-		}
-		if err := env.Store.Delete(ctx, store.ManifestKey(prefix)); err != nil {
-			return PlanOutput{}, err
-		}
-	}
-	info := snapshot.RunInfo{ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
-	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
 		return PlanOutput{}, err
 	}
 	out := PlanOutput{Run: prefix, Date: date, RunID: runID, Store: env.Store.String()}
 	if s3, ok := env.Store.(*store.S3); ok {
 		out.Bucket, out.StorePrefix = s3.Bucket(), s3.Prefix()
 	}
+	switch {
+	case state == runComplete && in.Resume:
+		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s is complete; nothing to resume (--overwrite replaces it)", ErrNothingToResume, env.Store, prefix)}
+	case state == runComplete && env.Cfg.Overwrite:
+		return out, &UsageError{Err: fmt.Errorf("%s/%s is complete: --overwrite replaces a run only from `orgiam collect`, which builds the new run beside the old one", env.Store, prefix)}
+	case state == runComplete:
+		return out, fmt.Errorf("%w: %s/%s is complete; pass --run-id for another run that day, or --overwrite to replace it", ErrRunExists, env.Store, prefix)
+	case state == runIncomplete && in.Resume:
+		out.Resumed = true
+		return out, nil
+	case state == runIncomplete && env.Cfg.Overwrite:
+		if err := deleteRun(ctx, env.Store, prefix); err != nil {
+			return out, err
+		}
+	case state == runIncomplete:
+		return out, fmt.Errorf("%w: %s/%s was started but never finished (no manifest.json); pass --resume to complete it, or --overwrite to start it again", ErrRunIncomplete, env.Store, prefix)
+	case in.Resume:
+		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json); give the --date and --run-id of the run to resume", ErrNothingToResume, env.Store, prefix)}
+	}
+	info := snapshot.RunInfo{ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
+	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
+		return PlanOutput{}, err
+	}
 	return out, nil
+}
+
+// deleteRun removes every object of a run (not those of other runs nested
+// under its date).
+func deleteRun(ctx context.Context, st store.Store, run string) error {
+	keys, err := st.List(ctx, run+"/")
+	if err != nil {
+		return err
+	}
+	// The manifest first: from then on the run is not complete.
+	if err := st.Delete(ctx, store.ManifestKey(run)); err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if store.IsRunLevelKey(run, k) {
+			if err := st.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func firstNonEmpty(v ...string) string {
@@ -84,4 +170,24 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
+}
+
+// lockOptions are the Env's lock settings with its clock.
+func (e *Env) lockOptions() store.LockOptions {
+	o := e.Lock
+	if o.Now == nil {
+		o.Now = e.now
+	}
+	if o.Command == "" {
+		o.Command = "orgiam collect"
+	}
+	return o
+}
+
+// heartbeatEvery is how often a held lock is renewed.
+func heartbeatEvery(lease time.Duration) time.Duration {
+	if lease <= 0 {
+		lease = store.DefaultLease
+	}
+	return lease / 4
 }

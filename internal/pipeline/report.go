@@ -20,33 +20,48 @@ type ReportInput struct {
 type ReportOutput struct {
 	Run  string   `json:"run"`
 	Keys []string `json:"keys"`
+	// Partial counts the accounts reported from part of their files (some
+	// could not be read); summary.json names them and the files.
+	Partial int `json:"partial,omitempty"`
 }
 
 // Report writes the users, credentials and findings reports (CSV, JSON,
-// HTML) and summary.json under the run's reports/.
+// HTML) and summary.json under the run's reports/. It reads the accounts
+// one by one (memory does not grow with the organization); an account whose
+// files cannot all be read is reported from the others and marked partial.
 func Report(ctx context.Context, env *Env, in ReportInput) (ReportOutput, error) {
-	keys, err := report.WriteAll(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, report.Options{Now: env.now()})
+	res, err := report.WriteAllResult(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, report.Options{Now: env.now()})
 	if err != nil {
 		return ReportOutput{Run: in.Run}, err
 	}
-	env.objects.Add(int64(len(keys)))
-	return ReportOutput{Run: in.Run, Keys: keys}, nil
+	env.objects.Add(int64(len(res.Keys)))
+	for i, p := range res.Partial {
+		if i == 20 {
+			env.logger().Warn("more accounts reported partially; see summary.json", "run", in.Run, "accounts", len(res.Partial))
+			break
+		}
+		env.logger().Warn("account reported partially: some of its files could not be read", "run", in.Run, "account", p)
+	}
+	return ReportOutput{Run: in.Run, Keys: res.Keys, Partial: len(res.Partial)}, nil
 }
 
-// readFindings reads a run's reports/findings.json (nil if absent).
-func readFindings(ctx context.Context, s store.Store, run string) ([]report.Finding, error) {
-	data, err := s.Get(ctx, store.ReportKey(run, "findings.json"))
+// failKeys reads the keys of a run's FAIL findings from its
+// reports/findings.json as a stream (nil if the run has none).
+func failKeys(ctx context.Context, s store.Store, run string, highOnly bool) (map[string]bool, error) {
+	key := store.ReportKey(run, "findings.json")
+	rc, err := store.OpenObject(ctx, s, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	list, err := report.DecodeFindings(data)
+	defer rc.Close()
+	keys, err := report.FailKeys(rc, highOnly)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", store.ReportKey(run, "findings.json"), err)
+		return nil, fmt.Errorf("%s: %w", key, err)
 	}
-	return list, nil
+	return keys, nil
 }
 
 func init() {
@@ -55,7 +70,7 @@ func init() {
 		return err
 	}}
 	newHighFindings = func(ctx context.Context, env *Env, run string) int {
-		cur, err := readFindings(ctx, env.Store, run)
+		cur, err := failKeys(ctx, env.Store, run, true)
 		if err != nil || cur == nil {
 			return 0
 		}
@@ -83,12 +98,18 @@ func init() {
 				prev, prevFinished = r, m.Finished
 			}
 		}
-		var old []report.Finding
+		var old map[string]bool
 		if prev != "" {
-			if old, err = readFindings(ctx, env.Store, prev); err != nil {
+			if old, err = failKeys(ctx, env.Store, prev, false); err != nil {
 				env.logger().Warn("previous findings unreadable; counting every high finding as new", "run", prev, "error", err.Error())
 			}
 		}
-		return report.NewHighFindings(old, cur)
+		n := 0
+		for k := range cur {
+			if !old[k] {
+				n++
+			}
+		}
+		return n
 	}
 }

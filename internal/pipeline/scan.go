@@ -31,7 +31,8 @@ type ScanOutput struct {
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
 	// CredentialReport is the state to start the credential report loop with
-	// (nil when the report is off or already collected).
+	// (nil when the report is off or the scan failed; Done when the scan
+	// already stored it).
 	CredentialReport *CredentialReportInput `json:"credentialReport,omitempty"`
 	APICalls         int64                  `json:"apiCalls"`
 }
@@ -47,14 +48,27 @@ type phaseError struct {
 // error.json (phase, operation, AWS code), keeps whatever was collected, and
 // returns Status "failed" with a nil error. The error return is only for a
 // store that cannot be written or a cancelled run.
+//
+// --account-timeout bounds the collection only: the account's outcome
+// (its data, error.json, account.json) is written under the caller's
+// context, so an account that runs out of time is recorded as failed with a
+// Timeout code instead of losing its writes and looking like a store failure.
 func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error) {
 	env.init()
 	start := env.now()
 	t0 := time.Now()
 	id := in.Account.Id
 	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
-	// A previous attempt of this run may have left an error behind.
-	if err := env.Store.Delete(ctx, store.ErrorKey(in.Run, id)); err != nil {
+	wctx := ctx // writes: cancelled with the run, not by the account's deadline
+	if d := env.Cfg.AccountTimeout; d > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, d)
+		defer cancel()
+	}
+	// The account's files are replaced as a set: whatever an earlier attempt
+	// of this run left (a resumed run, a retried Lambda) is removed first, so
+	// a failure now never leaves older data looking like this attempt's.
+	if err := clearAccount(wctx, env, in.Run, id); err != nil {
 		return out, err
 	}
 
@@ -69,42 +83,36 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
 	}
 	var api collect.IAMAPI
+	var report *collect.CredentialReportPoll // the credential report, once read
+	var reportErr error                      // why the local runner could not read it
 	if failure == nil {
 		api = env.NewIAM(cfg)
-		if env.Cfg.CredentialReport {
-			if err := collect.StartCredentialReport(ctx, api, id); err != nil {
-				warnings = append(warnings, describe(err))
-			}
-		}
-		if err := collect.All(ctx, api, id, d); err != nil {
-			failure = &phaseError{"collect", err}
-		}
+		report, reportErr, warnings = collectAccount(ctx, env, api, id, in.WaitCredentialReport, d, &failure)
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.Canceled) {
-		return out, ctx.Err()
+	if err := wctx.Err(); err != nil {
+		return out, err
 	}
 
 	// Store what was collected, even after a failure.
 	if failure == nil || failure.phase != "assume-role" {
-		if err := writeIAM(ctx, env, in.Run, id, d); err != nil {
+		if err := writeIAM(wctx, env, in.Run, id, d); err != nil {
 			return out, err
 		}
 	}
 
 	if failure == nil && env.Cfg.CredentialReport {
-		if in.WaitCredentialReport {
-			res, err := collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
-			if err == nil {
-				err = env.put(ctx, store.CredentialReportKey(in.Run, id), res.CSV)
+		switch {
+		case report != nil:
+			if err := env.put(wctx, store.CredentialReportKey(in.Run, id), report.CSV); err != nil {
+				return out, err
 			}
-			if err != nil {
-				if errors.Is(ctx.Err(), context.Canceled) {
-					return out, ctx.Err()
-				}
-				failure = &phaseError{"credential-report", err}
+			if !in.WaitCredentialReport {
+				out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: report.Next.Attempt, Done: true, Status: snapshot.StatusOK}
 			}
-		} else {
-			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 0, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
+		case in.WaitCredentialReport:
+			failure = &phaseError{"credential-report", reportErr}
+		default:
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
 		}
 	}
 
@@ -130,25 +138,109 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		out.Status = snapshot.StatusFailed
 		out.Error = describe(failure.err)
 		out.CredentialReport = nil
-		if err := writeError(ctx, env, in.Run, id, failure.phase, failure.err); err != nil {
+		if err := writeError(wctx, env, in.Run, id, failure.phase, failure.err, errors.Is(ctx.Err(), context.DeadlineExceeded)); err != nil {
 			return out, err
 		}
 	}
-	if err := env.putJSON(ctx, store.AccountKey(in.Run, id), info); err != nil {
+	if err := env.putJSON(wctx, store.AccountKey(in.Run, id), info); err != nil {
 		return out, err
 	}
 	out.APICalls = calls.Load()
 	return out, nil
 }
 
-func writeError(ctx context.Context, env *Env, run, id, phase string, err error) error {
+// collectAccount makes an account's IAM calls with as few calls and as much
+// overlap as the data allows: it starts the credential report first, runs the
+// independent collectors concurrently (at most env.AccountParallel at once)
+// while IAM generates it, reads the report (waiting for it when wait is set,
+// else one poll), and lists access keys only for the users the report shows
+// with keys. Without a report it lists every user's keys and says so in the
+// warnings. A collector's failure is stored in *failure.
+func collectAccount(ctx context.Context, env *Env, api collect.IAMAPI, id string, wait bool, d *collect.IAMData, failure **phaseError) (report *collect.CredentialReportPoll, reportErr error, warnings []string) {
+	if env.Cfg.CredentialReport {
+		// A failed start is only a warning: the poll starts it again.
+		if err := collect.StartCredentialReport(ctx, api, id); err != nil {
+			warnings = append(warnings, describe(err))
+		}
+	}
+	if err := collect.RunIndependent(ctx, api, id, d, env.accountParallel()); err != nil {
+		*failure = &phaseError{"collect", err}
+		return nil, reportErr, warnings
+	}
+	if env.Cfg.CredentialReport {
+		var res collect.CredentialReportPoll
+		var err error
+		if wait {
+			res, err = collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
+		} else {
+			// One poll: the report is often ready by now. If not, the
+			// serverless runner's loop collects it later.
+			res, err = collect.PollCredentialReport(ctx, api, id, collect.CredentialReportState{}, env.reportPolicy())
+			if err == nil && !res.Done {
+				err = fmt.Errorf("account %s: iam:GetCredentialReport: not ready during the scan", id)
+			}
+		}
+		if err == nil {
+			report = &res
+		} else {
+			reportErr = err
+		}
+		// The account ran out of time waiting for its report: that is the
+		// failure, not the key listing that would now fail at once.
+		if reportErr != nil && ctx.Err() != nil {
+			*failure = &phaseError{"credential-report", reportErr}
+			return nil, reportErr, warnings
+		}
+	}
+	var only map[string]bool // nil: every user
+	if report != nil {
+		users, err := collect.UsersToList(report.CSV, d.Users)
+		if err != nil {
+			warnings = append(warnings, fmt.Sprintf("credential report unreadable (%v): access keys listed for every user", err))
+		} else {
+			only = users
+		}
+	} else if env.Cfg.CredentialReport && len(d.Users) > 0 {
+		warnings = append(warnings, fmt.Sprintf("credential report unavailable (%s): access keys listed for every user", describe(reportErr)))
+	}
+	if err := collect.AccessKeysOf(ctx, api, id, d, only, env.accountParallel()); err != nil {
+		*failure = &phaseError{"collect", err}
+	}
+	return report, reportErr, warnings
+}
+
+// clearAccount removes every file of an account in the run.
+func clearAccount(ctx context.Context, env *Env, run, id string) error {
+	keys, err := env.Store.List(ctx, store.AccountPrefix(run, id))
+	if err != nil {
+		return err
+	}
+	// account.json first: without it the account counts as not scanned.
+	for _, k := range keys {
+		if k == store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	for _, k := range keys {
+		if k != store.AccountKey(run, id) {
+			if err := env.Store.Delete(ctx, k); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
 	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation
 		rec.Code = op.Code()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if timedOut || errors.Is(err, context.DeadlineExceeded) {
 		rec.Code = "Timeout"
 		rec.Message = fmt.Sprintf("%s (the account took longer than --account-timeout %v)", rec.Message, env.Cfg.AccountTimeout)
 	}

@@ -162,7 +162,24 @@ func Match(pattern, value string, foldCase bool) bool {
 	if foldCase {
 		pattern, value = strings.ToLower(pattern), strings.ToLower(value)
 	}
-	// Iterative glob with single backtrack point: linear in practice.
+	if isASCII(pattern) && isASCII(value) {
+		return glob([]byte(pattern), []byte(value))
+	}
+	// '?' is one character, not one byte: match code points.
+	return glob([]rune(pattern), []rune(value))
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// glob is an iterative glob with a single backtrack point: linear in practice.
+func glob[E byte | rune](pattern, value []E) bool {
 	p, v := 0, 0
 	star, mark := -1, 0
 	for v < len(value) {

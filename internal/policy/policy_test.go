@@ -84,3 +84,23 @@ func TestEvaluate(t *testing.T) {
 		t.Error("a conditional * is not admin")
 	}
 }
+
+func TestMatchQuestionMarkIsOneCharacter(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, value string
+		want           bool
+	}{
+		{"arn:aws:s3:::caf?", "arn:aws:s3:::café", true},
+		{"arn:aws:s3:::caf??", "arn:aws:s3:::café", false},
+		{"arn:aws:s3:::?-bucket", "arn:aws:s3:::日-bucket", true},
+		{"arn:aws:s3:::*é", "arn:aws:s3:::xé", true},
+		{"a?c", "abc", true},
+		{"a?c", "ac", false},
+		{"a??c", "aéc", false},
+		{"a*?", "aé", true},
+	} {
+		if got := Match(tc.pattern, tc.value, false); got != tc.want {
+			t.Errorf("Match(%q, %q) = %v, want %v", tc.pattern, tc.value, got, tc.want)
+		}
+	}
+}

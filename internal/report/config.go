@@ -28,6 +28,16 @@ var ConfigNotes = []string{
 	"The administrator flag considers only the user's own inline policies and the AWS managed AdministratorAccess attached to the user; group policies and customer managed policy documents are not in the user's configuration item.",
 }
 
+// ConfigUnavailableColumns are the users-report columns an AWS Config
+// aggregator cannot fill (always empty in a report built from one); the
+// snapshot-based report, which reads each account with a role, fills them.
+var ConfigUnavailableColumns = []string{
+	"account_name", "ou_path", "console_access", "password_last_used", "mfa",
+	"key1_id", "key1_status", "key1_age_days", "key1_last_used", "key1_last_used_service",
+	"key2_id", "key2_status", "key2_age_days", "key2_last_used", "key2_last_used_service",
+	"stale", "last_activity",
+}
+
 // configItem is one SelectAggregateResourceConfig result.
 type configItem struct {
 	AccountID     string          `json:"accountId"`

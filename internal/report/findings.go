@@ -1,14 +1,17 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -102,16 +105,23 @@ func (f Finding) Cells() []string {
 // for that account.
 func Findings(ctx context.Context, r snapshot.Reader, o Options) ([]Finding, error) {
 	o = o.withDefaults()
-	rn, err := load(ctx, r)
+	rn, err := openRun(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return findingsOf(rn, o), nil
+	out := []Finding{}
+	err = rn.eachAccount(ctx, r, func(group []*acct) error {
+		out = append(out, groupFindings(rn, group, o)...)
+		return nil
+	})
+	return out, err
 }
 
-func findingsOf(rn *run, o Options) []Finding {
-	out := []Finding{}
-	for _, a := range rn.accounts {
+// groupFindings is the findings of the list entries that share one account
+// id, in the report's order.
+func groupFindings(rn *run, group []*acct, o Options) []Finding {
+	var out []Finding
+	for _, a := range group {
 		out = append(out, accountFindings(rn, a, o)...)
 	}
 	sortFindings(out)
@@ -508,4 +518,70 @@ func DecodeFindings(data []byte) ([]Finding, error) {
 	var list []Finding
 	err := jsonv2.Unmarshal(data, &list)
 	return list, err
+}
+
+// EachFinding reads findings.json as WriteDoc writes it (a JSON array of
+// findings, or {"notes": [...], "findings": [...]}) one finding at a time,
+// calling fn with each (the value is reused). It decodes as DecodeFindings
+// does, as a stream: findings.json is a hundred megabytes at 10,000 accounts.
+func EachFinding(r io.Reader, fn func(*Finding) error) error {
+	dec := jsontext.NewDecoder(bufio.NewReaderSize(r, 64<<10))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() == '{' {
+		found := false
+		for dec.PeekKind() != '}' {
+			name, err := dec.ReadToken()
+			if err != nil {
+				return err
+			}
+			if name.String() == "findings" {
+				found = true
+				break
+			}
+			if err := dec.SkipValue(); err != nil {
+				return err
+			}
+		}
+		if !found {
+			return nil
+		}
+		if tok, err = dec.ReadToken(); err != nil {
+			return err
+		}
+	}
+	if tok.Kind() == 'n' {
+		return nil
+	}
+	if tok.Kind() != '[' {
+		return fmt.Errorf("want an array of findings, found %v", tok.Kind())
+	}
+	var f Finding
+	for dec.PeekKind() != ']' {
+		f = Finding{}
+		if err := jsonv2.UnmarshalDecode(dec, &f); err != nil {
+			return err
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// FailKeys reads findings.json as a stream and returns the keys (Key) of
+// its FAIL findings, only the high-severity ones if highOnly: one short
+// string per such finding is all it keeps. NewHighFindings(prev, cur) is the
+// number of FailKeys(cur, true) not in FailKeys(prev, false).
+func FailKeys(r io.Reader, highOnly bool) (map[string]bool, error) {
+	keys := map[string]bool{}
+	err := EachFinding(r, func(f *Finding) error {
+		if f.Status == StatusFail && (!highOnly || f.Severity == SeverityHigh) {
+			keys[f.Key()] = true
+		}
+		return nil
+	})
+	return keys, err
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -199,5 +200,49 @@ func TestDecodeFindings(t *testing.T) {
 	}
 	if _, err := DecodeFindings([]byte(`{"findings": 3}`)); err == nil {
 		t.Error("malformed findings decoded")
+	}
+}
+
+// FailKeys over two findings.json streams counts what NewHighFindings counts.
+func TestFailKeysAgreesWithNewHighFindings(t *testing.T) {
+	prev := []Finding{
+		{AccountID: "1", Principal: "root", CheckID: "1.3", Severity: SeverityHigh, Status: StatusFail},
+		{AccountID: "1", Principal: "u", CheckID: "1.9", Severity: SeverityHigh, Status: StatusPass},
+		{AccountID: "2", Principal: "u", CheckID: "1.11", Severity: SeverityMedium, Status: StatusFail},
+	}
+	cur := []Finding{
+		{AccountID: "1", Principal: "root", CheckID: "1.3", Severity: SeverityHigh, Status: StatusFail},
+		{AccountID: "1", Principal: "u", CheckID: "1.9", Severity: SeverityHigh, Status: StatusFail},
+		{AccountID: "1", Principal: "u", CheckID: "1.9", Severity: SeverityHigh, Status: StatusFail},
+		{AccountID: "2", Principal: "u", CheckID: "1.11", Severity: SeverityHigh, Status: StatusFail},
+		{AccountID: "3", Principal: "v", CheckID: "1.12", Severity: SeverityLow, Status: StatusFail},
+	}
+	enc := func(fs []Finding, notes bool) []byte {
+		var b bytes.Buffer
+		d, _ := NewDoc(KindFindings, fs)
+		if notes {
+			d.Notes = []string{"a note"}
+		}
+		if err := WriteDoc(&b, FormatJSON, d); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	old, err := FailKeys(bytes.NewReader(enc(prev, true)), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := FailKeys(bytes.NewReader(enc(cur, false)), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for k := range now {
+		if !old[k] {
+			n++
+		}
+	}
+	if want := NewHighFindings(prev, cur); n != want || want != 1 {
+		t.Errorf("FailKeys count %d, NewHighFindings %d, want 1", n, want)
 	}
 }

@@ -1,11 +1,15 @@
 package report
 
 import (
+	"bufio"
 	"html/template"
 	"io"
 )
 
-var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{"cls": cellClass}).Parse(`<!DOCTYPE html>
+// htmlTmpl is the page in three parts, so that a report's rows can be
+// written one by one between its head and its tail: "head" (up to the rows
+// table's <tbody>; it needs the row count and the summary), "row", "tail".
+var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{"cls": cellClass}).Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -36,12 +40,12 @@ td.s-ok,td.s-PASS{color:#1a7f37}
 {{range .Accounts}}<tr><td>{{.AccountID}}</td><td>{{.AccountName}}</td><td>{{.OUPath}}</td><td{{with cls .Status}} class="{{.}}"{{end}}>{{.Status}}</td><td>{{.Error}}</td><td>{{.Users}}</td><td>{{.Admins}}</td><td>{{.Stale}}</td><td>{{.High}}</td><td>{{.Medium}}</td><td>{{.Low}}</td></tr>
 {{end}}</tbody>
 </table>
-{{end}}<h2>{{.Kind}} <span class="count">({{len .Rows}} rows)</span></h2>
+{{end}}<h2>{{.Kind}} <span class="count">({{.RowCount}} rows)</span></h2>
 <table class="sortable">
 <thead><tr>{{range .Columns}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>
-{{range .Rows}}<tr>{{range .}}<td{{with cls .}} class="{{.}}"{{end}}>{{.}}</td>{{end}}</tr>
-{{end}}</tbody>
+{{end}}{{define "row"}}<tr>{{range .}}<td{{with cls .}} class="{{.}}"{{end}}>{{.}}</td>{{end}}</tr>
+{{end}}{{define "tail"}}</tbody>
 </table>
 <script>
 document.querySelectorAll("table.sortable").forEach(function(t){
@@ -63,7 +67,7 @@ document.querySelectorAll("table.sortable").forEach(function(t){
 </script>
 </body>
 </html>
-`))
+{{end}}`))
 
 // cellClass colours status and severity cells.
 func cellClass(v string) string {
@@ -74,6 +78,37 @@ func cellClass(v string) string {
 	return ""
 }
 
+// htmlHeadData is what the head shows: the Doc (its rows are not used) and
+// the number of rows.
+type htmlHeadData struct {
+	Doc
+	RowCount int
+}
+
+func htmlHead(w io.Writer, d Doc, rows int) error {
+	return htmlTmpl.ExecuteTemplate(w, "head", htmlHeadData{Doc: d, RowCount: rows})
+}
+
+func htmlRow(w io.Writer, cells []string) error {
+	return htmlTmpl.ExecuteTemplate(w, "row", cells)
+}
+
+func htmlTail(w io.Writer, d Doc) error {
+	return htmlTmpl.ExecuteTemplate(w, "tail", d)
+}
+
 func writeHTML(w io.Writer, d Doc) error {
-	return htmlTmpl.Execute(w, d)
+	bw := bufio.NewWriter(w)
+	if err := htmlHead(bw, d, len(d.Rows)); err != nil {
+		return err
+	}
+	for _, r := range d.Rows {
+		if err := htmlRow(bw, r); err != nil {
+			return err
+		}
+	}
+	if err := htmlTail(bw, d); err != nil {
+		return err
+	}
+	return bw.Flush()
 }

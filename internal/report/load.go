@@ -5,13 +5,20 @@
 // Reports read a run through snapshot.Reader and do not need its manifest: the
 // collect run writes its reports before the manifest. Accounts come from the
 // run's account list; an account whose scan failed is still reported from
-// whatever files it left, and its status says it failed.
+// whatever files it left, and its status says it failed; an account some of
+// whose files cannot be read is reported from the others, as partial.
+//
+// The accounts are read one at a time and their rows spooled to temporary
+// files (stream.go), so memory does not grow with the organization beyond
+// one line per account in the summary.
 package report
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
 	"strings"
 	"time"
 
@@ -50,8 +57,12 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// acct is everything the reports need about one account of a run.
+// acct is everything the reports need about one account of a run. The
+// reports hold one account (or the few list entries sharing one id) at a
+// time: it is loaded, reported and let go.
 type acct struct {
+	// pos is the account's position in the run's account list.
+	pos      int
 	account  snapshot.Account
 	result   snapshot.AccountResult
 	info     *snapshot.AccountInfo // nil when account.json is missing
@@ -62,16 +73,21 @@ type acct struct {
 	mfa      []snapshot.MFADevice
 	report   []snapshot.CredentialReportRow // nil when absent
 	rawCSV   []byte
-	// problems are files of a failed account that could not be read.
+	// problems are files of the account that could not be read or parsed:
+	// the account is reported from the others (failed, or else partial).
 	problems []string
 }
 
-// run is a loaded run.
+// run is what the reports keep of a run while they go through its
+// accounts. It is bounded by design: the account list (one entry per
+// account) and one flag per AWS managed policy (about 1,400, whatever the
+// organization's size).
 type run struct {
-	accounts []*acct
-	skipped  []snapshot.Account
-	// awsManaged maps an AWS managed policy's ARN and name to it.
-	awsManaged map[string]snapshot.ManagedPolicy
+	list    []snapshot.Account
+	skipped []snapshot.Account
+	// awsAdmin says, for an AWS managed policy's ARN and name, whether its
+	// default version grants full administrator access.
+	awsAdmin map[string]bool
 }
 
 func (a *acct) name() string {
@@ -109,9 +125,33 @@ func (a *acct) rootArn() string {
 
 func (a *acct) failed() bool { return a.result.Status == snapshot.StatusFailed }
 
-// load reads a run. Files of accounts that scanned fine must parse; a failed
-// account's unreadable files are noted in problems and skipped.
-func load(ctx context.Context, r snapshot.Reader) (*run, error) {
+// partial: the account scanned, but some of its files could not be read.
+func (a *acct) partial() bool { return !a.failed() && len(a.problems) > 0 }
+
+// status is the account's line status in the summary: ok, partial or failed.
+func (a *acct) status() string {
+	if a.partial() {
+		return StatusPartial
+	}
+	return a.result.Status
+}
+
+// statusError is the summary's error column: the scan's error, or for a
+// partial account the files that could not be read.
+func (a *acct) statusError() string {
+	if a.partial() {
+		return "unreadable: " + strings.Join(a.problems, "; ")
+	}
+	return a.result.Error
+}
+
+// StatusPartial marks an account of the summary whose scan succeeded but
+// some of whose stored files could not be read or parsed: it is reported
+// from the others.
+const StatusPartial = "partial"
+
+// openRun reads what the reports keep of a run (see run).
+func openRun(ctx context.Context, r snapshot.Reader) (*run, error) {
 	if r.Store == nil {
 		return nil, errors.New("report: reader has no store")
 	}
@@ -119,53 +159,89 @@ func load(ctx context.Context, r snapshot.Reader) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: run %s: account list %s: %w", r.Run, store.AccountListKey(r.Run), err)
 	}
-	out := &run{awsManaged: map[string]snapshot.ManagedPolicy{}}
-	if out.skipped, err = r.Skipped(ctx); err != nil {
+	rn := &run{list: list, awsAdmin: map[string]bool{}}
+	if rn.skipped, err = r.Skipped(ctx); err != nil {
 		return nil, fmt.Errorf("report: run %s: %w", r.Run, err)
 	}
-	managed, err := r.AWSManagedPolicies(ctx)
+	keys, err := r.Store.List(ctx, store.AWSManagedPoliciesPrefix(r.Run))
 	if err != nil {
 		return nil, fmt.Errorf("report: run %s: AWS managed policies: %w", r.Run, err)
 	}
-	for _, p := range managed {
-		out.awsManaged[p.Arn] = p
-		out.awsManaged[p.PolicyName] = p
-	}
-	for _, a := range list {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	// One policy at a time: only its admin flag is kept.
+	for _, k := range keys {
+		var p snapshot.ManagedPolicy
+		if err := snapshot.ReadJSON(ctx, r.Store, k, &p); err != nil {
+			return nil, fmt.Errorf("report: run %s: AWS managed policies: %w", r.Run, err)
 		}
-		ac, err := loadAccount(ctx, r, a)
-		if err != nil {
-			return nil, err
-		}
-		out.accounts = append(out.accounts, ac)
+		admin := docIsAdmin(p.DefaultDocument())
+		rn.awsAdmin[p.Arn] = admin
+		rn.awsAdmin[p.PolicyName] = admin
 	}
-	return out, nil
+	return rn, nil
 }
 
-func loadAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*acct, error) {
+// order is the account list's positions sorted by account id (stable: list
+// entries that share an id keep their list order). The users and findings
+// reports are sorted by account id first, so going through the accounts in
+// this order writes them row by row, already in order.
+func (rn *run) order() []int {
+	pos := make([]int, len(rn.list))
+	for i := range pos {
+		pos[i] = i
+	}
+	sort.SliceStable(pos, func(i, j int) bool { return rn.list[pos[i]].Id < rn.list[pos[j]].Id })
+	return pos
+}
+
+// eachAccount loads the run's accounts in account id order, one group at a
+// time (the list entries that share an id, usually one), calls fn with the
+// group, and lets it go.
+func (rn *run) eachAccount(ctx context.Context, r snapshot.Reader, fn func(group []*acct) error) error {
+	pos := rn.order()
+	for i := 0; i < len(pos); {
+		j := i + 1
+		for j < len(pos) && rn.list[pos[j]].Id == rn.list[pos[i]].Id {
+			j++
+		}
+		group := make([]*acct, 0, j-i)
+		for _, p := range pos[i:j] {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			group = append(group, loadAccount(ctx, r, p, rn.list[p]))
+		}
+		if err := fn(group); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// loadAccount reads one account's files. A file that cannot be read or
+// parsed is noted in problems and left out: one account's damaged file
+// makes that account partial (or, if its scan failed, stays failed), never
+// the organization's reports.
+func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Account) *acct {
+	ac := &acct{pos: pos, account: a}
+	note := func(what string, err error) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			ac.problems = append(ac.problems, what+": "+err.Error())
+		}
+	}
 	res, err := r.Result(ctx, a)
 	if err != nil {
-		return nil, fmt.Errorf("report: account %s: status: %w", a.Id, err)
+		// account.json or error.json exists but cannot be read: the scan
+		// status is unknown; the files below tell the rest.
+		res = snapshot.AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: snapshot.StatusOK}
+		note("status", err)
 	}
-	ac := &acct{account: a, result: res}
-	// keep returns nil for a failed account (noting the problem), err otherwise.
-	keep := func(what string, err error) error {
-		if err == nil || errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if ac.failed() {
-			ac.problems = append(ac.problems, what+": "+err.Error())
-			return nil
-		}
-		return fmt.Errorf("report: account %s: %s: %w", a.Id, what, err)
-	}
+	ac.result = res
 	info, err := r.AccountInfo(ctx, a.Id)
 	if err == nil {
 		ac.info = &info
-	} else if err := keep("account.json", err); err != nil {
-		return nil, err
+	} else if len(ac.problems) == 0 { // else Result has named the file already
+		note("account.json", err)
 	}
 	sets := []struct {
 		name string
@@ -178,16 +254,17 @@ func loadAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*a
 		{store.DataMFADevices, &ac.mfa},
 	}
 	for _, s := range sets {
-		if err := keep("iam/"+s.name+".json", r.IAM(ctx, a.Id, s.name, s.v)); err != nil {
-			return nil, err
+		if err := r.IAM(ctx, a.Id, s.name, s.v); err != nil {
+			note("iam/"+s.name+".json", err)
+			// A data set that did not parse counts as absent, not as
+			// whatever part of it the decoder had filled.
+			reflect.ValueOf(s.v).Elem().SetZero()
 		}
 	}
 	rows, raw, err := r.CredentialReport(ctx, a.Id)
-	if err := keep("credential-report.csv", err); err != nil {
-		return nil, err
-	}
+	note("credential-report.csv", err)
 	ac.report, ac.rawCSV = rows, raw
-	return ac, nil
+	return ac
 }
 
 // principal is an IAM user as the reports see it: its users.json entry

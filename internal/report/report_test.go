@@ -3,9 +3,12 @@ package report
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -357,15 +360,158 @@ func TestFailedAccountTolerated(t *testing.T) {
 	}
 }
 
-func TestCorruptFileOfHealthyAccountIsAnError(t *testing.T) {
-	r := fixture(t)
+// One account's unparseable file makes that account partial, with the
+// file named, and never costs the other accounts their rows.
+func TestCorruptFileOfHealthyAccountIsContained(t *testing.T) {
 	ctx := context.Background()
-	if err := r.Store.Put(ctx, store.IAMKey(fixtureRun, "222222222222", store.DataUsers), []byte(`[{"UserName": 7}]`)); err != nil {
+	cases := []struct {
+		name, key string
+		data      []byte
+		file      string
+	}{
+		{"users.json", store.IAMKey(fixtureRun, "222222222222", store.DataUsers), []byte(`[{"UserName": 7}]`), "iam/users.json"},
+		{"account.json", store.AccountKey(fixtureRun, "222222222222"), []byte(`{"Id": `), "account.json"},
+		// moto writes a user name with a comma unquoted: the row has one
+		// field too many and its dates shift by one column.
+		{"credential report", store.CredentialReportKey(fixtureRun, "222222222222"), []byte("user,arn,user_creation_time,password_enabled,password_last_used,password_last_changed,password_next_rotation,mfa_active,access_key_1_active,access_key_1_last_rotated,access_key_1_last_used_date,access_key_1_last_used_region,access_key_1_last_used_service,access_key_2_active,access_key_2_last_rotated,access_key_2_last_used_date,access_key_2_last_used_region,access_key_2_last_used_service,cert_1_active,cert_1_last_rotated,cert_2_active,cert_2_last_rotated\n" +
+			"smith,j,arn:aws:iam::222222222222:user/smith,j,2026-01-01T00:00:00+00:00,false,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n"), "credential-report.csv"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := fixture(t)
+			if err := r.Store.Put(ctx, c.key, c.data); err != nil {
+				t.Fatal(err)
+			}
+			res, err := WriteAllResult(ctx, r, fixtureOptions())
+			if err != nil {
+				t.Fatalf("WriteAll: %v (one account's file must not fail the reports)", err)
+			}
+			if len(res.Partial) != 1 || !strings.HasPrefix(res.Partial[0], "222222222222: ") || !strings.Contains(res.Partial[0], c.file) {
+				t.Errorf("partial = %q, want one line for 222222222222 naming %s", res.Partial, c.file)
+			}
+			var line *AccountSummary
+			for i := range res.Summary.Accounts {
+				if res.Summary.Accounts[i].AccountID == "222222222222" {
+					line = &res.Summary.Accounts[i]
+				}
+			}
+			if line == nil || line.Status != StatusPartial || !strings.Contains(line.Error, c.file) || line.Problems != 1 {
+				t.Errorf("summary line = %+v, want partial naming %s", line, c.file)
+			}
+			if res.Summary.Partial != 1 || !strings.Contains(res.Summary.Totals.Status, "1 partial") {
+				t.Errorf("summary partial = %d, totals %q", res.Summary.Partial, res.Summary.Totals.Status)
+			}
+			// The healthy account keeps every row.
+			users, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, "users.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(string(users), "\n111111111111,"); n == 0 {
+				t.Errorf("users.csv lost account 111111111111's users:\n%s", users)
+			}
+			creds, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, "credentials.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(creds), "\n111111111111,mgmt,<root_account>") {
+				t.Errorf("credentials.csv lost account 111111111111's report:\n%s", creds)
+			}
+		})
+	}
+}
+
+// Accounts listed out of id order (several organizations) and an id listed
+// twice: users and findings still come in account id order, credentials
+// and the summary in the list's order.
+func TestUnsortedAccountList(t *testing.T) {
+	ctx := context.Background()
+	r := fixture(t)
+	sorted, err := Users(ctx, r, fixtureOptions())
+	if err != nil {
 		t.Fatal(err)
 	}
-	_, err := Users(ctx, r, fixtureOptions())
-	if err == nil || !strings.Contains(err.Error(), "222222222222") || !strings.Contains(err.Error(), "users.json") {
-		t.Fatalf("err = %v, want one naming account 222222222222 and users.json", err)
+	sortedFindings, err := Findings(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := r.Accounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reordered := []snapshot.Account{list[2], list[0], list[1]}
+	data, _ := json.Marshal(reordered)
+	if err := r.Store.Put(ctx, store.AccountListKey(fixtureRun), data); err != nil {
+		t.Fatal(err)
+	}
+	users, err := Users(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(users, sorted) {
+		t.Errorf("users of the reordered list differ from the sorted list's")
+	}
+	findings, err := Findings(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(findings, sortedFindings) {
+		t.Errorf("findings of the reordered list differ from the sorted list's")
+	}
+	_, rows, err := Credentials(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, row := range rows {
+		if len(order) == 0 || order[len(order)-1] != row[0] {
+			order = append(order, row[0])
+		}
+	}
+	if want := []string{"333333333333", "111111111111", "222222222222"}; !reflect.DeepEqual(order, want) {
+		t.Errorf("credentials account order = %v, want the list's %v", order, want)
+	}
+	sum, err := BuildSummary(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Accounts[0].AccountID != "333333333333" || sum.Accounts[1].AccountID != "111111111111" {
+		t.Errorf("summary order = %s, %s…, want the list's", sum.Accounts[0].AccountID, sum.Accounts[1].AccountID)
+	}
+
+	// The same account listed twice (two organizations naming it): its
+	// users are reported under both entries, counted on the last.
+	twice := append(reordered, list[1])
+	data, _ = json.Marshal(twice)
+	if err := r.Store.Put(ctx, store.AccountListKey(fixtureRun), data); err != nil {
+		t.Fatal(err)
+	}
+	users2, err := Users(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n1, n2 := 0, 0
+	for _, u := range sorted {
+		if u.AccountID == "222222222222" {
+			n1++
+		}
+	}
+	for i, u := range users2 {
+		if u.AccountID == "222222222222" {
+			n2++
+		}
+		if i > 0 && (users2[i-1].AccountID > u.AccountID || users2[i-1].AccountID == u.AccountID && users2[i-1].UserName > u.UserName) {
+			t.Errorf("users out of order at %d: %s/%s after %s/%s", i, u.AccountID, u.UserName, users2[i-1].AccountID, users2[i-1].UserName)
+		}
+	}
+	if n2 != 2*n1 {
+		t.Errorf("account listed twice: %d user rows, want %d", n2, 2*n1)
+	}
+	sum2, err := BuildSummary(ctx, r, fixtureOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sum2.Accounts[3]; got.AccountID != "222222222222" || got.Users != n2 || sum2.Accounts[2].Users != 0 {
+		t.Errorf("duplicate entries counted %d and %d users, want 0 and %d (on the last)", sum2.Accounts[2].Users, got.Users, n2)
 	}
 }
 
@@ -419,5 +565,100 @@ func TestJSONNotes(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), `"notes": [`) || !strings.Contains(b.String(), `"users": []`) {
 		t.Errorf("json with notes = %s", b.String())
+	}
+}
+
+// Names a member account's administrator chooses reach every CSV report
+// neutralised (a spreadsheet would run them as formulas); JSON keeps them
+// as they are.
+func TestCSVFormulaNeutralised(t *testing.T) {
+	ctx := context.Background()
+	r := fixture(t)
+	list, err := r.Accounts(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const evil = `=HYPERLINK("http://evil.example/","click")`
+	list[1].Name = evil
+	data, _ := json.Marshal(list)
+	if err := r.Store.Put(ctx, store.AccountListKey(fixtureRun), data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteAll(ctx, r, fixtureOptions()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"users.csv", "findings.csv", "credentials.csv"} {
+		b, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := 0
+		for _, rec := range recs {
+			for _, c := range rec {
+				if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+					t.Errorf("%s: cell %q not neutralised", name, c)
+				}
+				if c == "'"+evil {
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no neutralised account name %q", name, "'"+evil)
+		}
+	}
+	b, err := r.Store.Get(ctx, store.ReportKey(fixtureRun, "users.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var users []UserRow
+	if err := json.Unmarshal(b, &users); err != nil {
+		t.Fatal(err)
+	}
+	if findUser(t, users, "222222222222", "dave").AccountName != evil {
+		t.Errorf("users.json changed the account name")
+	}
+}
+
+// WriteReport (one pass, rows streamed) writes exactly what Write writes
+// from the whole data, the HTML with the run's summary as the report
+// command shows it, for every kind and format; with IncludePass too.
+func TestWriteReportMatchesWrite(t *testing.T) {
+	ctx := context.Background()
+	r := fixture(t)
+	for _, pass := range []bool{false, true} {
+		o := fixtureOptions()
+		o.IncludePass = pass
+		all := docs(t, r, o)
+		sum := all[KindSummary].Summary
+		for _, kind := range []string{KindUsers, KindCredentials, KindFindings, KindSummary} {
+			for _, format := range Formats {
+				d := all[kind]
+				if format == FormatHTML && kind != KindSummary {
+					d.Summary = sum
+				}
+				var want, got bytes.Buffer
+				if err := WriteDoc(&want, format, d); err != nil {
+					t.Fatal(err)
+				}
+				if err := WriteReport(ctx, r, o, kind, format, &got); err != nil {
+					t.Fatalf("%s.%s: %v", kind, format, err)
+				}
+				if !bytes.Equal(got.Bytes(), want.Bytes()) {
+					t.Errorf("pass=%v %s.%s: WriteReport differs from Write:\n--- got ---\n%s\n--- want ---\n%s", pass, kind, format, got.Bytes(), want.Bytes())
+				}
+			}
+		}
+	}
+	var b bytes.Buffer
+	if err := WriteReport(ctx, r, fixtureOptions(), "nope", FormatCSV, &b); err == nil {
+		t.Errorf("unknown kind: no error")
+	}
+	if err := WriteReport(ctx, r, fixtureOptions(), KindUsers, "xml", &b); err == nil {
+		t.Errorf("unknown format: no error")
 	}
 }

@@ -85,19 +85,26 @@ type UserRow struct {
 }
 
 // Users lists every IAM user of the run's accounts, sorted by account id
-// then user name.
+// then user name. The accounts are read one by one; only the rows are kept.
 func Users(ctx context.Context, r snapshot.Reader, o Options) ([]UserRow, error) {
 	o = o.withDefaults()
-	rn, err := load(ctx, r)
+	rn, err := openRun(ctx, r)
 	if err != nil {
 		return nil, err
 	}
-	return usersOf(rn, o), nil
+	out := []UserRow{}
+	err = rn.eachAccount(ctx, r, func(group []*acct) error {
+		out = append(out, groupUsers(rn, group, o)...)
+		return nil
+	})
+	return out, err
 }
 
-func usersOf(rn *run, o Options) []UserRow {
-	out := []UserRow{}
-	for _, a := range rn.accounts {
+// groupUsers is the users rows of the list entries that share one account
+// id, in the report's order.
+func groupUsers(rn *run, group []*acct, o Options) []UserRow {
+	var out []UserRow
+	for _, a := range group {
 		out = append(out, accountUsers(rn, a, o)...)
 	}
 	sortUsers(out)
@@ -263,11 +270,11 @@ func managedAdmin(rn *run, a *acct, p snapshot.AttachedPolicy) (kind string, adm
 		if policy.AWSManagedAdminPolicies[p.PolicyName] {
 			return KindAWSManaged, true
 		}
-		mp, ok := rn.awsManaged[p.PolicyArn]
+		admin, ok := rn.awsAdmin[p.PolicyArn]
 		if !ok {
-			mp, ok = rn.awsManaged[p.PolicyName]
+			admin = rn.awsAdmin[p.PolicyName]
 		}
-		return KindAWSManaged, ok && docIsAdmin(mp.DefaultDocument())
+		return KindAWSManaged, admin
 	}
 	for _, mp := range a.policies {
 		if mp.Arn == p.PolicyArn {

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
-	"github.com/orgiam/orgiam/internal/store"
 )
 
 // Report kinds and output formats.
@@ -25,6 +24,13 @@ const (
 	FormatJSON = "json"
 	FormatMD   = "md"
 	FormatHTML = "html"
+)
+
+// Report titles.
+const (
+	usersTitle       = "IAM users"
+	credentialsTitle = "Credential reports"
+	findingsTitle    = "CIS AWS Foundations Benchmark v5.0.0 IAM findings"
 )
 
 // Formats lists the output formats.
@@ -41,7 +47,7 @@ type AccountSummary struct {
 	AccountID   string `json:"account_id"`
 	AccountName string `json:"account_name"`
 	OUPath      string `json:"ou_path"`
-	// Status is ok, failed or skipped.
+	// Status is ok, partial, failed or skipped.
 	Status   string `json:"status"`
 	Error    string `json:"error,omitempty"`
 	Users    int    `json:"users"`
@@ -59,9 +65,10 @@ type Summary struct {
 	GeneratedAt time.Time        `json:"generated_at"`
 	Accounts    []AccountSummary `json:"accounts"`
 	Totals      AccountSummary   `json:"totals"`
-	// Failed and Skipped count accounts by status.
+	// Failed, Skipped and Partial count accounts by status.
 	Failed  int `json:"failed"`
 	Skipped int `json:"skipped"`
+	Partial int `json:"partial,omitempty"`
 }
 
 // Doc is one report ready to write: a table, its JSON value, notes for the
@@ -86,7 +93,7 @@ func NewDoc(kind string, data any) (Doc, error) {
 		if !ok {
 			return Doc{}, fmt.Errorf("report %s: data is %T, want []UserRow", kind, data)
 		}
-		d := Doc{Kind: kind, Title: "IAM users", Columns: UserColumns, JSON: nonNil(rows)}
+		d := Doc{Kind: kind, Title: usersTitle, Columns: UserColumns, JSON: nonNil(rows)}
 		for _, r := range rows {
 			d.Rows = append(d.Rows, r.Cells())
 		}
@@ -106,13 +113,13 @@ func NewDoc(kind string, data any) (Doc, error) {
 			}
 			objs = append(objs, m)
 		}
-		return Doc{Kind: kind, Title: "Credential reports", Columns: t.Columns, Rows: t.Rows, JSON: objs}, nil
+		return Doc{Kind: kind, Title: credentialsTitle, Columns: t.Columns, Rows: t.Rows, JSON: objs}, nil
 	case KindFindings:
 		fs, ok := data.([]Finding)
 		if !ok {
 			return Doc{}, fmt.Errorf("report %s: data is %T, want []Finding", kind, data)
 		}
-		d := Doc{Kind: kind, Title: "CIS AWS Foundations Benchmark v5.0.0 IAM findings", Columns: FindingColumns, JSON: nonNil(fs)}
+		d := Doc{Kind: kind, Title: findingsTitle, Columns: FindingColumns, JSON: nonNil(fs)}
 		for _, f := range fs {
 			d.Rows = append(d.Rows, f.Cells())
 		}
@@ -194,63 +201,102 @@ func mdEscape(s string) string {
 }
 
 func writeMD(w io.Writer, d Doc) error {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "# %s\n\n", mdEscape(d.Title))
+	bw := bufio.NewWriter(w)
+	mdHead(bw, d)
+	for _, r := range d.Rows {
+		mdRow(bw, r)
+	}
+	mdTail(bw, len(d.Rows))
+	return bw.Flush()
+}
+
+// mdHead, mdRow and mdTail write the Markdown table in parts, so that rows
+// can be written one by one.
+func mdHead(b *bufio.Writer, d Doc) {
+	fmt.Fprintf(b, "# %s\n\n", mdEscape(d.Title))
 	for _, n := range d.Notes {
-		fmt.Fprintf(&b, "> %s\n", mdEscape(n))
+		fmt.Fprintf(b, "> %s\n", mdEscape(n))
 	}
 	if len(d.Notes) > 0 {
 		b.WriteString("\n")
 	}
-	row := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" " + mdEscape(c) + " |")
-		}
-		b.WriteString("\n")
-	}
-	row(d.Columns)
+	mdRow(b, d.Columns)
 	b.WriteString("|")
 	for range d.Columns {
 		b.WriteString(" --- |")
 	}
 	b.WriteString("\n")
-	for _, r := range d.Rows {
-		row(r)
+}
+
+func mdRow(b *bufio.Writer, cells []string) {
+	b.WriteString("|")
+	for _, c := range cells {
+		b.WriteString(" " + mdEscape(c) + " |")
 	}
-	if len(d.Rows) == 0 {
+	b.WriteString("\n")
+}
+
+func mdTail(b *bufio.Writer, rows int) {
+	if rows == 0 {
 		b.WriteString("\n_No rows._\n")
 	}
-	_, err := w.Write(b.Bytes())
-	return err
 }
 
 // BuildSummary summarises a run per account (the run's accounts, then the
-// accounts discovery skipped).
+// accounts discovery skipped). The accounts are read one by one; only the
+// counts are kept.
 func BuildSummary(ctx context.Context, r snapshot.Reader, o Options) (Summary, error) {
 	o = o.withDefaults()
-	rn, err := load(ctx, r)
+	rn, err := openRun(ctx, r)
 	if err != nil {
 		return Summary{}, err
 	}
-	return summaryOf(r.Run, rn, usersOf(rn, o), findingsOf(rn, o), o), nil
+	sum := newSummarizer(r.Run, rn, o)
+	err = rn.eachAccount(ctx, r, func(group []*acct) error {
+		sum.add(group, groupUsers(rn, group, o), groupFindings(rn, group, o))
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
+	}
+	return sum.finish(), nil
 }
 
-func summaryOf(runID string, rn *run, users []UserRow, findings []Finding, o Options) Summary {
-	s := Summary{Run: runID, GeneratedAt: o.Now, Accounts: []AccountSummary{}}
-	idx := map[string]int{}
-	for _, a := range rn.accounts {
-		idx[a.account.Id] = len(s.Accounts)
-		s.Accounts = append(s.Accounts, AccountSummary{
+// summarizer counts the summary as the accounts go by: one line per entry
+// of the account list (bounded by design: a few hundred bytes an account).
+type summarizer struct {
+	s  Summary
+	rn *run
+	// last is, per account id, the position of its last list entry: the
+	// line its users and findings are counted on.
+	last map[string]int
+}
+
+func newSummarizer(runID string, rn *run, o Options) *summarizer {
+	z := &summarizer{s: Summary{Run: runID, GeneratedAt: o.Now, Accounts: make([]AccountSummary, len(rn.list))}, rn: rn, last: map[string]int{}}
+	for i, a := range rn.list {
+		z.last[a.Id] = i
+	}
+	return z
+}
+
+// add records a group of list entries sharing one account id, with the
+// group's users and findings.
+func (z *summarizer) add(group []*acct, users []UserRow, findings []Finding) {
+	for _, a := range group {
+		z.s.Accounts[a.pos] = AccountSummary{
 			AccountID: a.account.Id, AccountName: a.name(), OUPath: a.ouPath(),
-			Status: a.result.Status, Error: a.result.Error, Problems: len(a.problems),
-		})
-		if a.failed() {
-			s.Failed++
+			Status: a.status(), Error: a.statusError(), Problems: len(a.problems),
+		}
+		switch {
+		case a.failed():
+			z.s.Failed++
+		case a.partial():
+			z.s.Partial++
 		}
 	}
 	for _, u := range users {
-		as := &s.Accounts[idx[u.AccountID]]
+		as := &z.s.Accounts[z.last[u.AccountID]]
 		as.Users++
 		if u.Admin {
 			as.Admins++
@@ -263,7 +309,7 @@ func summaryOf(runID string, rn *run, users []UserRow, findings []Finding, o Opt
 		if f.Status != StatusFail {
 			continue
 		}
-		as := &s.Accounts[idx[f.AccountID]]
+		as := &z.s.Accounts[z.last[f.AccountID]]
 		switch f.Severity {
 		case SeverityHigh:
 			as.High++
@@ -273,14 +319,24 @@ func summaryOf(runID string, rn *run, users []UserRow, findings []Finding, o Opt
 			as.Low++
 		}
 	}
-	skipped := append([]snapshot.Account{}, rn.skipped...)
+}
+
+// finish appends the skipped accounts and the totals.
+func (z *summarizer) finish() Summary {
+	s := z.s
+	skipped := append([]snapshot.Account{}, z.rn.skipped...)
 	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Id < skipped[j].Id })
 	for _, a := range skipped {
 		s.Accounts = append(s.Accounts, AccountSummary{AccountID: a.Id, AccountName: a.Name, OUPath: a.OUPath, Status: snapshot.StatusSkipped, Error: a.SkipReason})
 		s.Skipped++
 	}
 	t := &s.Totals
-	t.AccountID, t.Status = "total", fmt.Sprintf("%d ok, %d failed, %d skipped", len(rn.accounts)-s.Failed, s.Failed, s.Skipped)
+	t.AccountID = "total"
+	if s.Partial > 0 {
+		t.Status = fmt.Sprintf("%d ok, %d partial, %d failed, %d skipped", len(z.rn.list)-s.Failed-s.Partial, s.Partial, s.Failed, s.Skipped)
+	} else {
+		t.Status = fmt.Sprintf("%d ok, %d failed, %d skipped", len(z.rn.list)-s.Failed, s.Failed, s.Skipped)
+	}
 	for _, a := range s.Accounts {
 		t.Users += a.Users
 		t.Admins += a.Admins
@@ -291,55 +347,4 @@ func summaryOf(runID string, rn *run, users []UserRow, findings []Finding, o Opt
 		t.Problems += a.Problems
 	}
 	return s
-}
-
-// WriteAll computes every report of the run and writes reports/users.{csv,json,html},
-// reports/credentials.csv, reports/findings.{csv,json,html} and
-// reports/summary.json into the run through r.Store. It returns the keys written.
-func WriteAll(ctx context.Context, r snapshot.Reader, o Options) (keys []string, err error) {
-	o = o.withDefaults()
-	rn, err := load(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	users := usersOf(rn, o)
-	findings := findingsOf(rn, o)
-	cols, rows, err := credentialsOf(rn)
-	if err != nil {
-		return nil, err
-	}
-	sum := summaryOf(r.Run, rn, users, findings, o)
-
-	usersDoc, _ := NewDoc(KindUsers, users)
-	usersDoc.Summary = &sum
-	findDoc, _ := NewDoc(KindFindings, findings)
-	findDoc.Summary = &sum
-	credDoc, _ := NewDoc(KindCredentials, CredentialsTable{Columns: cols, Rows: rows})
-	sumDoc, _ := NewDoc(KindSummary, sum)
-
-	outputs := []struct {
-		name, format string
-		doc          Doc
-	}{
-		{"users.csv", FormatCSV, usersDoc},
-		{"users.json", FormatJSON, usersDoc},
-		{"users.html", FormatHTML, usersDoc},
-		{"credentials.csv", FormatCSV, credDoc},
-		{"findings.csv", FormatCSV, findDoc},
-		{"findings.json", FormatJSON, findDoc},
-		{"findings.html", FormatHTML, findDoc},
-		{"summary.json", FormatJSON, sumDoc},
-	}
-	for _, out := range outputs {
-		var b bytes.Buffer
-		if err := WriteDoc(&b, out.format, out.doc); err != nil {
-			return keys, fmt.Errorf("report %s: %w", out.name, err)
-		}
-		key := store.ReportKey(r.Run, out.name)
-		if err := r.Store.Put(ctx, key, b.Bytes()); err != nil {
-			return keys, fmt.Errorf("report: write %s/%s: %w", r.Store, key, err)
-		}
-		keys = append(keys, key)
-	}
-	return keys, nil
 }

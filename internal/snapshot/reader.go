@@ -113,7 +113,7 @@ func Runs(ctx context.Context, s store.Store) ([]string, error) {
 			return nil, err
 		}
 		for _, id := range subs {
-			if !store.ValidRunID(id) || id == "accounts" || id == "organizations" || id == "reports" || id == "aws-managed-policies" {
+			if !store.ValidRunID(id) || store.ReservedRunID(id) {
 				continue
 			}
 			p := d + "/" + id
@@ -132,6 +132,16 @@ func Runs(ctx context.Context, s store.Store) ([]string, error) {
 // otherwise the latest complete run. Among runs of one day, the one finished
 // last wins.
 func ResolveRun(ctx context.Context, s store.Store, want string) (string, error) {
+	return ResolveRunWarn(ctx, s, want, nil)
+}
+
+// ResolveRunWarn is ResolveRun that skips a run whose manifest cannot be
+// read (an empty or damaged manifest.json), telling warn which one, instead
+// of failing every default read of the store because of it.
+func ResolveRunWarn(ctx context.Context, s store.Store, want string, warn func(string)) (string, error) {
+	if warn == nil {
+		warn = func(string) {}
+	}
 	if want != "" {
 		if _, _, err := store.ParseRunPrefix(want); err != nil {
 			return "", fmt.Errorf("--run: %w", err)
@@ -149,25 +159,33 @@ func ResolveRun(ctx context.Context, s store.Store, want string) (string, error)
 	if err != nil {
 		return "", err
 	}
-	if len(runs) == 0 {
-		return "", fmt.Errorf("no complete run in %s (run `orgiam collect` or `orgiam demo` first, or pass --store)", s)
+	// Latest date first; within a date, the run whose manifest finished last.
+	for end := len(runs); end > 0; {
+		date := runs[end-1][:10]
+		start := end
+		for start > 0 && runs[start-1][:10] == date {
+			start--
+		}
+		best, bestT := "", int64(-1)
+		for _, r := range runs[start:end] {
+			m, err := (Reader{Store: s, Run: r}).Manifest(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return "", ctx.Err()
+				}
+				warn(fmt.Sprintf("skipping run %s: its manifest %s/%s cannot be read: %v", r, s, store.ManifestKey(r), err))
+				continue
+			}
+			if t := m.Finished.UnixNano(); t >= bestT {
+				best, bestT = r, t
+			}
+		}
+		if best != "" {
+			return best, nil
+		}
+		end = start
 	}
-	// Latest date; within it, the run whose manifest finished last.
-	lastDate := runs[len(runs)-1][:10]
-	best, bestT := "", int64(-1)
-	for _, r := range runs {
-		if r[:10] != lastDate {
-			continue
-		}
-		m, err := (Reader{Store: s, Run: r}).Manifest(ctx)
-		if err != nil {
-			return "", err
-		}
-		if t := m.Finished.UnixNano(); t >= bestT {
-			best, bestT = r, t
-		}
-	}
-	return best, nil
+	return "", fmt.Errorf("no complete run in %s (run `orgiam collect` or `orgiam demo` first, or pass --store)", s)
 }
 
 // Accounts reads the run's account list (the accounts to scan).

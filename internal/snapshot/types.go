@@ -45,6 +45,8 @@ type Totals struct {
 	ObjectsWritten    int64          `json:"objectsWritten"`
 	WallSeconds       float64        `json:"wallSeconds"`
 	CredentialReports int            `json:"credentialReports"`
+	MeanRate          float64        `json:"meanRate,omitempty"` // IAM, STS and Organizations calls per second over the scan
+	PeakRate          float64        `json:"peakRate,omitempty"` // the most such calls within one second
 }
 
 // AccountResult is one account's line in the manifest.

@@ -50,6 +50,15 @@ func (f *File) Check(ctx context.Context) error {
 
 // Put writes data atomically.
 func (f *File) Put(ctx context.Context, key string, data []byte) error {
+	return f.write(ctx, key, data, false)
+}
+
+// Create writes data only if key does not exist (ErrExists otherwise).
+func (f *File) Create(ctx context.Context, key string, data []byte) error {
+	return f.write(ctx, key, data, true)
+}
+
+func (f *File) write(ctx context.Context, key string, data []byte, exclusive bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -79,10 +88,27 @@ func (f *File) Put(ctx context.Context, key string, data []byte) error {
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("store %s: write %s: %w", f, key, err)
 	}
+	// Synced before the rename: after a crash the name points at the whole
+	// new content or at the old one, never at an empty file.
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("store %s: write %s: %w", f, key, err)
+	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("store %s: write %s: %w", f, key, err)
 	}
-	if err := os.Rename(name, p); err != nil {
+	if exclusive {
+		// link(2) fails with EEXIST when the name exists: the check and the
+		// write are one atomic step, and the object appears whole.
+		if err := os.Link(name, p); err != nil {
+			os.Remove(name)
+			ok = true
+			if errors.Is(err, fs.ErrExist) {
+				return fmt.Errorf("store %s: %s: %w", f, key, ErrExists)
+			}
+			return fmt.Errorf("store %s: write %s: %w", f, key, err)
+		}
+		os.Remove(name)
+	} else if err := os.Rename(name, p); err != nil {
 		return fmt.Errorf("store %s: write %s: %w", f, key, err)
 	}
 	ok = true

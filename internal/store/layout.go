@@ -72,6 +72,9 @@ func RunPrefix(date, runID string) (string, error) {
 	if !ValidRunID(runID) {
 		return "", fmt.Errorf("run id %q is not valid (letters, digits, '.', '_' and '-', at most 64, no '/')", runID)
 	}
+	if ReservedRunID(runID) {
+		return "", fmt.Errorf("run id %q is reserved (a run's own folders are %s)", runID, strings.Join(RunLevelDirs, ", "))
+	}
 	return date + "/" + runID, nil
 }
 
@@ -142,3 +145,93 @@ func IndexKey(run string) string { return j(run, "index.sqlite") }
 
 // ReportKey is reports/<name>.
 func ReportKey(run, name string) string { return j(run, "reports", name) }
+
+// Reports built from an AWS Config aggregator live beside the runs, not in
+// one: they are not snapshots.
+//
+//	<config-report-prefix>/<YYYY-MM-DD>/users.{csv,json,html}
+//	<config-report-prefix>/<YYYY-MM-DD>/manifest.json   written last
+
+var prefixSegRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// CheckConfigReportPrefix says what is wrong with a config-report prefix: it
+// is a relative folder of one or more segments (letters, digits, '.', '_',
+// '-'), and its first segment is not a date, which would make it look like a
+// run.
+func CheckConfigReportPrefix(prefix string) error {
+	if prefix == "" {
+		return fmt.Errorf("is empty: the reports cannot go at the store's root, beside the runs (the default is config-reports)")
+	}
+	for i, seg := range strings.Split(prefix, "/") {
+		if !prefixSegRe.MatchString(seg) {
+			return fmt.Errorf("%q: each folder name is 1-64 letters, digits, '.', '_' or '-' (no leading or trailing '/', no '..')", prefix)
+		}
+		if i == 0 && dateRe.MatchString(seg) {
+			return fmt.Errorf("%q: the first folder may not be a date (YYYY-MM-DD folders are runs)", prefix)
+		}
+	}
+	return nil
+}
+
+// ConfigReportFolder is <prefix>/<date>.
+func ConfigReportFolder(prefix, date string) string { return j(prefix, date) }
+
+// ConfigReportKey is <prefix>/<date>/<name>.
+func ConfigReportKey(prefix, date, name string) string { return j(prefix, date, name) }
+
+// Outside every run, at the store's root (no date, so no reader takes them
+// for a run):
+//
+//	.locks/<date>[@<run-id>]/<generation>.json   the run's write lock (lock.go)
+//	.staging/<date>[/<run-id>]/…                 a run being rebuilt by --overwrite
+
+// RunLevelDirs are the folders a run holds; no run id may take these names
+// (a run <date>/<name> would be read as part of the run of <date>).
+var RunLevelDirs = []string{"accounts", "organizations", "reports", "aws-managed-policies"}
+
+// ReservedRunID reports whether id is the name of one of a run's own folders.
+func ReservedRunID(id string) bool {
+	for _, d := range RunLevelDirs {
+		if id == d {
+			return true
+		}
+	}
+	return false
+}
+
+// LockPrefix is the folder of one run's lock generations. "@" cannot appear
+// in a run id, so the lock folder of 2026-11-23 never holds those of
+// 2026-11-23/<run-id>.
+func LockPrefix(run string) string { return ".locks/" + strings.Replace(run, "/", "@", 1) + "/" }
+
+// LockKey is one generation of a run's lock.
+func LockKey(run string, generation int) string {
+	return fmt.Sprintf("%s%010d.json", LockPrefix(run), generation)
+}
+
+// StagingPrefix is where --overwrite builds the new content of run before it
+// replaces the old one.
+func StagingPrefix(run string) string { return j(".staging", run) }
+
+// AccountPrefix is the folder of one account's files.
+func AccountPrefix(run, accountID string) string { return j(run, "accounts", accountID) + "/" }
+
+// IsRunLevelKey reports whether key (under run/) belongs to the run itself:
+// a file directly in the run folder, or anything under one of RunLevelDirs.
+// Keys of another run nested under a date (<date>/<run-id>/…) do not.
+func IsRunLevelKey(run, key string) bool {
+	rest, ok := strings.CutPrefix(key, run+"/")
+	if !ok || rest == "" {
+		return false
+	}
+	first, _, nested := strings.Cut(rest, "/")
+	if !nested {
+		return true
+	}
+	for _, d := range RunLevelDirs {
+		if first == d {
+			return true
+		}
+	}
+	return false
+}

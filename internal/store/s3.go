@@ -124,6 +124,18 @@ func contentType(key string) string {
 
 // Put writes the object with one PutObject, requesting server-side encryption.
 func (s *S3) Put(ctx context.Context, key string, data []byte) error {
+	return s.put(ctx, key, data, false)
+}
+
+// Create writes the object with a conditional PutObject (If-None-Match: *):
+// S3 answers 412 Precondition Failed when the key exists, and 409
+// ConditionalRequestConflict when another conditional write of the same key
+// is in flight; both mean someone else has it.
+func (s *S3) Create(ctx context.Context, key string, data []byte) error {
+	return s.put(ctx, key, data, true)
+}
+
+func (s *S3) put(ctx context.Context, key string, data []byte, exclusive bool) error {
 	k, err := s.objectKey(key)
 	if err != nil {
 		return err
@@ -142,7 +154,14 @@ func (s *S3) Put(ctx context.Context, key string, data []byte) error {
 	if s.loc.SSE == string(types.ServerSideEncryptionAwsKms) && s.loc.KMSKey != "" {
 		in.SSEKMSKeyId = aws.String(s.loc.KMSKey)
 	}
+	if exclusive {
+		in.IfNoneMatch = aws.String("*")
+	}
 	if _, err := s.client.PutObject(ctx, in); err != nil {
+		var re *smithyhttp.ResponseError
+		if exclusive && errors.As(err, &re) && (re.HTTPStatusCode() == http.StatusPreconditionFailed || re.HTTPStatusCode() == http.StatusConflict) {
+			return fmt.Errorf("store %s: %s: %w", s, key, ErrExists)
+		}
 		return s.wrap("s3:PutObject", key, err)
 	}
 	return nil
@@ -353,6 +372,13 @@ func isNoCredentials(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "get identity:") || strings.Contains(msg, "failed to retrieve credentials")
 }
+
+var (
+	_ Store   = (*S3)(nil)
+	_ Creator = (*S3)(nil)
+	_ Store   = (*File)(nil)
+	_ Creator = (*File)(nil)
+)
 
 // Bucket is the store's bucket.
 func (s *S3) Bucket() string { return s.loc.Bucket }

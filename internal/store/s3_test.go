@@ -51,6 +51,10 @@ func TestS3(t *testing.T) {
 	srv := moto.Start(t)
 	ctx := context.Background()
 
+	t.Run("conditional writes and the run lock", func(t *testing.T) {
+		testCreateAndLock(t, NewS3(Location{Scheme: "s3", Bucket: newMotoBucket(t, srv), Prefix: "locks", Endpoint: srv.Endpoint}, motoConfig()))
+	})
+
 	t.Run("backend with prefix", func(t *testing.T) {
 		b := newMotoBucket(t, srv)
 		st := NewS3(Location{Scheme: "s3", Bucket: b, Prefix: "orgiam/snapshots", Endpoint: srv.Endpoint}, motoConfig())

@@ -15,6 +15,18 @@ import (
 // ErrNotFound is returned (wrapped) by Get and Head when a key does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrExists is returned (wrapped) by Create when the key already exists.
+var ErrExists = errors.New("already exists")
+
+// Creator is implemented by stores that can write an object only if its key
+// does not exist yet, atomically (the file backend with link(2), S3 with a
+// conditional PutObject, If-None-Match: *). The run lock is built on it.
+type Creator interface {
+	// Create writes the whole object if key is absent; an existing key gives
+	// an error wrapping ErrExists and leaves the object untouched.
+	Create(ctx context.Context, key string, data []byte) error
+}
+
 // Store is a flat key/value space of objects. Keys use "/" separators and are
 // relative to the store's base (a folder, or an S3 bucket + prefix).
 type Store interface {

@@ -4,12 +4,13 @@
 package tableout
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/orgiam/orgiam/internal/csvsafe"
 )
 
 // Formats are the accepted output formats.
@@ -118,8 +119,10 @@ func writeJSON(w io.Writer, cols []string, rows [][]string) error {
 	return err
 }
 
+// writeCSV writes CSV with the cells a spreadsheet would run as formulas
+// neutralised (see csvsafe): query results carry names member accounts choose.
 func writeCSV(w io.Writer, cols []string, rows [][]string) error {
-	cw := csv.NewWriter(w)
+	cw := csvsafe.NewWriter(w)
 	if err := cw.Write(cols); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -25,9 +26,16 @@ type Setup struct {
 	Size     fakeaws.Size // per-account entity counts (zero: the generator's default)
 	Knobs    fakeaws.Knobs
 	Store    string // folder of the snapshot
-	// Concurrency and RateLimit are collect's --concurrency and --rate-limit.
+	// Concurrency and RateLimit are collect's --concurrency and --rate-limit
+	// (0: the default, no ceiling).
 	Concurrency int
 	RateLimit   float64
+	// NoController turns the adaptive rate controller off (the baseline the
+	// controller is compared with).
+	NoController bool
+	// During, if set, is started in the background once the scan begins
+	// (the account list is written): faults that start mid-run.
+	During func(*fakeaws.Server)
 	// Reports runs the report step (the index reads its findings); the
 	// index step never runs.
 	Reports bool
@@ -41,6 +49,8 @@ type Result struct {
 	Throttles       int64         // throttling answers absorbed
 	Objects         int64         // objects written to the store
 	ServerThrottles int64         // throttling answers the emulator sent
+	ServerGranted   int64         // IAM, STS and Organizations calls the emulator answered without throttling
+	PeakRate        float64       // the controller's most calls within one second
 }
 
 // Collect runs the pipeline once against a new simulated organization.
@@ -61,12 +71,14 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	cfg.CredentialReportWait = 100 * time.Millisecond
 	cfg.Index, cfg.Reports = false, s.Reports
 	cfg.Overwrite = true
+	day := time.Now().UTC().Format("2006-01-02")
+	cfg.Date = day
 	if err := cfg.Validate(); err != nil {
 		return res, err
 	}
-	lim := fanout.NewLimiter(cfg.RateLimit)
+	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: s.NoController})
 	auth, err := awsauth.New(ctx, awsauth.Options{
-		Region: "us-east-1", Endpoint: url, MaxConns: cfg.Concurrency,
+		Region: "us-east-1", Endpoint: url, MaxConns: cfg.Concurrency * pipeline.DefaultAccountParallel,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHBASE0000000", "bench", ""),
 		SessionName: "orgiam-bench",
 	})
@@ -76,6 +88,20 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	auth.Base.APIOptions = append(auth.Base.APIOptions, lim.Middleware())
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: store.NewFile(cfg.Store), Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
 	srv.ResetStats()
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if s.During != nil {
+		go func() {
+			st := store.NewFile(cfg.Store)
+			for runCtx.Err() == nil {
+				if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
+					s.During(srv)
+					return
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+		}()
+	}
 	t0 := time.Now()
 	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
 	if err != nil {
@@ -83,6 +109,14 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	}
 	res.Out, res.Wall = out, time.Since(t0)
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
-	res.ServerThrottles = srv.Stats().Throttles
+	st := srv.Stats()
+	res.ServerThrottles = st.Throttles
+	for op, n := range st.Calls {
+		if strings.HasPrefix(op, "iam:") || strings.HasPrefix(op, "sts:") || strings.HasPrefix(op, "organizations:") {
+			res.ServerGranted += n
+		}
+	}
+	res.ServerGranted -= st.Throttles + st.Faults
+	res.PeakRate = lim.PeakRate()
 	return res, nil
 }

@@ -72,6 +72,15 @@ resource "aws_iam_role_policy" "config_report" {
           Resource = local.config_aggregator_resource
         },
         {
+          # The handler checks first that the aggregator exists and is
+          # organization-wide, naming it when it is not. The action takes no
+          # resource ARN.
+          Sid      = "DescribeAggregators"
+          Effect   = "Allow"
+          Action   = ["config:DescribeConfigurationAggregators"]
+          Resource = "*"
+        },
+        {
           # The handler's own failure message, and Lambda's on-failure
           # destination when the handler could not send it (timeout, crash).
           Sid      = "NotifyFailure"

@@ -281,13 +281,13 @@ variable "credential_report_max_polls" {
 }
 
 variable "credential_report_wait_seconds" {
-  description = "Wait before the first credential report poll, in seconds (ORGIAM_CREDENTIAL_REPORT_WAIT); later waits grow by half each time up to 30 s. The reference waits 60 s between polls; 30 here gives the closest fixed cadence."
+  description = "Wait before the first credential report poll, in seconds (ORGIAM_CREDENTIAL_REPORT_WAIT); later waits grow by half each time up to 30 s, and a first wait above 30 s is kept for every poll (60: a minute between polls, as the reference waits)."
   type        = number
   default     = 2
 
   validation {
-    condition     = var.credential_report_wait_seconds >= 1 && var.credential_report_wait_seconds <= 30 && floor(var.credential_report_wait_seconds) == var.credential_report_wait_seconds
-    error_message = "credential_report_wait_seconds must be a whole number between 1 and 30 (the handler caps every wait at 30 s)."
+    condition     = var.credential_report_wait_seconds >= 1 && var.credential_report_wait_seconds <= 300 && floor(var.credential_report_wait_seconds) == var.credential_report_wait_seconds
+    error_message = "credential_report_wait_seconds must be a whole number between 1 and 300."
   }
 }
 

@@ -152,6 +152,17 @@ run "empty_schedule" {
   }
 }
 
+run "credential_report_wait_a_minute" {
+  command = apply
+  variables {
+    credential_report_wait_seconds = 60
+  }
+  assert {
+    condition     = aws_lambda_function.handler["credential-report"].environment[0].variables.ORGIAM_CREDENTIAL_REPORT_WAIT == "60s"
+    error_message = "a minute between credential report polls, as the reference waits"
+  }
+}
+
 run "existing_bucket_and_topic" {
   command = apply
   variables {
@@ -330,12 +341,13 @@ run "config_report_on" {
     condition = {
       for s in jsondecode(aws_iam_role_policy.config_report[0].policy).Statement : s.Sid => [s.Effect, s.Action, s.Resource]
       } == {
-      OwnLogs            = ["Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], "${aws_cloudwatch_log_group.config_report[0].arn}:*"]
-      QueryAggregator    = ["Allow", ["config:SelectAggregateResourceConfig"], "arn:aws:config:eu-central-1:123456789012:config-aggregator/config-aggregator-abcd1234"]
-      NotifyFailure      = ["Allow", ["sns:Publish"], "arn:aws:sns:us-east-1:123456789012:orgiam-notifications"]
-      WriteConfigReports = ["Allow", ["s3:PutObject"], "arn:aws:s3:::orgiam-test-bucket/iam-data/config-reports/*"]
+      OwnLogs             = ["Allow", ["logs:CreateLogStream", "logs:PutLogEvents"], "${aws_cloudwatch_log_group.config_report[0].arn}:*"]
+      QueryAggregator     = ["Allow", ["config:SelectAggregateResourceConfig"], "arn:aws:config:eu-central-1:123456789012:config-aggregator/config-aggregator-abcd1234"]
+      DescribeAggregators = ["Allow", ["config:DescribeConfigurationAggregators"], "*"]
+      NotifyFailure       = ["Allow", ["sns:Publish"], "arn:aws:sns:us-east-1:123456789012:orgiam-notifications"]
+      WriteConfigReports  = ["Allow", ["s3:PutObject"], "arn:aws:s3:::orgiam-test-bucket/iam-data/config-reports/*"]
     }
-    error_message = "config-report's role holds exactly its four grants"
+    error_message = "config-report's role holds exactly its five grants"
   }
   assert {
     condition     = length(aws_lambda_function.handler) == 8 && output.config_report_store_prefix == "s3://orgiam-test-bucket/iam-data/config-reports/"

@@ -464,7 +464,7 @@ run "refused_storage_type_1" {
 run "refused_credential_report_wait_seconds_1" {
   command = plan
   variables {
-    credential_report_wait_seconds = 60
+    credential_report_wait_seconds = 301
   }
   expect_failures = [var.credential_report_wait_seconds]
 }

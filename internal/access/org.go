@@ -1,0 +1,489 @@
+// Package access answers who can do what across an organization from a
+// snapshot: it loads every account's principals and policies once
+// (compiled for internal/evaluate, shared where they are shared in AWS),
+// then runs simulate, who-can (following role assumption) and can over them.
+//
+// It reads what the snapshot holds today: identity policies, permissions
+// boundaries, role trust policies, accounts, organizations and OU paths.
+// Organization policies (SCPs, RCPs) and resource-based policies other than
+// trust policies plug in through Account.SCPs, Account.RCPs and
+// Org.ResourcePolicies when the snapshot carries them; until then answers
+// say that they were not part of the evaluation.
+package access
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/orgiam/orgiam/internal/evaluate"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// Account is one account of the snapshot.
+type Account struct {
+	ID, Name, OrgID string
+	Management      bool
+	// OrgPath is aws:PrincipalOrgPaths' value: o-…/r-…/ou-…/…/ .
+	OrgPath string
+	// SCPs and RCPs per level from the root down (nil: not in the snapshot).
+	SCPs, RCPs []evaluate.Level
+	// idV, orgV and pathV are ID, OrgID and OrgPath as one-value lists
+	// (empty when unknown), shared by every request context.
+	idV, orgV, pathV []string
+	// context holds the keys of a request on a resource of this account
+	// (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths).
+	context evaluate.ContextMap
+}
+
+func (a *Account) buildContext() {
+	a.idV = []string{a.ID}
+	if a.OrgID != "" {
+		a.orgV = []string{a.OrgID}
+	}
+	if a.OrgPath != "" {
+		a.pathV = []string{a.OrgPath}
+	}
+	a.context = evaluate.ContextMap{"aws:resourceaccount": a.idV}
+	if a.OrgID != "" {
+		a.context["aws:resourceorgid"] = a.orgV
+	}
+	if a.OrgPath != "" {
+		a.context["aws:resourceorgpaths"] = a.pathV
+	}
+}
+
+// Principal is an IAM user or role.
+type Principal struct {
+	ARN, Name, Kind string // Kind: user or role
+	Account         *Account
+	Identity        []*evaluate.Policy
+	Boundary        *evaluate.Policy
+	Trust           *evaluate.Policy // roles only
+	Tags            []snapshot.Tag
+	// arn and name are the principal's ARN and name as one-value lists,
+	// for the request context.
+	arn, name []string
+}
+
+var (
+	valFalse       = []string{"false"}
+	valUser        = []string{"User"}
+	valAssumedRole = []string{"AssumedRole"}
+)
+
+// Lookup gives the keys AWS sets for the caller that the snapshot knows:
+// the principal's ARN, type, name (users), account, organization, OU path
+// and tags. It is the principal's part of every request context, shared
+// and allocation-free (evaluate.ContextSource).
+func (p *Principal) Lookup(key string) ([]string, bool) {
+	switch key {
+	case "aws:principalarn":
+		return p.arn, true
+	case "aws:principalisawsservice":
+		return valFalse, true
+	case "aws:principaltype":
+		if p.Kind == "user" {
+			return valUser, true
+		}
+		return valAssumedRole, true
+	case "aws:username":
+		if p.Kind == "user" {
+			return p.name, true
+		}
+		return nil, false
+	case "aws:principalaccount":
+		return p.Account.idV, p.Account != nil
+	case "aws:principalorgid":
+		return p.Account.orgV, len(p.Account.orgV) > 0
+	case "aws:principalorgpaths":
+		return p.Account.pathV, len(p.Account.pathV) > 0
+	}
+	if t, ok := strings.CutPrefix(key, "aws:principaltag/"); ok {
+		for _, tag := range p.Tags {
+			if strings.EqualFold(tag.Key, t) {
+				return []string{tag.Value}, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Keys lists the keys Lookup answers.
+func (p *Principal) Keys() []string {
+	out := []string{"aws:principalarn", "aws:principalisawsservice", "aws:principaltype", "aws:principalaccount"}
+	if p.Kind == "user" {
+		out = append(out, "aws:username")
+	}
+	if len(p.Account.orgV) > 0 {
+		out = append(out, "aws:principalorgid")
+	}
+	if len(p.Account.pathV) > 0 {
+		out = append(out, "aws:principalorgpaths")
+	}
+	for _, tag := range p.Tags {
+		out = append(out, "aws:principaltag/"+strings.ToLower(tag.Key))
+	}
+	return out
+}
+
+func (p *Principal) buildContext() {
+	p.arn, p.name = []string{p.ARN}, []string{p.Name}
+}
+
+// Org is every account and principal of a snapshot.
+type Org struct {
+	Run        string
+	Accounts   map[string]*Account
+	Principals []*Principal // sorted by ARN
+	byARN      map[string]*Principal
+	// ResourcePolicies are resource-based policies by resource ARN (role
+	// trust policies are on the roles).
+	ResourcePolicies map[string]*evaluate.Policy
+	// Management is the management account of each organization.
+	Management map[string]string // org id → account id
+	// Warnings are policies that could not be read or compiled, named.
+	Warnings []string
+	// HasOrgPolicies tells whether the snapshot held SCPs or RCPs.
+	HasOrgPolicies bool
+}
+
+// Principal returns the principal of an ARN: a user or role ARN, or an
+// assumed-role session ARN (its role).
+func (o *Org) Principal(arnStr string) (*Principal, bool) {
+	if p, ok := o.byARN[arnStr]; ok {
+		return p, true
+	}
+	ep, err := evaluate.ParsePrincipal(arnStr)
+	if err == nil && ep.Kind == evaluate.KindRoleSession {
+		for _, p := range o.Principals {
+			if p.Kind == "role" && p.Account != nil && p.Account.ID == ep.Account && p.Name == ep.RoleName {
+				return p, true
+			}
+		}
+	}
+	return nil, false
+}
+
+// Load reads the run's accounts, organizations and IAM data sets and
+// compiles every policy. Accounts are read in parallel.
+func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
+	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, Management: map[string]string{}}
+	paths, err := o.loadOrganizations(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	accts, err := r.Accounts(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: account list: %w", r.Run, err)
+	}
+	managed, err := loadAWSManaged(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	cache := &docCache{}
+	type result struct {
+		acct  *Account
+		ps    []*Principal
+		warns []string
+		err   error
+	}
+	results := make([]result, len(accts))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				a := accts[i]
+				acct := &Account{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Management: a.Management, OrgPath: paths.path(a)}
+				ps, warns, err := loadAccount(ctx, r, acct, managed, cache)
+				results[i] = result{acct, ps, warns, err}
+			}
+		}()
+	}
+	for i := range accts {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, res := range results {
+		if res.err != nil {
+			// A failed or missing account is data: it is left out, and said.
+			o.Warnings = append(o.Warnings, fmt.Sprintf("account %s: %v", res.acct.ID, res.err))
+		}
+		if res.acct == nil {
+			continue
+		}
+		res.acct.buildContext()
+		o.Accounts[res.acct.ID] = res.acct
+		if res.acct.Management && res.acct.OrgID != "" {
+			o.Management[res.acct.OrgID] = res.acct.ID
+		}
+		o.Warnings = append(o.Warnings, res.warns...)
+		for _, p := range res.ps {
+			p.buildContext()
+			o.byARN[p.ARN] = p
+			o.Principals = append(o.Principals, p)
+		}
+	}
+	sort.Slice(o.Principals, func(i, j int) bool { return o.Principals[i].ARN < o.Principals[j].ARN })
+	return o, nil
+}
+
+// orgPaths maps OU ids to their aws:PrincipalOrgPaths prefix.
+type orgPaths map[string]string // OU or root id → "o-…/r-…/ou-…/"
+
+func (p orgPaths) path(a snapshot.Account) string {
+	if a.ParentId == "" {
+		return ""
+	}
+	return p[a.ParentId]
+}
+
+func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPaths, error) {
+	paths := orgPaths{}
+	ids, err := r.Store.ListDirs(ctx, store.OrgPrefix(r.Run))
+	if err != nil {
+		return nil, fmt.Errorf("run %s: organizations: %w", r.Run, err)
+	}
+	for _, id := range ids {
+		var org snapshot.Organization
+		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &org); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		if org.MasterAccountId != "" {
+			o.Management[id] = org.MasterAccountId
+		}
+		var ous []snapshot.OU
+		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
+		parent := map[string]string{}
+		for _, u := range ous {
+			parent[u.Id] = u.ParentId
+		}
+		for _, u := range ous {
+			var chain []string
+			for cur, n := u.Id, 0; cur != "" && n < 10; cur, n = parent[cur], n+1 {
+				chain = append(chain, cur)
+			}
+			var b strings.Builder
+			b.WriteString(id + "/")
+			for i := len(chain) - 1; i >= 0; i-- {
+				b.WriteString(chain[i] + "/")
+			}
+			paths[u.Id] = b.String()
+		}
+	}
+	return paths, nil
+}
+
+// loadAWSManaged compiles the run's AWS managed policies, by ARN.
+func loadAWSManaged(ctx context.Context, r snapshot.Reader) (map[string]*evaluate.Policy, error) {
+	mps, err := r.AWSManagedPolicies(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("run %s: AWS managed policies: %w", r.Run, err)
+	}
+	out := make(map[string]*evaluate.Policy, len(mps))
+	for _, mp := range mps {
+		doc := mp.DefaultDocument()
+		if doc == nil {
+			continue
+		}
+		p, err := evaluate.Compile(mp.Arn, doc)
+		if err != nil {
+			return nil, fmt.Errorf("AWS managed policy %s: %w", mp.Arn, err)
+		}
+		out[mp.Arn] = p
+	}
+	return out, nil
+}
+
+// docCache compiles each distinct policy text once. Organizations repeat
+// the same documents in every account (roles deployed by StackSets, the
+// same inline policies, the same trust policies): sharing the compiled
+// statements keeps memory and load time proportional to the distinct
+// documents, not to the principals. Each use gets its own name.
+//
+// Names are part of the key, so a shared policy is named as each of its
+// uses is: inline policies are named by their own name ("inline:NAME"),
+// which is all an explanation about one principal needs.
+//
+// The key is a SHA-256 of name and text, so the cache does not keep every
+// document's text alive.
+type docCache struct{ m sync.Map } // sha256(name, NUL, text) → *evaluate.Policy or error
+
+func (c *docCache) compile(name string, doc []byte) (*evaluate.Policy, error) {
+	h := sha256.New()
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(doc)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	v, ok := c.m.Load(key)
+	if !ok {
+		p, err := evaluate.Compile(name, doc)
+		v = p
+		if err != nil {
+			v = err
+		}
+		v, _ = c.m.LoadOrStore(key, v)
+	}
+	if err, ok := v.(error); ok {
+		return nil, err
+	}
+	return v.(*evaluate.Policy), nil
+}
+
+// userData, roleData and groupData are the parts of the stored IAM shapes
+// (snapshot.User, Role, Group) the evaluator reads: decoding only them
+// leaves the rest (access keys, dates, instance profiles) unread.
+type userData struct {
+	UserName                string                    `json:"UserName"`
+	Arn                     string                    `json:"Arn"`
+	UserPolicyList          []snapshot.InlinePolicy   `json:"UserPolicyList"`
+	GroupList               []string                  `json:"GroupList"`
+	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary     *snapshot.Boundary        `json:"PermissionsBoundary"`
+	Tags                    []snapshot.Tag            `json:"Tags"`
+}
+
+type roleData struct {
+	RoleName                 string                    `json:"RoleName"`
+	Arn                      string                    `json:"Arn"`
+	AssumeRolePolicyDocument json.RawMessage           `json:"AssumeRolePolicyDocument"`
+	RolePolicyList           []snapshot.InlinePolicy   `json:"RolePolicyList"`
+	AttachedManagedPolicies  []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+	PermissionsBoundary      *snapshot.Boundary        `json:"PermissionsBoundary"`
+	Tags                     []snapshot.Tag            `json:"Tags"`
+}
+
+type groupData struct {
+	GroupName               string                    `json:"GroupName"`
+	Arn                     string                    `json:"Arn"`
+	GroupPolicyList         []snapshot.InlinePolicy   `json:"GroupPolicyList"`
+	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
+}
+
+func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManaged map[string]*evaluate.Policy, cache *docCache) ([]*Principal, []string, error) {
+	// account.json marks a scanned account; only its presence matters here.
+	if ok, err := r.Store.Exists(ctx, store.AccountKey(r.Run, acct.ID)); err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, errors.New("not scanned (no account.json): left out")
+	}
+	var users []userData
+	var roles []roleData
+	var groups []groupData
+	var pols []snapshot.ManagedPolicy
+	for _, ds := range []struct {
+		name string
+		v    any
+	}{{"users", &users}, {"roles", &roles}, {"groups", &groups}, {"policies", &pols}} {
+		if err := r.IAM(ctx, acct.ID, ds.name, ds.v); err != nil {
+			return nil, nil, err
+		}
+	}
+	var warns []string
+	compile := func(name string, doc []byte) *evaluate.Policy {
+		if len(doc) == 0 {
+			return nil
+		}
+		p, err := cache.compile(name, doc)
+		if err != nil {
+			warns = append(warns, fmt.Sprintf("account %s: policy %s: %v (left out of evaluations)", acct.ID, name, err))
+			return nil
+		}
+		return p
+	}
+	customer := make(map[string]*evaluate.Policy, len(pols))
+	for _, mp := range pols {
+		if p := compile(mp.Arn, mp.DefaultDocument()); p != nil {
+			customer[mp.Arn] = p
+		}
+	}
+	attached := func(list []snapshot.AttachedPolicy) []*evaluate.Policy {
+		var out []*evaluate.Policy
+		for _, a := range list {
+			if p := customer[a.PolicyArn]; p != nil {
+				out = append(out, p)
+			} else if p := awsManaged[a.PolicyArn]; p != nil {
+				out = append(out, p)
+			} else {
+				warns = append(warns, fmt.Sprintf("account %s: attached policy %s is not in the snapshot", acct.ID, a.PolicyArn))
+			}
+		}
+		return out
+	}
+	boundary := func(b *snapshot.Boundary) *evaluate.Policy {
+		if b == nil || b.PermissionsBoundaryArn == "" {
+			return nil
+		}
+		if p := customer[b.PermissionsBoundaryArn]; p != nil {
+			return p
+		}
+		if p := awsManaged[b.PermissionsBoundaryArn]; p != nil {
+			return p
+		}
+		// An unknown boundary still limits: nothing it would allow is known.
+		warns = append(warns, fmt.Sprintf("account %s: permissions boundary %s is not in the snapshot: treated as allowing nothing", acct.ID, b.PermissionsBoundaryArn))
+		return evaluate.MustCompile(b.PermissionsBoundaryArn, `{"Version":"2012-10-17","Statement":[]}`)
+	}
+	groupPolicies := map[string][]*evaluate.Policy{}
+	for _, g := range groups {
+		ps := attached(g.AttachedManagedPolicies)
+		for _, ip := range g.GroupPolicyList {
+			if p := compile("inline:"+g.GroupName+"/"+ip.PolicyName, ip.PolicyDocument); p != nil {
+				ps = append(ps, p)
+			}
+		}
+		groupPolicies[g.GroupName] = ps
+	}
+	tags := func(ts []snapshot.Tag) []snapshot.Tag {
+		if len(ts) == 0 {
+			return nil
+		}
+		return ts
+	}
+	var out []*Principal
+	for _, u := range users {
+		p := &Principal{ARN: u.Arn, Name: u.UserName, Kind: "user", Account: acct, Boundary: boundary(u.PermissionsBoundary), Tags: tags(u.Tags)}
+		p.Identity = attached(u.AttachedManagedPolicies)
+		for _, ip := range u.UserPolicyList {
+			if pol := compile("inline:"+ip.PolicyName, ip.PolicyDocument); pol != nil {
+				p.Identity = append(p.Identity, pol)
+			}
+		}
+		for _, g := range u.GroupList {
+			p.Identity = append(p.Identity, groupPolicies[g]...)
+		}
+		out = append(out, p)
+	}
+	for _, rl := range roles {
+		p := &Principal{ARN: rl.Arn, Name: rl.RoleName, Kind: "role", Account: acct, Boundary: boundary(rl.PermissionsBoundary), Tags: tags(rl.Tags)}
+		p.Identity = attached(rl.AttachedManagedPolicies)
+		for _, ip := range rl.RolePolicyList {
+			if pol := compile("inline:"+ip.PolicyName, ip.PolicyDocument); pol != nil {
+				p.Identity = append(p.Identity, pol)
+			}
+		}
+		p.Trust = compile("trust policy", rl.AssumeRolePolicyDocument)
+		out = append(out, p)
+	}
+	return out, warns, nil
+}

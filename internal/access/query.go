@@ -1,0 +1,405 @@
+package access
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
+	"github.com/orgiam/orgiam/internal/evaluate"
+	"github.com/orgiam/orgiam/internal/iamdata"
+)
+
+// sessionName is the session a role is evaluated as: roles act through
+// sessions, and policies naming the role match every session of it.
+const sessionName = "orgiam-evaluation"
+
+// Ask is one question about a request.
+type Ask struct {
+	Action   string
+	Resource string // ARN or "*"
+	// ResourceAccount is the resource's account when its ARN does not say
+	// (S3); "" evaluates it as in the caller's own account.
+	ResourceAccount string
+	// Context adds or overrides context keys; every key neither set here
+	// nor known from the snapshot is unknown (the answer is Conditional
+	// when it depends on one).
+	Context map[string][]string
+	// Quiet skips the explanation (bulk questions).
+	Quiet bool
+	// As is the caller's ARN when it is a particular session of a role
+	// (arn:aws:sts::…:assumed-role/ROLE/SESSION); "" evaluates a role as a
+	// session of its own.
+	As string
+}
+
+// unknownAll: every key the snapshot does not give is unknown.
+var unknownAll = []string{"*"}
+
+// callerARN is the ARN a principal makes requests as.
+func callerARN(p *Principal) string {
+	if p.Kind != "role" {
+		return p.ARN
+	}
+	a, err := arn.Parse(p.ARN)
+	if err != nil {
+		return p.ARN
+	}
+	return "arn:" + a.Partition + ":sts::" + a.AccountID + ":assumed-role/" + p.Name + "/" + sessionName
+}
+
+func resourceAccount(resource, given string) string {
+	if given != "" {
+		return given
+	}
+	if a, err := arn.Parse(resource); err == nil && a.AccountID != "" && a.AccountID != "aws" {
+		return a.AccountID
+	}
+	return ""
+}
+
+// Request builds the evaluator's request for p asking q: p's policies, the
+// organization policies of its account and of the resource's, the
+// resource's policy, and the context keys the snapshot knows.
+func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
+	resAcct := resourceAccount(q.Resource, q.ResourceAccount)
+	if resAcct == "" && p.Account != nil {
+		resAcct = p.Account.ID
+	}
+	caller := callerARN(p)
+	if q.As != "" && p.Kind == "role" {
+		caller = q.As
+	}
+	var ctx map[string][]string
+	if len(q.Context) > 0 {
+		ctx = q.Context
+	}
+	shared := []evaluate.ContextSource{p}
+	if ra := o.Accounts[resAcct]; ra != nil {
+		shared = append(shared, ra.context)
+	}
+	r := &evaluate.Request{
+		Principal: caller, Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
+		Context: ctx, SharedContext: shared, Unknown: unknownAll, Quiet: q.Quiet,
+		IdentityPolicies: p.Identity, PermissionBoundary: p.Boundary,
+	}
+	if p.Account != nil {
+		r.SCPs = p.Account.SCPs
+		r.ManagementAccount = o.Management[p.Account.OrgID]
+	}
+	if ra := o.Accounts[resAcct]; ra != nil {
+		r.RCPs = ra.RCPs
+		if r.ManagementAccount == "" {
+			r.ManagementAccount = o.Management[ra.OrgID]
+		}
+	}
+	r.ResourcePolicy = o.resourcePolicy(q.Action, q.Resource)
+	return r
+}
+
+func (o *Org) resourcePolicy(action, resource string) *evaluate.Policy {
+	if strings.HasPrefix(strings.ToLower(action), "sts:assumerole") {
+		if role, ok := o.byARN[resource]; ok && role.Kind == "role" {
+			return role.Trust
+		}
+	}
+	if p := o.ResourcePolicies[resource]; p != nil {
+		return p
+	}
+	// An S3 object is governed by its bucket's policy.
+	if strings.HasPrefix(resource, "arn:aws:s3:::") {
+		if i := strings.IndexByte(resource[len("arn:aws:s3:::"):], '/'); i >= 0 {
+			return o.ResourcePolicies[resource[:len("arn:aws:s3:::")+i]]
+		}
+	}
+	return nil
+}
+
+// Simulate evaluates one principal's request.
+func (o *Org) Simulate(p *Principal, q Ask) (*evaluate.Decision, error) {
+	return evaluate.Evaluate(o.Request(p, q))
+}
+
+// Grant is a principal that can make a request, and how.
+type Grant struct {
+	Principal   string   `json:"principal"`
+	Kind        string   `json:"kind"`
+	Account     string   `json:"account"`
+	Decision    string   `json:"decision"` // Allowed or Conditional
+	UnknownKeys []string `json:"unknownKeys,omitempty"`
+	// Via is the chain of roles assumed, first to last; empty for a direct grant.
+	Via []string `json:"via,omitempty"`
+}
+
+// WhoCanOptions bound the search.
+type WhoCanOptions struct {
+	IncludeConditional bool
+	// MaxDepth is how many role assumptions a chain may have (default 3);
+	// 0 follows none... use -1 for none.
+	MaxDepth int
+}
+
+// WhoCan returns every principal that can make the request, directly or by
+// assuming roles (the trust policy and the assumer's permissions both
+// evaluated), with the chain; chains are bounded by MaxDepth, and a
+// principal already reached is not reached again (cycles end there).
+// Conditional grants are kept for the chains and returned only with
+// IncludeConditional.
+func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, error) {
+	if opt.MaxDepth == 0 {
+		opt.MaxDepth = 3
+	}
+	action := strings.ToLower(q.Action)
+	q.Quiet = true
+	q.ResourceAccount = resourceAccount(q.Resource, q.ResourceAccount)
+	reached := map[*Principal]*Grant{}
+	rp := o.resourcePolicy(q.Action, q.Resource) != nil
+	// Direct grants.
+	direct, err := parallel(ctx, o.Principals, func(p *Principal) *Grant {
+		if !rp && !mayAllow(p, action) {
+			return nil
+		}
+		d, err := o.Simulate(p, q)
+		if err != nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
+			return nil
+		}
+		return &Grant{Principal: p.ARN, Kind: p.Kind, Account: p.Account.ID, Decision: d.Decision, UnknownKeys: d.UnknownKeys}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var frontier []*Principal
+	for i, g := range direct {
+		if g != nil {
+			p := o.Principals[i]
+			reached[p] = g
+			if p.Kind == "role" {
+				frontier = append(frontier, p)
+			}
+		}
+	}
+	byAccount := map[string][]*Principal{}
+	canAssumeSome := map[*Principal]bool{}
+	for _, p := range o.Principals {
+		byAccount[p.Account.ID] = append(byAccount[p.Account.ID], p)
+		if mayAllow(p, "sts:assumerole") {
+			canAssumeSome[p] = true
+		}
+	}
+	for depth := 1; depth <= opt.MaxDepth && len(frontier) > 0; depth++ {
+		type pair struct{ who, role *Principal }
+		var pairs []pair
+		for _, role := range frontier {
+			named, accounts := o.assumers(role)
+			for _, c := range named {
+				if c != role && reached[c] == nil {
+					pairs = append(pairs, pair{c, role})
+				}
+			}
+			// Principals of a trusted account need their own permission
+			// to assume the role: skip those whose policies cannot give it.
+			for _, acct := range accounts {
+				for _, c := range byAccount[acct] {
+					if c != role && reached[c] == nil && canAssumeSome[c] {
+						pairs = append(pairs, pair{c, role})
+					}
+				}
+			}
+		}
+		res, err := parallel(ctx, pairs, func(pr pair) *evaluate.Decision {
+			d, err := o.Simulate(pr.who, Ask{Action: "sts:AssumeRole", Resource: pr.role.ARN, Quiet: true})
+			if err != nil {
+				return nil
+			}
+			return d
+		})
+		if err != nil {
+			return nil, err
+		}
+		var next []*Principal
+		for i, d := range res {
+			if d == nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
+				continue
+			}
+			who, role := pairs[i].who, pairs[i].role
+			via := reached[role]
+			g := &Grant{Principal: who.ARN, Kind: who.Kind, Account: who.Account.ID, Decision: d.Decision,
+				Via: append([]string{role.ARN}, via.Via...), UnknownKeys: union(d.UnknownKeys, via.UnknownKeys)}
+			if via.Decision == evaluate.Conditional {
+				g.Decision = evaluate.Conditional
+			}
+			if old := reached[who]; old != nil {
+				// Several roles of this depth reach who: keep an
+				// unconditional chain over a conditional one.
+				if old.Decision == evaluate.Allowed || g.Decision != evaluate.Allowed {
+					continue
+				}
+			} else if who.Kind == "role" {
+				next = append(next, who)
+			}
+			reached[who] = g
+		}
+		frontier = next
+	}
+	var out []Grant
+	for _, g := range reached {
+		if g.Decision == evaluate.Conditional && !opt.IncludeConditional {
+			continue
+		}
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Account != out[j].Account {
+			return out[i].Account < out[j].Account
+		}
+		return out[i].Principal < out[j].Principal
+	})
+	return out, nil
+}
+
+func mayAllow(p *Principal, action string) bool {
+	for _, pol := range p.Identity {
+		if pol.MayAllow(action) {
+			return true
+		}
+	}
+	return false
+}
+
+// assumers returns who a role's trust policy could let assume it: the
+// principals it names, and the accounts it names (every account, for "*").
+// Which of them can is for the evaluator.
+func (o *Org) assumers(role *Principal) (named []*Principal, accounts []string) {
+	if role.Trust == nil {
+		return nil, nil
+	}
+	seen := map[*Principal]bool{}
+	for _, v := range role.Trust.AWSPrincipals("sts:assumerole") {
+		switch {
+		case v == "*":
+			accounts = accounts[:0]
+			for id := range o.Accounts {
+				accounts = append(accounts, id)
+			}
+			sort.Strings(accounts)
+			return named, accounts
+		case len(v) == 12:
+			accounts = append(accounts, v)
+		default:
+			if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
+				accounts = append(accounts, a.AccountID)
+			} else if p, ok := o.Principal(v); ok && !seen[p] {
+				seen[p] = true
+				named = append(named, p)
+			}
+		}
+	}
+	return named, accounts
+}
+
+func union(a, b []string) []string {
+	if len(b) == 0 {
+		return a
+	}
+	m := map[string]bool{}
+	for _, s := range append(append([]string{}, a...), b...) {
+		m[s] = true
+	}
+	out := make([]string, 0, len(m))
+	for s := range m {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// parallel maps f over items on every core, keeping the order.
+func parallel[T, R any](ctx context.Context, items []T, f func(T) R) ([]R, error) {
+	out := make([]R, len(items))
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	chunk := (len(items) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(items))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if i%1024 == 0 && ctx.Err() != nil {
+					return
+				}
+				out[i] = f(items[i])
+			}
+		}()
+	}
+	wg.Wait()
+	return out, ctx.Err()
+}
+
+// Capability is one action a principal can take, on which resources.
+type Capability struct {
+	Service     string   `json:"service"`
+	Action      string   `json:"action"`
+	Resource    string   `json:"resource"`
+	Decision    string   `json:"decision"`
+	UnknownKeys []string `json:"unknownKeys,omitempty"`
+}
+
+// Can lists what a principal can do: every catalogue action (of service,
+// if given) that one of its identity policies allows, on the resources the
+// allowing statements name, each evaluated in full (boundary, SCPs, denies,
+// conditions). Conditional answers are included, marked.
+func (o *Org) Can(ctx context.Context, p *Principal, service string) ([]Capability, error) {
+	cat, err := iamdata.Load()
+	if err != nil {
+		return nil, err
+	}
+	var actions []string
+	for _, a := range cat.Actions() {
+		if service != "" && !strings.EqualFold(a[:strings.IndexByte(a, ':')], service) {
+			continue
+		}
+		if mayAllow(p, strings.ToLower(a)) {
+			actions = append(actions, a)
+		}
+	}
+	if service != "" {
+		if _, ok := cat.Service(service); !ok {
+			return nil, fmt.Errorf("service %q is not in the IAM catalogue (%s)", service, cat.Source)
+		}
+	}
+	rows, err := parallel(ctx, actions, func(a string) []Capability {
+		la := strings.ToLower(a)
+		seen := map[string]bool{}
+		var out []Capability
+		for _, pol := range p.Identity {
+			for _, res := range pol.AllowedResources(la) {
+				if seen[res] {
+					continue
+				}
+				seen[res] = true
+				d, err := o.Simulate(p, Ask{Action: a, Resource: res, Quiet: true})
+				if err != nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
+					continue
+				}
+				out = append(out, Capability{Service: a[:strings.IndexByte(a, ':')], Action: a, Resource: res, Decision: d.Decision, UnknownKeys: d.UnknownKeys})
+			}
+		}
+		return out
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []Capability
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out, nil
+}

@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/orgiam/orgiam/internal/access"
+	"github.com/orgiam/orgiam/internal/evaluate"
+	"github.com/orgiam/orgiam/internal/iamdata"
+	"github.com/orgiam/orgiam/internal/snapshot"
+)
+
+func newSimulate(stdio IO) *cobra.Command {
+	var f readFlags
+	var input, principal, action, resource, resourceAccount, format string
+	var contextKV []string
+	var explain bool
+	cmd := &cobra.Command{
+		Use:   "simulate --input FILE|- | --principal ARN --action A --resource ARN",
+		Short: "Evaluate one request with AWS's policy evaluation logic",
+		Long: `simulate decides one request as AWS would: explicit denies, SCPs from the root
+down, RCPs, permissions boundary, session policy, identity and resource policies,
+conditions and policy variables.
+
+  orgiam simulate --input FILE|-     a pure request (JSON, below)
+  orgiam simulate --principal ARN --action A --resource ARN [--context KEY=VALUE …]
+                                     against the latest snapshot of --store: the
+                                     principal's policies, boundary, its role's
+                                     trust policy for sts:AssumeRole, and the
+                                     organization's SCPs and RCPs when stored
+
+The request: {"principal": ARN, "action": A, "resource": ARN, "resourceAccount": ID,
+"context": {KEY: VALUE or [VALUES]}, "identityPolicies": [DOC…],
+"permissionBoundary": DOC|null, "sessionPolicy": DOC|null, "resourcePolicy": DOC|null,
+"scps": [[DOC…] per level from the root down], "rcps": [[DOC…] per level],
+"unknownKeys": [KEY…], "managementAccount": ID}. Unknown fields are an error.
+
+The decision is Allowed, ImplicitlyDenied, ExplicitlyDenied, or Conditional when
+it depends on context keys that are not known (in a snapshot every key the
+snapshot cannot know — source IP, MFA, time … — unless given with --context;
+with --input the keys listed in "unknownKeys"). --explain says which statements
+of which policies decided, level by level. --format json prints
+{"decision": …, "unknownKeys": […], "matches": […], "explain": […]}.`,
+		Args: cobra.NoArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if format != "" && format != "text" && format != "json" {
+				return usageErr(fmt.Errorf("--format %q: text or json", format))
+			}
+			var d *evaluate.Decision
+			var notes []string
+			switch {
+			case input != "":
+				if principal != "" || action != "" || resource != "" || len(contextKV) > 0 {
+					return usageErr(errors.New("--input takes the whole request: --principal, --action, --resource and --context go with a snapshot"))
+				}
+				req, err := readRequest(c.InOrStdin(), input)
+				if err != nil {
+					return err
+				}
+				if err := checkAction("--input "+input+": action", req.Action); err != nil {
+					return err
+				}
+				notes = actionNotes(req.Action)
+				if d, err = evaluate.Evaluate(req); err != nil {
+					return usageErr(err)
+				}
+			case principal == "" || action == "":
+				return usageErr(errors.New("give --input FILE, or --principal and --action (and --resource) to evaluate against a snapshot"))
+			default:
+				kv, err := parseContext(contextKV)
+				if err != nil {
+					return err
+				}
+				if resource == "" {
+					resource = "*"
+				}
+				if resource != "*" && !strings.HasPrefix(resource, "arn:") {
+					return usageErr(fmt.Errorf("--resource %q: not an ARN (or \"*\")", resource))
+				}
+				if err := checkAction("--action", action); err != nil {
+					return err
+				}
+				o, err := loadOrg(c.Context(), &f)
+				if err != nil {
+					return err
+				}
+				p, ok := o.Principal(principal)
+				if !ok {
+					return usageErr(fmt.Errorf("--principal %s: no such user or role in run %s", principal, o.Run))
+				}
+				notes = append(actionNotes(action), orgNotes(o)...)
+				as := ""
+				if strings.Contains(principal, ":assumed-role/") {
+					as = principal // resource policies may name this very session
+				}
+				if d, err = o.Simulate(p, access.Ask{Action: action, Resource: resource, ResourceAccount: resourceAccount, Context: kv, As: as}); err != nil {
+					return usageErr(err)
+				}
+			}
+			for _, n := range notes {
+				fmt.Fprintln(stdio.Err, "orgiam: "+n)
+			}
+			for _, w := range dedupe(d.Warnings) {
+				fmt.Fprintln(stdio.Err, "orgiam: warning: "+w)
+			}
+			return printDecision(stdio.Out, d, explain, format)
+		},
+	}
+	f.register(cmd, "")
+	cmd.Flags().StringVar(&input, "input", "", "request file (JSON), - for standard input")
+	cmd.Flags().StringVar(&principal, "principal", "", "user or role ARN (or a role session ARN) of the snapshot")
+	cmd.Flags().StringVar(&action, "action", "", "the action, service:Action")
+	cmd.Flags().StringVar(&resource, "resource", "", "the resource ARN (default *)")
+	cmd.Flags().StringVar(&resourceAccount, "resource-account", "", "the resource's account when its ARN does not say (S3)")
+	cmd.Flags().StringArrayVar(&contextKV, "context", nil, "context key KEY=VALUE (repeat a key for several values)")
+	cmd.Flags().BoolVar(&explain, "explain", false, "say why: the statements that applied and the steps of the evaluation")
+	cmd.Flags().StringVar(&format, "format", "", "output format: text or json (default text)")
+	return cmd
+}
+
+// readRequest reads and parses a request file; mistakes are usage errors
+// naming the file and where in it.
+func readRequest(stdin io.Reader, path string) (*evaluate.Request, error) {
+	var data []byte
+	var err error
+	name := path
+	if path == "-" {
+		name = "standard input"
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("--input: %w", err))
+	}
+	req, err := evaluate.ParseRequest(data)
+	if err != nil {
+		return nil, usageErr(fmt.Errorf("--input %s: %w", name, err))
+	}
+	return req, nil
+}
+
+func parseContext(kvs []string) (map[string][]string, error) {
+	out := map[string][]string{}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, usageErr(fmt.Errorf("--context %q: expected KEY=VALUE", kv))
+		}
+		out[k] = append(out[k], v)
+	}
+	return out, nil
+}
+
+func dedupe(ss []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range ss {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkAction refuses a wildcard in a request's action: a request is for
+// one action ("orgiam can" lists what a principal may do over many).
+func checkAction(flag, action string) error {
+	if strings.Count(action, ":") != 1 {
+		return usageErr(fmt.Errorf("%s %q: expected service:Action", flag, action))
+	}
+	if strings.ContainsAny(action, "*?") {
+		return usageErr(fmt.Errorf("%s %q: a request names one action, without wildcards (orgiam can PRINCIPAL --service S lists many)", flag, action))
+	}
+	return nil
+}
+
+// actionNotes warns about an action the catalogue does not know: it is
+// still evaluated, literally.
+func actionNotes(action string) []string {
+	c, err := iamdata.Load()
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if _, ok := c.Action(action); !ok {
+		return []string{fmt.Sprintf("warning: action %s is not in the IAM catalogue (%s): evaluated literally", action, c.Source)}
+	}
+	return nil
+}
+
+func orgNotes(o *access.Org) []string {
+	var out []string
+	if !o.HasOrgPolicies {
+		out = append(out, fmt.Sprintf("note: run %s holds no SCPs or RCPs: they are not part of this evaluation", o.Run))
+	}
+	if n := len(o.Warnings); n > 0 {
+		out = append(out, fmt.Sprintf("note: %d problems reading the snapshot (first: %s)", n, o.Warnings[0]))
+	}
+	return out
+}
+
+func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format string) error {
+	if format == "json" {
+		out := *d
+		if !explain {
+			out.Explain = nil
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	line := d.Decision
+	if len(d.UnknownKeys) > 0 {
+		line += " (depends on " + strings.Join(d.UnknownKeys, ", ") + ")"
+	}
+	fmt.Fprintln(w, line)
+	if !explain {
+		return nil
+	}
+	for _, s := range d.Explain {
+		fmt.Fprintln(w, "  "+s)
+	}
+	for _, m := range d.Matches {
+		where := m.Type
+		if m.Type == "scp" || m.Type == "rcp" {
+			where = fmt.Sprintf("%s level %d", strings.ToUpper(m.Type), m.Level)
+			if m.LevelID != "" {
+				where += " (" + m.LevelID + ")"
+			}
+		}
+		sid := ""
+		if m.Sid != "" {
+			sid = " " + m.Sid
+		}
+		extra := ""
+		if m.Principal != "" {
+			extra = ", principal matched as " + m.Principal
+		}
+		if m.Conditional {
+			extra += ", if its conditions on unknown keys hold"
+		}
+		fmt.Fprintf(w, "  %s: %s statement %d%s: %s%s\n", where, m.Policy, m.Statement, sid, m.Effect, extra)
+	}
+	for _, s := range d.Warnings {
+		fmt.Fprintln(w, "  warning: "+s)
+	}
+	return nil
+}
+
+// loadOrg opens the store and loads the run for the evaluator.
+func loadOrg(ctx context.Context, f *readFlags) (*access.Org, error) {
+	st, run, err := f.open(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	return access.Load(ctx, snapshot.Reader{Store: st, Run: run})
+}
