@@ -19,6 +19,14 @@ const (
 	InlineDefinitionPath      = "stepfunctions/orgiam-inline.asl.json"
 )
 
+// ModuleCopies maps each file the Terraform module carries (so that it works
+// when copied out of this repository) to its source, relative to deploy/.
+// go generate ./deploy writes them; a test fails when one differs.
+var ModuleCopies = map[string]string{
+	"terraform/orgiam/templates/orgiam.asl.json":   DistributedDefinitionPath,
+	"terraform/orgiam/templates/collect-role.yaml": "cloudformation/collect-role.yaml",
+}
+
 // ScanMapState is the name of the Map state that scans every account.
 const ScanMapState = "ScanAccounts"
 

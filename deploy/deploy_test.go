@@ -19,8 +19,12 @@ import (
 )
 
 // lambdaHandlers are the values of ORGIAM_HANDLER the state machine
-// invokes: one function each.
+// invokes: one function each. config-report runs on its own schedule, outside
+// the state machine (deploy/terraform/orgiam/config_report.tf).
 var lambdaHandlers = lambdarunner.StateMachineNames()
+
+// standaloneHandlers are handlers deployed beside the state machine.
+var standaloneHandlers = map[string]bool{"config-report": true}
 
 // placeholderVars gives every template variable of the state machine a
 // value of the right shape, as Terraform's templatefile would.

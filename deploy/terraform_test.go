@@ -1,6 +1,7 @@
 package deploy
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -14,6 +15,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
 // tfModule is what a Terraform module directory declares.
@@ -139,6 +142,9 @@ func (m *tfModule) referenceErrors() []string {
 		for name, a := range body.Attributes {
 			if isVariable && name == "type" {
 				continue // a type constraint, not an expression
+			}
+			if name == "ignore_changes" {
+				continue // attribute names of the resource itself
 			}
 			for _, tr := range a.Expr.Variables() {
 				check(tr, scope)
@@ -404,4 +410,71 @@ func TestTerraformHandlers(t *testing.T) {
 	if !reflect.DeepEqual(handlers, want) {
 		t.Errorf("local.handlers = %v, want %v", handlers, want)
 	}
+	// Every handler is either a state machine step or standalone.
+	inMachine := map[string]bool{}
+	for _, h := range lambdaHandlers {
+		inMachine[h] = true
+	}
+	for _, h := range lambdarunner.Names() {
+		if inMachine[h] == standaloneHandlers[h] {
+			t.Errorf("handler %s: in the state machine %v, standalone %v (exactly one)", h, inMachine[h], standaloneHandlers[h])
+		}
+	}
+	// Each standalone handler has its own function, which names it.
+	for h := range standaloneHandlers {
+		file := filepath.Join("terraform/orgiam", strings.ReplaceAll(h, "-", "_")+".tf")
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Errorf("handler %s: %v", h, err)
+			continue
+		}
+		if !strings.Contains(string(b), `ORGIAM_HANDLER = "`+h+`"`) {
+			t.Errorf("%s does not deploy a function with ORGIAM_HANDLER = %q", file, h)
+		}
+	}
+}
+
+// TestModuleCopiesInSync checks that the files the module carries are
+// identical to their sources (go generate ./deploy rewrites them).
+func TestModuleCopiesInSync(t *testing.T) {
+	if len(ModuleCopies) == 0 {
+		t.Fatal("no module copies declared")
+	}
+	for copyPath, src := range ModuleCopies {
+		a, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(copyPath)
+		if err != nil {
+			t.Fatalf("%v (run `go generate ./deploy`)", err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from %s: run `go generate ./deploy`", copyPath, src)
+		}
+	}
+	// The module reads only files inside itself.
+	m, err := loadModule("terraform/orgiam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, body := range m.files {
+		hclsyntax.VisitAll(body, func(n hclsyntax.Node) hcl.Diagnostics {
+			if call, ok := n.(*hclsyntax.FunctionCallExpr); ok && (call.Name == "file" || call.Name == "templatefile") {
+				if src := string(call.Args[0].Range().SliceBytes(mustRead(t, path))); strings.Contains(src, "..") {
+					t.Errorf("%s: %s(%s) reads outside the module", call.Range(), call.Name, src)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

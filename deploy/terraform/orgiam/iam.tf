@@ -5,10 +5,10 @@ locals {
   # Roles the scanning steps assume first: the intermediate role when set
   # (the collect role is then assumed from it), else the collect role of
   # every account.
-  scan_assume_arns = var.scan_initial_role_arn != "" ? [var.scan_initial_role_arn] : [local.collect_role_arn_pattern]
+  scan_assume_arns = local.scan_initial_role != "" ? [local.scan_initial_role] : [local.collect_role_arn_pattern]
   # Roles discover assumes first: the intermediate listing role when set,
   # else the list-accounts role of every organization.
-  list_assume_arns = var.list_initial_role_arn != "" ? [var.list_initial_role_arn] : var.list_accounts_role_arns
+  list_assume_arns = local.list_initial_role != "" ? [local.list_initial_role] : var.list_accounts_role_arns
 
   # Listing the run's keys, restricted to the base prefix.
   list_run_statement = {

@@ -37,6 +37,7 @@ resource "aws_iam_role_policy" "lambda" {
         Resource = "${aws_cloudwatch_log_group.lambda[each.key].arn}:*"
       }],
       local.lambda_statements[each.key],
+      local.kms_statements,
     )
   })
 }
@@ -59,7 +60,7 @@ resource "aws_lambda_function" "handler" {
   }
 
   environment {
-    variables = merge(local.common_environment, { ORGIAM_HANDLER = each.key }, var.extra_environment)
+    variables = merge(local.common_environment, { ORGIAM_HANDLER = each.key }, local.environment_variables)
   }
 
   logging_config {

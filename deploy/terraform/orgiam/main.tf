@@ -7,6 +7,10 @@ locals {
   region     = data.aws_region.current.name
   account_id = data.aws_caller_identity.current.account_id
 
+  role_arn_regex = "^arn:aws[a-z-]*:iam::[0-9]{12}:role/[!-~]{1,512}$"
+
+  # The pipeline's handlers: one function each, all wired by the state
+  # machine. config-report (config_report.tf) is separate and optional.
   handlers = toset([
     "plan",
     "discover",
@@ -18,13 +22,31 @@ locals {
     "notify-summary",
   ])
 
-  bucket     = var.create_bucket ? aws_s3_bucket.store[0].id : var.bucket_name
-  bucket_arn = "arn:${local.partition}:s3:::${local.bucket}"
+  # The deprecated names still work: each is read when its successor is
+  # unset (see the checks in deprecated.tf).
+  bucket_name           = var.storage_bucket_name != null ? var.storage_bucket_name : var.bucket_name
+  bucket_region         = coalesce(var.storage_bucket_region, var.bucket_region, "-") == "-" ? "" : coalesce(var.storage_bucket_region, var.bucket_region)
+  base_prefix           = var.base_prefix != null && var.base_s3_prefix == "iam-data" ? var.base_prefix : var.base_s3_prefix
+  environment_variables = merge(coalesce(var.extra_environment, {}), var.environment_variables)
+
+  # Null initial roles mean the collect role of this account, as in the
+  # reference module; "" means none.
+  own_collect_role_arn  = "arn:${local.partition}:iam::${local.account_id}:role${var.collect_role_path}${var.collect_role_name}"
+  scan_initial_role     = var.scan_initial_role_arn == null ? local.own_collect_role_arn : var.scan_initial_role_arn
+  list_initial_role_arg = var.list_accounts_initial_role_arn != null ? var.list_accounts_initial_role_arn : var.list_initial_role_arn
+  list_initial_role     = local.list_initial_role_arg == null ? local.own_collect_role_arn : local.list_initial_role_arg
+
+  bucket_account_id = var.storage_bucket_account_id == null ? local.account_id : var.storage_bucket_account_id
+  bucket            = var.create_bucket ? aws_s3_bucket.store[0].id : local.bucket_name
+  bucket_arn        = "arn:${local.partition}:s3:::${local.bucket}"
   # Key prefix of every run ("" or "base/"), and the ARN pattern of its objects.
-  key_prefix  = var.base_prefix == "" ? "" : "${var.base_prefix}/"
+  key_prefix  = local.base_prefix == "" ? "" : "${local.base_prefix}/"
   objects_arn = "${local.bucket_arn}/${local.key_prefix}"
 
-  store_url = "s3://${local.bucket}${var.base_prefix == "" ? "" : "/${var.base_prefix}"}${var.bucket_region == "" ? "" : "?region=${var.bucket_region}"}"
+  store_url = "s3://${local.bucket}${local.base_prefix == "" ? "" : "/${local.base_prefix}"}${local.bucket_region == "" ? "" : "?region=${local.bucket_region}"}"
+
+  kms_key_arn = var.create_kms_key ? aws_kms_key.store[0].arn : var.kms_key_arn
+  use_kms     = var.create_kms_key || var.kms_key_arn != null
 
   topic_arn = var.create_sns_topic ? aws_sns_topic.notifications[0].arn : var.sns_topic_arn
 
@@ -37,12 +59,13 @@ locals {
     ORGIAM_ORG_ROLES                   = join(",", var.list_accounts_role_arns)
     ORGIAM_COLLECT_ROLE                = var.collect_role_name
     ORGIAM_COLLECT_ROLE_PATH           = var.collect_role_path
-    ORGIAM_INITIAL_ROLE                = var.scan_initial_role_arn
-    ORGIAM_LIST_INITIAL_ROLE           = var.list_initial_role_arn
+    ORGIAM_INITIAL_ROLE                = local.scan_initial_role
+    ORGIAM_LIST_INITIAL_ROLE           = local.list_initial_role
     ORGIAM_EXTERNAL_ID                 = var.external_id
     ORGIAM_NOTIFY                      = "sns:${local.topic_arn}"
     ORGIAM_LOG_FORMAT                  = "json"
     ORGIAM_CREDENTIAL_REPORT_MAX_POLLS = tostring(var.credential_report_max_polls)
+    ORGIAM_CREDENTIAL_REPORT_WAIT      = "${var.credential_report_wait_seconds}s"
   }
 }
 
@@ -50,8 +73,19 @@ locals {
 
 resource "aws_s3_bucket" "store" {
   count  = var.create_bucket ? 1 : 0
-  bucket = var.bucket_name
+  bucket = local.bucket_name
   tags   = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.bucket_name != null
+      error_message = "storage_bucket_name is required."
+    }
+    precondition {
+      condition     = local.bucket_account_id == local.account_id
+      error_message = "storage_bucket_account_id (${local.bucket_account_id}) is not the account of this module (${local.account_id}): set create_bucket = false, create the bucket in that account, and apply the output bucket_policy_json to it there."
+    }
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "store" {
@@ -69,8 +103,11 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "store" {
 
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
+      sse_algorithm     = local.use_kms ? "aws:kms" : "AES256"
+      kms_master_key_id = local.use_kms ? local.kms_key_arn : null
     }
+    # One data key per bucket instead of one KMS call per object.
+    bucket_key_enabled = local.use_kms
   }
 }
 
@@ -96,15 +133,8 @@ resource "aws_s3_bucket_policy" "store_tls_only" {
   count  = var.create_bucket ? 1 : 0
   bucket = aws_s3_bucket.store[0].id
   policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "DenyInsecureTransport"
-      Effect    = "Deny"
-      Principal = "*"
-      Action    = "s3:*"
-      Resource  = [local.bucket_arn, "${local.bucket_arn}/*"]
-      Condition = { Bool = { "aws:SecureTransport" = "false" } }
-    }]
+    Version   = "2012-10-17"
+    Statement = local.bucket_guard_statements
   })
   depends_on = [aws_s3_bucket_public_access_block.store]
 }

@@ -1,8 +1,27 @@
-# The state machine: deploy/stepfunctions/orgiam.asl.json rendered with the
-# ARNs of this module (see deploy/README.md for its variables).
+# The state machine: templates/orgiam.asl.json rendered with the ARNs of this
+# module. The template is a copy of deploy/stepfunctions/orgiam.asl.json kept
+# identical by a test, so that the module works when copied out of the
+# repository (see deploy/README.md for its variables).
 
 locals {
-  definition = templatefile("${path.module}/../../stepfunctions/orgiam.asl.json", {
+  # What the state machine reads and writes in the store: the account list
+  # (ItemReader) and the Distributed Map's results (ResultWriter).
+  state_machine_s3_statements = [
+    {
+      Sid      = "ReadAccountList"
+      Effect   = "Allow"
+      Action   = ["s3:GetObject"]
+      Resource = "${local.objects_arn}*/accounts.json"
+    },
+    {
+      Sid      = "WriteMapResults"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
+      Resource = "${local.objects_arn}*/step-functions-map/*"
+    },
+  ]
+
+  definition = templatefile("${path.module}/templates/orgiam.asl.json", {
     plan_function_arn              = aws_lambda_function.handler["plan"].arn
     discover_function_arn          = aws_lambda_function.handler["discover"].arn
     scan_account_function_arn      = aws_lambda_function.handler["scan-account"].arn
@@ -21,6 +40,7 @@ locals {
 }
 
 resource "aws_cloudwatch_log_group" "state_machine" {
+  count             = var.enable_step_function_logging ? 1 : 0
   name              = "/aws/vendedlogs/states/${var.state_machine_name}"
   retention_in_days = var.log_retention_days
   tags              = var.tags
@@ -45,24 +65,12 @@ resource "aws_iam_role_policy" "state_machine" {
   role = aws_iam_role.state_machine.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
+    Statement = concat([
       {
         Sid      = "InvokeSteps"
         Effect   = "Allow"
         Action   = ["lambda:InvokeFunction"]
         Resource = flatten([for f in aws_lambda_function.handler : [f.arn, "${f.arn}:*"]])
-      },
-      {
-        Sid      = "ReadAccountList"
-        Effect   = "Allow"
-        Action   = ["s3:GetObject"]
-        Resource = "${local.objects_arn}*/accounts.json"
-      },
-      {
-        Sid      = "WriteMapResults"
-        Effect   = "Allow"
-        Action   = ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"]
-        Resource = "${local.objects_arn}*/step-functions-map/*"
       },
       {
         Sid      = "RunMapChildExecutions"
@@ -85,6 +93,7 @@ resource "aws_iam_role_policy" "state_machine" {
         Action   = ["sns:Publish"]
         Resource = local.topic_arn
       },
+      ], local.state_machine_s3_statements, local.kms_statements, !var.enable_step_function_logging ? [] : [
       {
         # Log delivery is configured through these account-level APIs, which
         # take no resource.
@@ -102,7 +111,7 @@ resource "aws_iam_role_policy" "state_machine" {
         ]
         Resource = "*"
       },
-    ]
+    ])
   })
 }
 
@@ -112,10 +121,13 @@ resource "aws_sfn_state_machine" "this" {
   definition = local.definition
   type       = "STANDARD"
 
-  logging_configuration {
-    log_destination        = "${aws_cloudwatch_log_group.state_machine.arn}:*"
-    include_execution_data = false
-    level                  = "ERROR"
+  dynamic "logging_configuration" {
+    for_each = aws_cloudwatch_log_group.state_machine
+    content {
+      log_destination        = "${logging_configuration.value.arn}:*"
+      include_execution_data = false
+      level                  = "ERROR"
+    }
   }
 
   tags = var.tags
@@ -162,6 +174,7 @@ resource "aws_iam_role_policy" "schedule" {
   policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
+      Sid      = "StartRun"
       Effect   = "Allow"
       Action   = ["states:StartExecution"]
       Resource = aws_sfn_state_machine.this.arn
