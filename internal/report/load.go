@@ -123,6 +123,17 @@ func (a *acct) rootArn() string {
 	return "arn:" + a.partition() + ":iam::" + a.account.Id + ":root"
 }
 
+// id is the account's id.
+func (a *acct) id() string { return a.account.Id }
+
+// summary is the account's IAM summary (nil when account.json is missing).
+func (a *acct) summary() map[string]int32 {
+	if a.info == nil {
+		return nil
+	}
+	return a.info.Summary
+}
+
 func (a *acct) failed() bool { return a.result.Status == snapshot.StatusFailed }
 
 // partial: the account scanned, but some of its files could not be read.
@@ -273,6 +284,14 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 type principal struct {
 	user snapshot.User
 	row  *snapshot.CredentialReportRow
+}
+
+// who names the principal in findings: its ARN, else its name.
+func (p principal) who() string {
+	if p.user.Arn != "" {
+		return p.user.Arn
+	}
+	return p.user.UserName
 }
 
 // rootRow returns the account's root row of the credential report (nil if none).
