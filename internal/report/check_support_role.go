@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/orgiam/orgiam/internal/iamarn"
 )
 
 // CheckSupportRole fails an account none of whose roles has the AWS managed
@@ -29,7 +31,7 @@ func evalSupportRole(s *subject) []result {
 	var with []string
 	for _, r := range a.roles {
 		for _, p := range r.AttachedManagedPolicies {
-			if isAWSManagedArn(p.PolicyArn) && strings.HasSuffix(p.PolicyArn, ":policy/AWSSupportAccess") {
+			if a, ok := iamarn.Parse(p.PolicyArn); ok && a.AccountID == "aws" && a.Type == "policy" && a.Path == "/" && a.Name == "AWSSupportAccess" {
 				with = append(with, r.RoleName)
 				break
 			}

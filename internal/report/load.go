@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -111,10 +112,8 @@ func (a *acct) partition() string {
 	if a.info != nil && a.info.Partition != "" {
 		return a.info.Partition
 	}
-	if strings.HasPrefix(a.account.Arn, "arn:") {
-		if p := strings.SplitN(a.account.Arn, ":", 3); len(p) == 3 {
-			return p[1]
-		}
+	if p := iamarn.Partition(a.account.Arn); p != "" {
+		return p
 	}
 	return "aws"
 }
