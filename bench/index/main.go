@@ -152,7 +152,7 @@ func timeBuilds(ctx context.Context, r snapshot.Reader, path string, n int) (bui
 	for i := 0; i < n; i++ {
 		c0 := measure.CPUTime()
 		var err error
-		if st, err = index.Build(ctx, r, path); err != nil {
+		if st, err = index.Build(ctx, r, path, index.BuildOptions{}); err != nil {
 			return builds{}, err
 		}
 		cpus = append(cpus, measure.CPUTime()-c0)

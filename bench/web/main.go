@@ -181,7 +181,7 @@ func short(p string) string {
 }
 
 func buildIndex(ctx context.Context, dir, run string) error {
-	_, err := index.Build(ctx, snapshot.Reader{Store: store.NewFile(dir), Run: run}, filepath.Join(dir, filepath.FromSlash(store.IndexKey(run))))
+	_, err := index.Build(ctx, snapshot.Reader{Store: store.NewFile(dir), Run: run}, filepath.Join(dir, filepath.FromSlash(store.IndexKey(run))), index.BuildOptions{})
 	return err
 }
 

@@ -100,3 +100,27 @@ func TestRenderBar(t *testing.T) {
 		t.Fatalf("bar %q", got)
 	}
 }
+
+// Cobra's own refusals (unknown command, flag or argument count) are usage
+// errors by their origin, whatever their wording.
+func TestCobraRefusalsAreUsageErrors(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"colect"},
+		{"collect", "--concurency", "3"},
+		{"collect", "--concurrency"},
+		{"collect", "--concurrency", "many"},
+		{"version", "extra"},
+		{"report"},
+		{"query", "key"},
+	} {
+		var out, errb bytes.Buffer
+		if code := Run(context.Background(), args, IO{Out: &out, Err: &errb}); code != ExitUsage || !strings.HasPrefix(errb.String(), "orgiam: ") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 and one message", args, code, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := Run(context.Background(), []string{"colect"}, IO{Out: &out, Err: &errb}); !strings.Contains(errb.String(), "Did you mean this?\n\tcollect") || code != ExitUsage {
+		t.Errorf("unknown command: exit %d, stderr %q, want a suggestion", code, errb.String())
+	}
+}

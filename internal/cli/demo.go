@@ -16,8 +16,6 @@ import (
 	"github.com/orgiam/orgiam/internal/fakeaws"
 )
 
-func init() { extraCommands = append(extraCommands, newDemo) }
-
 func newDemo(stdio IO) *cobra.Command {
 	var accounts, orgs, fail, runs int
 	var storePath string

@@ -69,19 +69,13 @@ against the previous complete run.`,
 			return diff.Write(w, format, rep)
 		},
 	}
-	def := "./orgiam-data"
-	if v, ok := os.LookupEnv("ORGIAM_STORE"); ok && v != "" {
-		def = v
-	}
 	fl := cmd.Flags()
-	fl.StringVar(&storeURL, "store", def, "snapshot store: a folder path, file:///path, or s3://bucket/prefix [env ORGIAM_STORE]")
+	storeFlags(fl, &storeURL, &region, &profile)
 	fl.StringVar(&from, "from", "", "older run, YYYY-MM-DD or YYYY-MM-DD/RUN-ID (default: the complete run before --to)")
 	fl.StringVar(&to, "to", "", "newer run (default: the latest complete run)")
 	fl.StringVar(&format, "format", "table", "output format: table, json, md or html")
 	fl.StringVar(&kinds, "kind", "", "only these kinds of change (comma list): "+joinKinds())
 	fl.StringVar(&out, "out", "", "write to FILE instead of standard output")
-	fl.StringVar(&region, "region", os.Getenv("ORGIAM_REGION"), "AWS region for an S3 store [env ORGIAM_REGION]")
-	fl.StringVar(&profile, "profile", os.Getenv("ORGIAM_PROFILE"), "AWS profile for an S3 store [env ORGIAM_PROFILE]")
 	return cmd
 }
 

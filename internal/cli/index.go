@@ -8,8 +8,6 @@ import (
 	"github.com/orgiam/orgiam/internal/pipeline"
 )
 
-func init() { extraCommands = append(extraCommands, newIndex) }
-
 func newIndex(stdio IO) *cobra.Command {
 	var f readFlags
 	var outFile string

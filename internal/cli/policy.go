@@ -76,7 +76,7 @@ Output: --out DIR, else the store under the latest run (policies/<account>/
 force push); credentials from ORGIAM_GIT_TOKEN (HTTPS) or ORGIAM_GIT_SSH_KEY.`,
 		Args: cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			o.storeSet = c.Flags().Changed("store") || os.Getenv("ORGIAM_STORE") != ""
+			o.storeSet = c.Flags().Changed("store") || o.read.storeEnv != ""
 			return runPolicyGenerate(c.Context(), stdio, &o)
 		},
 	}

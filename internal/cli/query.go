@@ -10,8 +10,6 @@ import (
 	"github.com/orgiam/orgiam/internal/tableout"
 )
 
-func init() { extraCommands = append(extraCommands, newQuery) }
-
 func newQuery(stdio IO) *cobra.Command {
 	var f readFlags
 	cmd := &cobra.Command{

@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
@@ -23,23 +23,59 @@ import (
 // query, report): which store, which run, and how to reach S3.
 type readFlags struct {
 	store, run, region, profile, format, out string
-	cmd                                      *cobra.Command
+	// storeEnv is the variable --store's default came from ("" if none).
+	storeEnv string
+	cmd      *cobra.Command
 }
 
 func (f *readFlags) register(cmd *cobra.Command, formats string) {
 	f.cmd = cmd
-	def := "./orgiam-data"
-	if v, ok := os.LookupEnv("ORGIAM_STORE"); ok && v != "" {
-		def = v
-	}
-	cmd.PersistentFlags().StringVar(&f.store, "store", def, "snapshot store: a folder path, file:///path, or s3://bucket/prefix [env ORGIAM_STORE]")
+	f.storeEnv = storeFlags(cmd.PersistentFlags(), &f.store, &f.region, &f.profile)
 	cmd.PersistentFlags().StringVar(&f.run, "run", "", "run to read, YYYY-MM-DD or YYYY-MM-DD/RUN-ID (default: the latest complete run)")
-	cmd.PersistentFlags().StringVar(&f.region, "region", os.Getenv("ORGIAM_REGION"), "AWS region for an S3 store [env ORGIAM_REGION]")
-	cmd.PersistentFlags().StringVar(&f.profile, "profile", os.Getenv("ORGIAM_PROFILE"), "AWS profile for an S3 store [env ORGIAM_PROFILE]")
 	if formats != "" {
 		cmd.PersistentFlags().StringVar(&f.format, "format", "", "output format: "+formats)
 		cmd.PersistentFlags().StringVar(&f.out, "out", "", "write to FILE instead of standard output")
 	}
+}
+
+// storeFlags registers --store, --region and --profile on fs for a command
+// that reads the store without loading the whole configuration. Their
+// defaults and variables come from the configuration table, as for collect;
+// it returns the variable --store's default came from ("" if none).
+func storeFlags(fs *pflag.FlagSet, storeURL, region, profile *string) (storeEnv string) {
+	def, storeEnv := envDefault("store")
+	fs.StringVar(storeURL, "store", def, "snapshot store: a folder path, file:///path, or s3://bucket/prefix [env "+envName("store")+"]")
+	def, _ = envDefault("region")
+	fs.StringVar(region, "region", def, "AWS region for an S3 store [env "+envName("region")+"]")
+	def, _ = envDefault("profile")
+	fs.StringVar(profile, "profile", def, "AWS profile for an S3 store [env "+envName("profile")+"]")
+	return storeEnv
+}
+
+// envDefault is the default of the configuration field name for a flag of a
+// command that does not load the whole configuration: the field's variable
+// (or its alias) when set and not empty, else the field's default. env is
+// the variable the value came from ("" for the default).
+func envDefault(name string) (value, env string) {
+	f, ok := config.FieldByName(name)
+	if !ok {
+		panic("cli: no configuration field " + name)
+	}
+	for _, v := range []string{f.EnvName(), f.EnvAlias()} {
+		if v == "" {
+			continue
+		}
+		if val, ok := os.LookupEnv(v); ok && val != "" {
+			return val, v
+		}
+	}
+	return f.Default, ""
+}
+
+// envName is the variable of the configuration field name.
+func envName(name string) string {
+	f, _ := config.FieldByName(name)
+	return f.EnvName()
 }
 
 // open opens the store and resolves the run: the latest complete run by
@@ -76,28 +112,10 @@ func (f *readFlags) open(ctx context.Context, allowIncomplete bool) (store.Store
 func (f *readFlags) openStore(ctx context.Context) (store.Store, error) {
 	// Name what the user wrote: the flag, or the variable it defaulted from.
 	src := "--store"
-	if f.cmd != nil && !f.cmd.Flags().Changed("store") && os.Getenv("ORGIAM_STORE") != "" {
-		src = "ORGIAM_STORE"
+	if f.cmd != nil && !f.cmd.Flags().Changed("store") && f.storeEnv != "" {
+		src = f.storeEnv
 	}
-	loc, err := store.ParseURL(f.store)
-	if err != nil {
-		return nil, usageErr(fmt.Errorf("%s: %w", src, err))
-	}
-	if loc.Scheme == "file" {
-		fi, err := os.Stat(loc.Path)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			return nil, usageErr(fmt.Errorf("%s %s: no such folder (nothing was collected there; run `orgiam collect` or pass --store)", src, loc.Path))
-		case err != nil:
-			return nil, usageErr(fmt.Errorf("%s %s: %w", src, loc.Path, err))
-		case !fi.IsDir():
-			return nil, usageErr(fmt.Errorf("%s %s: not a folder", src, loc.Path))
-		}
-		return store.NewFile(loc.Path), nil
-	}
-	cfg := config.Defaults()
-	cfg.Store, cfg.Region, cfg.Profile = f.store, f.region, f.profile
-	return openStore(ctx, cfg, awsauth.Options{})
+	return openStoreAt(ctx, f.store, src, true, awsauth.Options{Region: f.region, Profile: f.profile})
 }
 
 // output opens --out (or returns w). The output goes to a temporary file

@@ -11,8 +11,6 @@ import (
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
-func init() { extraCommands = append(extraCommands, newReport) }
-
 func newReport(stdio IO) *cobra.Command {
 	var f readFlags
 	var source, aggregator string

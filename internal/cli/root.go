@@ -7,13 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
@@ -71,7 +72,14 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 	root.SetArgs(args)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	err := root.ExecuteContext(ctx)
+	// Find fails only on an unknown command (cobra's own check, which
+	// Execute would return untyped): a usage error.
+	_, _, err := root.Find(args)
+	if err != nil {
+		err = usageErr(err)
+	} else {
+		err = root.ExecuteContext(ctx)
+	}
 	if err == nil {
 		return ExitOK
 	}
@@ -86,8 +94,6 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 		errors.Is(err, pipeline.ErrRunIncomplete), errors.Is(err, pipeline.ErrNothingToResume),
 		errors.Is(err, awsauth.ErrNoProfile):
 		code = ExitUsage
-	case isCobraUsage(err):
-		code = ExitUsage
 	}
 	if ee == nil || ee.err != errSilent {
 		fmt.Fprintln(stdio.Err, "orgiam: "+err.Error())
@@ -97,16 +103,6 @@ func Run(ctx context.Context, args []string, stdio IO) int {
 
 // errSilent ends a command with its exit code after it printed what it had to say.
 var errSilent = errors.New("")
-
-func isCobraUsage(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown flag", "unknown shorthand flag", "unknown command", "accepts ", "requires at least", "invalid argument", "flag needs an argument", "requires exactly"} {
-		if strings.Contains(msg, p) {
-			return true
-		}
-	}
-	return false
-}
 
 // NewRoot builds the command tree.
 func NewRoot(stdio IO) *cobra.Command {
@@ -126,14 +122,34 @@ Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
 	root.AddCommand(newSimulate(stdio), newWhoCan(stdio), newCan(stdio))
 	root.AddCommand(newDiff(stdio), newServe(stdio))
 	root.AddCommand(newPolicy(stdio))
-	for _, add := range extraCommands {
-		root.AddCommand(add(stdio))
-	}
+	root.AddCommand(newIndex(stdio), newQuery(stdio), newReport(stdio))
+	root.AddCommand(newSchedule(stdio), newDemo(stdio))
+	typeUsageErrors(root)
 	return root
 }
 
-// extraCommands are added by the other command files.
-var extraCommands []func(IO) *cobra.Command
+// typeUsageErrors makes cobra's flag and argument errors usage errors (exit
+// 2) by their origin rather than by their wording: flag parsing errors go
+// through the root's flag error function (inherited by every command), and
+// each command's argument check is wrapped.
+func typeUsageErrors(root *cobra.Command) {
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr(err) })
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if check := c.Args; check != nil {
+			c.Args = func(c *cobra.Command, args []string) error {
+				if err := check(c, args); err != nil {
+					return usageErr(err)
+				}
+				return nil
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+}
 
 func newLogger(w io.Writer, format string, quiet bool) *slog.Logger {
 	level := slog.LevelInfo
@@ -153,25 +169,51 @@ func newLogger(w io.Writer, format string, quiet bool) *slog.Logger {
 // openStore opens and checks the store before anything is written, so a bad
 // --store fails with nothing partially written.
 func openStore(ctx context.Context, cfg *config.Config, auth awsauth.Options) (store.Store, error) {
-	loc, err := store.ParseURL(cfg.Store)
+	// Only the base credentials: the collection's rate control and
+	// connection settings are not the store's.
+	base := awsauth.Options{Region: cfg.Region, Profile: cfg.Profile, Endpoint: auth.Endpoint, Credentials: auth.Credentials, Logger: auth.Logger}
+	return openStoreAt(ctx, cfg.Store, "--store", false, base)
+}
+
+// openStoreAt is the one store opener of the command line: store.Open, with
+// AWS credentials loaded only for an S3 store, and the store checked. src
+// names what the user wrote (the flag, or the variable it defaulted from).
+// readOnly is for the commands that only read: a folder store must exist
+// already (it is never created, and nothing is written to check it, so a
+// read-only folder works); an S3 store is checked with HeadBucket either way.
+func openStoreAt(ctx context.Context, raw, src string, readOnly bool, auth awsauth.Options) (store.Store, error) {
+	loc, err := store.ParseURL(raw)
 	if err != nil {
-		return nil, usageErr(fmt.Errorf("--store: %w", err))
+		return nil, usageErr(fmt.Errorf("%s: %w", src, err))
 	}
-	var st store.Store
-	if loc.Scheme == "s3" {
-		awsCfg, err := awsauth.LoadBase(ctx, awsauth.Options{Region: cfg.Region, Profile: cfg.Profile, Endpoint: auth.Endpoint, Credentials: auth.Credentials, Logger: auth.Logger})
+	var awsCfg *aws.Config
+	switch {
+	case loc.Scheme == "s3":
+		c, err := awsauth.LoadBase(ctx, auth)
 		if err != nil {
 			return nil, usageErr(err)
 		}
-		st, err = store.Open(ctx, cfg.Store, &awsCfg)
-		if err != nil {
-			return nil, usageErr(err)
+		awsCfg = &c
+	case readOnly:
+		fi, err := os.Stat(loc.Path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, usageErr(fmt.Errorf("%s %s: no such folder (nothing was collected there; run `orgiam collect` or pass --store)", src, loc.Path))
+		case err != nil:
+			return nil, usageErr(fmt.Errorf("%s %s: %w", src, loc.Path, err))
+		case !fi.IsDir():
+			return nil, usageErr(fmt.Errorf("%s %s: not a folder", src, loc.Path))
 		}
-	} else {
-		st = store.NewFile(loc.Path)
+	}
+	st, err := store.Open(ctx, raw, awsCfg)
+	if err != nil {
+		return nil, usageErr(err)
+	}
+	if readOnly && loc.Scheme == "file" {
+		return st, nil
 	}
 	if err := st.Check(ctx); err != nil {
-		return nil, usageErr(fmt.Errorf("--store: %w", err))
+		return nil, usageErr(fmt.Errorf("%s: %w", src, err))
 	}
 	return st, nil
 }

@@ -14,8 +14,6 @@ import (
 	"github.com/orgiam/orgiam/internal/pipeline"
 )
 
-func init() { extraCommands = append(extraCommands, newSchedule) }
-
 func newSchedule(stdio IO) *cobra.Command {
 	var expr string
 	var runNow bool

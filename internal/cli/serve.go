@@ -92,17 +92,11 @@ token (Authorization: Bearer TOKEN, or ?token=TOKEN once, which sets a cookie).`
 			}
 		},
 	}
-	def := "./orgiam-data"
-	if v, ok := os.LookupEnv("ORGIAM_STORE"); ok && v != "" {
-		def = v
-	}
 	fl := cmd.Flags()
-	fl.StringVar(&storeURL, "store", def, "snapshot store: a folder path, file:///path, or s3://bucket/prefix [env ORGIAM_STORE]")
+	storeFlags(fl, &storeURL, &region, &profile)
 	fl.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on (a non-loopback address needs --token)")
 	fl.StringVar(&token, "token", "", "token every request must carry (required off loopback; prefer --token-file: a flag shows in the process list)")
 	fl.StringVar(&tokenFile, "token-file", "", "file holding the token")
-	fl.StringVar(&region, "region", os.Getenv("ORGIAM_REGION"), "AWS region for an S3 store [env ORGIAM_REGION]")
-	fl.StringVar(&profile, "profile", os.Getenv("ORGIAM_PROFILE"), "AWS profile for an S3 store [env ORGIAM_PROFILE]")
 	return cmd
 }
 

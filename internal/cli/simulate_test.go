@@ -25,8 +25,6 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 		code = ExitError
 		if ee, ok := err.(*exitError); ok {
 			code = ee.code
-		} else if isCobraUsage(err) {
-			code = ExitUsage
 		}
 		errb.WriteString(err.Error())
 	}

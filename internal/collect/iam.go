@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -19,6 +18,7 @@ import (
 	"github.com/aws/smithy-go"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
@@ -165,7 +165,7 @@ func AuthorizationDetails(ctx context.Context, api IAMAPI, account string, d *IA
 			if err != nil {
 				return fmt.Errorf("account %s: policy %s: %w", account, aws.ToString(mp.PolicyName), err)
 			}
-			if IsAWSManaged(pol.Arn) {
+			if iamarn.IsAWSManagedPolicy(pol.Arn) {
 				d.AWSManaged = append(d.AWSManaged, pol)
 			} else {
 				d.Policies = append(d.Policies, pol)
@@ -173,12 +173,6 @@ func AuthorizationDetails(ctx context.Context, api IAMAPI, account string, d *IA
 		}
 	}
 	return nil
-}
-
-// IsAWSManaged reports whether a policy ARN is an AWS managed policy.
-func IsAWSManaged(arn string) bool {
-	parts := strings.SplitN(arn, ":", 6)
-	return len(parts) == 6 && parts[4] == "aws"
 }
 
 // Decode turns a URL-encoded policy document, as IAM returns it, into JSON.

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/store"
 )
 
@@ -513,7 +514,6 @@ func distance(a, b string) int {
 }
 
 var (
-	roleARNRe  = regexp.MustCompile(`^arn:(aws|aws-us-gov|aws-cn):iam::(\d{12}):role/([\w+=,.@/-]+)$`)
 	roleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 	rolePathRe = regexp.MustCompile(`^/([\x21-\x7e]+/)?$`)
 	ouRe       = regexp.MustCompile(`^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$`)
@@ -523,11 +523,11 @@ var (
 
 // ParseRoleARN checks an IAM role ARN and returns its partition and account.
 func ParseRoleARN(arn string) (partition, account string, ok bool) {
-	m := roleARNRe.FindStringSubmatch(arn)
-	if m == nil {
+	a, ok := iamarn.ParseRole(arn)
+	if !ok {
 		return "", "", false
 	}
-	return m[1], m[2], true
+	return a.Partition, a.AccountID, true
 }
 
 // Validate checks every field and returns the first problem as an *Error

@@ -13,6 +13,9 @@ var OtherVariables = []string{
 	"ORGIAM_HANDLER",          // the Lambda handler to run
 	"ORGIAM_ALLOW_FILE_STORE", // a file store in Lambda (tests)
 	"ORGIAM_DEBUG_INVOKE",     // the local Lambda invoke server's debug output
+	// policy generate's git credentials (policygen/git.go): secrets, kept
+	// out of the field table so they are never in a config file or a message.
+	"ORGIAM_GIT_TOKEN", "ORGIAM_GIT_USER", "ORGIAM_GIT_SSH_KEY", "ORGIAM_GIT_SSH_KEY_PASSWORD",
 }
 
 // CheckEnv refuses ORGIAM_* variables that orgiam does not read, as an

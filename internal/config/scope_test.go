@@ -63,7 +63,7 @@ func TestScopeSafety(t *testing.T) {
 func TestCheckEnv(t *testing.T) {
 	c := Defaults()
 	c.Notify = []string{"webhook:env:ORGIAM_HOOK_URL"}
-	ok := []string{"PATH=/bin", "ORGIAM_STORE=x", "ORGIAM_ORG_ROLE=y", "ORGIAM_CONFIG=z", "ORGIAM_HOOK_URL=https://h", "ORGIAM_DEBUG=1"}
+	ok := []string{"PATH=/bin", "ORGIAM_STORE=x", "ORGIAM_ORG_ROLE=y", "ORGIAM_CONFIG=z", "ORGIAM_HOOK_URL=https://h", "ORGIAM_DEBUG=1", "ORGIAM_GIT_TOKEN=t", "ORGIAM_GIT_SSH_KEY=k"}
 	if err := CheckEnv(ok, c); err != nil {
 		t.Fatalf("known variables refused: %v", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -66,14 +67,14 @@ func groupArn(groups map[string]string, userArn, name string) string {
 	if a, ok := groups[name]; ok {
 		return a
 	}
-	if i := strings.Index(userArn, ":user/"); i >= 0 {
-		return userArn[:i] + ":group/" + name
+	if a, ok := iamarn.Parse(userArn); ok && a.Type == "user" {
+		return a.Sibling("group", name)
 	}
 	return name
 }
 
 func managedKind(arn string) string {
-	if strings.Contains(arn, ":iam::aws:policy/") {
+	if iamarn.IsAWSManagedPolicy(arn) {
 		return "aws"
 	}
 	return "customer"
@@ -247,13 +248,7 @@ func trustedAccount(typ, value string) string {
 	return ""
 }
 
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) == 6 && store.ValidAccountID(parts[4]) {
-		return parts[4]
-	}
-	return ""
-}
+func arnAccount(arn string) string { return iamarn.Account(arn) }
 
 func hasExternalID(cond []byte) bool {
 	return len(cond) > 0 && strings.Contains(strings.ToLower(string(cond)), "sts:externalid")

@@ -53,7 +53,7 @@ func benchSetup(b *testing.B) (snapshot.Reader, string) {
 		}
 		if benchErr == nil {
 			benchDB = filepath.Join(benchDir, "index.sqlite")
-			_, benchErr = Build(context.Background(), benchReader, benchDB)
+			_, benchErr = Build(context.Background(), benchReader, benchDB, BuildOptions{})
 		}
 	})
 	if benchErr != nil {
@@ -188,7 +188,7 @@ func BenchmarkBuild(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var err error
-		st, err = Build(context.Background(), r, path)
+		st, err = Build(context.Background(), r, path, BuildOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

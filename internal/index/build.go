@@ -26,8 +26,13 @@ import (
 // SchemaVersion is the version recorded in schema_version.
 const SchemaVersion = 2
 
-// ToolVersion is recorded in meta.tool_version; the binary sets it at start-up.
-var ToolVersion = "dev"
+// BuildOptions are the inputs of Build beside the run.
+type BuildOptions struct {
+	// ToolVersion is recorded in meta.tool_version ("dev" when empty). It is
+	// passed in, not a package variable, so that two builds at once (tests,
+	// or a runner indexing two runs) cannot see each other's.
+	ToolVersion string
+}
 
 // FindingsReport is the report name (under reports/) whose findings Build loads.
 const FindingsReport = "findings.json"
@@ -62,7 +67,10 @@ type Stats struct {
 // accounts.json; an account with error.json or with only some of its files
 // contributes what is stored. Two builds of the same run hold identical rows
 // except meta.built_at.
-func Build(ctx context.Context, r snapshot.Reader, dbPath string) (Stats, error) {
+func Build(ctx context.Context, r snapshot.Reader, dbPath string, o BuildOptions) (Stats, error) {
+	if o.ToolVersion == "" {
+		o.ToolVersion = "dev"
+	}
 	start := time.Now()
 	var st Stats
 	if dir := filepath.Dir(dbPath); dir != "" {
@@ -86,7 +94,7 @@ func Build(ctx context.Context, r snapshot.Reader, dbPath string) (Stats, error)
 	if err != nil {
 		return st, err
 	}
-	if err := build(ctx, r, w, &st); err != nil {
+	if err := build(ctx, r, w, &st, o); err != nil {
 		w.close()
 		return st, err
 	}
@@ -109,7 +117,7 @@ func Build(ctx context.Context, r snapshot.Reader, dbPath string) (Stats, error)
 	return st, nil
 }
 
-func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
+func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o BuildOptions) error {
 	tableSQL, indexSQL := schemaParts()
 	if err := w.db.Exec(tableSQL); err != nil {
 		return fmt.Errorf("index: schema: %w", err)
@@ -215,7 +223,7 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
 	meta := []V{
 		txt("run"), txt(r.Run),
 		txt("built_at"), txt(time.Now().UTC().Format(time.RFC3339)),
-		txt("tool_version"), txt(ToolVersion),
+		txt("tool_version"), txt(o.ToolVersion),
 		txt("snapshot_tool_version"), txt(snapVersion),
 		txt("complete"), txt(completeFlag),
 	}

@@ -40,7 +40,7 @@ func TestDamagedAccountFileIsContained(t *testing.T) {
 				t.Fatal(err)
 			}
 			path := filepath.Join(t.TempDir(), "index.sqlite")
-			if _, err := Build(ctx, snapshot.Reader{Store: store.NewFile(root), Run: run}, path); err != nil {
+			if _, err := Build(ctx, snapshot.Reader{Store: store.NewFile(root), Run: run}, path, BuildOptions{}); err != nil {
 				t.Fatalf("Build: %v (one account's file must not fail the index)", err)
 			}
 			db, err := Open(path)

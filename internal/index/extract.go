@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/sqlitebulk"
@@ -153,7 +154,7 @@ type orgInfo struct {
 }
 
 // awsManagedArn reports whether arn is an AWS managed policy's.
-func awsManagedArn(arn string) bool { return strings.Contains(arn, ":iam::aws:policy/") }
+func awsManagedArn(arn string) bool { return iamarn.IsAWSManagedPolicy(arn) }
 
 // serviceOf is the lower-cased service prefix of an action pattern ("*" when
 // it holds a wildcard, as "*" or "s3*:Get").
@@ -250,13 +251,7 @@ func trustedAccount(typ, value string) string {
 }
 
 // arnAccount is the account field of an ARN ("" if none or not an account id).
-func arnAccount(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || !store.ValidAccountID(parts[4]) {
-		return ""
-	}
-	return parts[4]
-}
+func arnAccount(arn string) string { return iamarn.Account(arn) }
 
 // hasExternalID reports an sts:ExternalId key under any condition operator.
 func hasExternalID(cond json.RawMessage) bool {
@@ -581,8 +576,8 @@ func managedKind(arn string) string {
 
 // groupArnFor guesses a group's ARN from a member's ARN when groups.json lacks it.
 func groupArnFor(userArn, group string) string {
-	if i := strings.Index(userArn, ":user/"); i >= 0 {
-		return userArn[:i] + ":group/" + group
+	if a, ok := iamarn.Parse(userArn); ok && a.Type == "user" {
+		return a.Sibling("group", group)
 	}
 	return "group:" + group
 }

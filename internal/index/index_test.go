@@ -31,7 +31,7 @@ func fixtureReader(t testing.TB) snapshot.Reader {
 func buildFixture(t *testing.T) (*DB, string, Stats) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "index.sqlite")
-	st, err := Build(context.Background(), fixtureReader(t), path)
+	st, err := Build(context.Background(), fixtureReader(t), path, BuildOptions{ToolVersion: "v-test"})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -125,6 +125,7 @@ func TestBuildStats(t *testing.T) {
 		{"SELECT evidence || ' ' || status || ' ' || account_name FROM findings", "User has a console password and no MFA. FAIL dev"}, // "extra" ignored
 		{"SELECT value FROM meta WHERE key = 'run'", fixtureRun},
 		{"SELECT value FROM meta WHERE key = 'complete'", "0"},
+		{"SELECT value FROM meta WHERE key = 'tool_version'", "v-test"},
 		{"SELECT version FROM schema_version", fmt.Sprint(SchemaVersion)},
 	}
 	for _, c := range checks {
@@ -463,7 +464,7 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(filepath.Join(t.TempDir(), "missing.sqlite")); err == nil || !strings.Contains(err.Error(), "missing.sqlite") {
 		t.Errorf("missing file: %v", err)
 	}
-	_, err := Build(context.Background(), snapshot.Reader{Store: fixtureReader(t).Store, Run: "2026-01-01"}, filepath.Join(t.TempDir(), "i.sqlite"))
+	_, err := Build(context.Background(), snapshot.Reader{Store: fixtureReader(t).Store, Run: "2026-01-01"}, filepath.Join(t.TempDir(), "i.sqlite"), BuildOptions{})
 	if err == nil || !strings.Contains(err.Error(), "2026-01-01") {
 		t.Errorf("run without accounts.json: %v", err)
 	}
@@ -480,7 +481,7 @@ func TestLookupsUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(t.TempDir(), "index.sqlite")
-	if _, err := Build(context.Background(), snapshot.Reader{Store: store.NewFile(root), Run: "2026-11-20"}, path); err != nil {
+	if _, err := Build(context.Background(), snapshot.Reader{Store: store.NewFile(root), Run: "2026-11-20"}, path, BuildOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	db, err := Open(path)
@@ -569,7 +570,7 @@ func TestBuildInterruptedLeavesNothing(t *testing.T) {
 		}
 		ctx, cancel := context.WithCancel(context.Background())
 		st := cancelStore{Store: store.NewFile(root), n: new(atomic.Int64), after: 100, cancel: cancel}
-		_, err := Build(ctx, snapshot.Reader{Store: st, Run: "2026-11-20"}, path)
+		_, err := Build(ctx, snapshot.Reader{Store: st, Run: "2026-11-20"}, path, BuildOptions{})
 		cancel()
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("Build after cancel: %v, want context.Canceled", err)

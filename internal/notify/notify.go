@@ -216,14 +216,23 @@ func redactSpec(spec string) string {
 	return spec
 }
 
-// Timeout bounds one Send call when ctx has no earlier deadline.
-var Timeout = 20 * time.Second
-
 // Attempts is how many times Send tries each notifier.
 const Attempts = 3
 
-// backoff is the wait before the 2nd and 3rd attempts.
-var backoff = []time.Duration{time.Second, 3 * time.Second}
+// Retry is how Send spends its time: a value passed in (not package
+// variables a test swaps), so sends with different settings can run at once.
+type Retry struct {
+	// Timeout bounds one Send call when ctx has no earlier deadline.
+	Timeout time.Duration
+	// Backoff is the wait before the 2nd and 3rd attempts (the last entry
+	// repeats).
+	Backoff []time.Duration
+}
+
+// DefaultRetry is what Send uses: 20 s overall, 1 s then 3 s between attempts.
+func DefaultRetry() Retry {
+	return Retry{Timeout: 20 * time.Second, Backoff: []time.Duration{time.Second, 3 * time.Second}}
+}
 
 // permanentError marks a failure a retry cannot fix (a 4xx answer).
 type permanentError struct{ err error }
@@ -233,24 +242,30 @@ func (e permanentError) Unwrap() error { return e.err }
 
 func permanent(err error) error { return permanentError{err} }
 
-// Send delivers s to every notifier concurrently, retrying each up to
-// Attempts times with backoff, within Timeout overall. Failures are logged,
-// never returned; Send returns by the deadline even if a notifier hangs.
+// Send delivers s to every notifier concurrently with DefaultRetry (see
+// SendRetry).
 func Send(ctx context.Context, log *slog.Logger, ns []Notifier, s Summary) {
+	SendRetry(ctx, log, ns, s, DefaultRetry())
+}
+
+// SendRetry delivers s to every notifier concurrently, retrying each up to
+// Attempts times with r's backoff, within r's timeout overall. Failures are
+// logged, never returned; it returns by the deadline even if a notifier hangs.
+func SendRetry(ctx context.Context, log *slog.Logger, ns []Notifier, s Summary, r Retry) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if len(ns) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	ctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
 	var wg sync.WaitGroup
 	for _, n := range ns {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			attempts, err := deliver(ctx, n, s)
+			attempts, err := deliver(ctx, n, s, r.Backoff)
 			if err != nil {
 				log.Warn("notification failed", "notifier", n.String(), "run", s.Run, "attempts", attempts, "error", err.Error())
 				return
@@ -268,13 +283,13 @@ func Send(ctx context.Context, log *slog.Logger, ns []Notifier, s Summary) {
 		select {
 		case <-done:
 		case <-time.After(100 * time.Millisecond):
-			log.Warn("notifications still pending at the timeout; giving up", "run", s.Run, "timeout", Timeout.String())
+			log.Warn("notifications still pending at the timeout; giving up", "run", s.Run, "timeout", r.Timeout.String())
 		}
 	}
 }
 
 // deliver tries one notifier with retries; it returns the attempts made.
-func deliver(ctx context.Context, n Notifier, s Summary) (int, error) {
+func deliver(ctx context.Context, n Notifier, s Summary, backoff []time.Duration) (int, error) {
 	var err error
 	for i := 0; i < Attempts; i++ {
 		if i > 0 {

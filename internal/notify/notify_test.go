@@ -21,12 +21,9 @@ import (
 	"github.com/orgiam/orgiam/internal/testutil/moto"
 )
 
-func fastRetries(t *testing.T, timeout time.Duration) {
-	t.Helper()
-	oldB, oldT := backoff, Timeout
-	backoff = []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}
-	Timeout = timeout
-	t.Cleanup(func() { backoff, Timeout = oldB, oldT })
+// fastRetries is a Retry with short waits and the given timeout.
+func fastRetries(timeout time.Duration) Retry {
+	return Retry{Timeout: timeout, Backoff: []time.Duration{10 * time.Millisecond, 10 * time.Millisecond}}
 }
 
 func sample() Summary {
@@ -45,6 +42,7 @@ func sample() Summary {
 }
 
 func TestText(t *testing.T) {
+	t.Parallel()
 	s := sample()
 	got := Text(s)
 	wants := []string{
@@ -66,6 +64,7 @@ func TestText(t *testing.T) {
 }
 
 func TestTextCapsFailedAccounts(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		n        int
 		wantMore string
@@ -97,6 +96,7 @@ func TestTextCapsFailedAccounts(t *testing.T) {
 }
 
 func TestSNSSubjectAndTruncate(t *testing.T) {
+	t.Parallel()
 	long := Title(Summary{Run: "2026-11-23/" + strings.Repeat("r", 64), OK: 123456, Failed: 7, Skipped: 8})
 	if got := snsSubject(long); len(got) > 100 || !strings.HasPrefix(got, "orgiam run") {
 		t.Errorf("snsSubject = %q (%d chars), want ≤ 100", got, len(got))
@@ -196,6 +196,7 @@ func newHook(t *testing.T, delay time.Duration, statuses ...int) *hook {
 }
 
 func TestSendWebhook(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		statuses  []int
@@ -211,14 +212,15 @@ func TestSendWebhook(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fastRetries(t, 5*time.Second)
+			t.Parallel()
+			r := fastRetries(5 * time.Second)
 			h := newHook(t, 0, tt.statuses...)
 			n, err := Parse("webhook:"+h.srv.URL+"/services/SECRET", nil)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer
-			Send(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), []Notifier{n}, sample())
+			SendRetry(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), []Notifier{n}, sample(), r)
 			if got := h.calls.Load(); got != tt.wantCalls {
 				t.Errorf("calls = %d, want %d", got, tt.wantCalls)
 			}
@@ -238,6 +240,7 @@ func TestSendWebhook(t *testing.T) {
 }
 
 func TestWebhookErrorHidesURL(t *testing.T) {
+	t.Parallel()
 	h := newHook(t, 0, 503)
 	n, err := Parse("webhook:"+h.srv.URL+"/services/SECRET", nil)
 	if err != nil {
@@ -262,8 +265,10 @@ func (h hang) Notify(context.Context, Summary) error { <-h.release; return nil }
 func (h hang) String() string                        { return "hang" }
 
 func TestSendTimeout(t *testing.T) {
+	t.Parallel()
 	t.Run("slow webhook is cut at the timeout", func(t *testing.T) {
-		fastRetries(t, 300*time.Millisecond)
+		t.Parallel()
+		r := fastRetries(300 * time.Millisecond)
 		h := newHook(t, 5*time.Second, 200)
 		n, err := Parse("webhook:"+h.srv.URL, nil)
 		if err != nil {
@@ -271,7 +276,7 @@ func TestSendTimeout(t *testing.T) {
 		}
 		var logs bytes.Buffer
 		start := time.Now()
-		Send(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), []Notifier{n}, sample())
+		SendRetry(context.Background(), slog.New(slog.NewTextHandler(&logs, nil)), []Notifier{n}, sample(), r)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("Send took %s, want about the 300ms timeout", d)
 		}
@@ -280,23 +285,25 @@ func TestSendTimeout(t *testing.T) {
 		}
 	})
 	t.Run("notifier ignoring its context does not block Send", func(t *testing.T) {
-		fastRetries(t, 200*time.Millisecond)
+		t.Parallel()
+		r := fastRetries(200 * time.Millisecond)
 		h := hang{release: make(chan struct{})}
 		defer close(h.release)
 		start := time.Now()
-		Send(context.Background(), nil, []Notifier{h}, sample())
+		SendRetry(context.Background(), nil, []Notifier{h}, sample(), r)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("Send took %s, want about the 200ms timeout", d)
 		}
 	})
 	t.Run("caller deadline is honoured", func(t *testing.T) {
-		fastRetries(t, 10*time.Second)
+		t.Parallel()
+		r := fastRetries(10 * time.Second)
 		h := newHook(t, 5*time.Second, 200)
 		n, _ := Parse("webhook:"+h.srv.URL, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		Send(ctx, nil, []Notifier{n}, sample())
+		SendRetry(ctx, nil, []Notifier{n}, sample(), r)
 		if d := time.Since(start); d > time.Second {
 			t.Errorf("Send took %s, want about the caller's 200ms", d)
 		}
@@ -304,6 +311,7 @@ func TestSendTimeout(t *testing.T) {
 }
 
 func TestSNSMoto(t *testing.T) {
+	t.Parallel()
 	srv := moto.Start(t)
 	ctx := context.Background()
 	cfg := aws.Config{
@@ -349,6 +357,7 @@ func TestSNSMoto(t *testing.T) {
 }
 
 func TestTitleOverride(t *testing.T) {
+	t.Parallel()
 	s := Summary{Run: "config-reports/2026-12-07", Failed: 1, Title: "orgiam config report 2026-12-07 failed (aggregator a)"}
 	if got := Title(s); got != s.Title {
 		t.Errorf("title %q", got)

@@ -38,8 +38,7 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "index.sqlite")
-	index.ToolVersion = env.Version
-	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, path)
+	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, path, index.BuildOptions{ToolVersion: env.Version})
 	if err != nil {
 		return out, fmt.Errorf("index %s: %w", in.Run, err)
 	}
@@ -71,8 +70,11 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 // complete, the notification.
 func (e *Env) StandardSteps() {
 	e.PostScan, e.AfterManifest = nil, nil
-	if e.Cfg.Reports && reportStep.Run != nil {
-		e.PostScan = append(e.PostScan, reportStep)
+	if e.Cfg.Reports {
+		e.PostScan = append(e.PostScan, Step{Name: "report", Run: func(ctx context.Context, env *Env, run string) error {
+			_, err := Report(ctx, env, ReportInput{Run: run})
+			return err
+		}})
 	}
 	if e.Cfg.Index {
 		e.PostScan = append(e.PostScan, Step{Name: "index", Run: func(ctx context.Context, env *Env, run string) error {
@@ -83,10 +85,10 @@ func (e *Env) StandardSteps() {
 	if e.Cfg.Reports {
 		e.PostScan = append(e.PostScan, diffStep)
 	}
-	if len(e.Cfg.Notify) > 0 && notifyStep.Run != nil {
-		e.AfterManifest = append(e.AfterManifest, notifyStep)
+	if len(e.Cfg.Notify) > 0 {
+		e.AfterManifest = append(e.AfterManifest, Step{Name: "notify", Run: func(ctx context.Context, env *Env, run string) error {
+			_, err := Notify(ctx, env, NotifyInput{Run: run})
+			return err
+		}})
 	}
 }
-
-// reportStep and notifyStep are set by report.go and notify.go.
-var reportStep, notifyStep Step

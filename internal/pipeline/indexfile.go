@@ -69,8 +69,7 @@ func IndexFile(ctx context.Context, env *Env, run, path string) (index.Stats, er
 	}
 	defer os.RemoveAll(tmp)
 	p := filepath.Join(tmp, "index.sqlite")
-	index.ToolVersion = env.Version
-	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: run}, p)
+	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: run}, p, index.BuildOptions{ToolVersion: env.Version})
 	if err != nil {
 		return st, fmt.Errorf("index %s: %w", run, err)
 	}

@@ -59,10 +59,6 @@ func Summary(ctx context.Context, env *Env, run string) (notify.Summary, error) 
 	return s, nil
 }
 
-// newHighFindings counts the run's high-severity findings absent from the
-// previous complete run; set by report.go.
-var newHighFindings = func(ctx context.Context, env *Env, run string) int { return 0 }
-
 // Notify sends the run summary to every --notify target. It never fails the
 // run: each notifier is retried and time-bounded, and failures are logged.
 func Notify(ctx context.Context, env *Env, in NotifyInput) (NotifyOutput, error) {
@@ -105,11 +101,4 @@ func (e *Env) Notifiers() ([]notify.Notifier, error) {
 		ns = append(ns, n)
 	}
 	return ns, nil
-}
-
-func init() {
-	notifyStep = Step{Name: "notify", Run: func(ctx context.Context, env *Env, run string) error {
-		_, err := Notify(ctx, env, NotifyInput{Run: run})
-		return err
-	}}
 }

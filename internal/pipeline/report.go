@@ -64,52 +64,49 @@ func failKeys(ctx context.Context, s store.Store, run string, highOnly bool) (ma
 	return keys, nil
 }
 
-func init() {
-	reportStep = Step{Name: "report", Run: func(ctx context.Context, env *Env, run string) error {
-		_, err := Report(ctx, env, ReportInput{Run: run})
-		return err
-	}}
-	newHighFindings = func(ctx context.Context, env *Env, run string) int {
-		cur, err := failKeys(ctx, env.Store, run, true)
-		if err != nil || cur == nil {
-			return 0
-		}
-		runs, err := snapshot.Runs(ctx, env.Store)
-		if err != nil {
-			return 0
-		}
-		// The previous run is the complete run that finished last before this
-		// one started.
-		var info snapshot.RunInfo
-		if err := snapshot.ReadJSON(ctx, env.Store, store.RunInfoKey(run), &info); err != nil {
-			return 0
-		}
-		prev := ""
-		var prevFinished time.Time
-		for _, r := range runs {
-			if r == run {
-				continue
-			}
-			m, err := (snapshot.Reader{Store: env.Store, Run: r}).Manifest(ctx)
-			if err != nil || !m.Finished.Before(info.Started) {
-				continue
-			}
-			if m.Finished.After(prevFinished) {
-				prev, prevFinished = r, m.Finished
-			}
-		}
-		var old map[string]bool
-		if prev != "" {
-			if old, err = failKeys(ctx, env.Store, prev, false); err != nil {
-				env.logger().Warn("previous findings unreadable; counting every high finding as new", "run", prev, "error", err.Error())
-			}
-		}
-		n := 0
-		for k := range cur {
-			if !old[k] {
-				n++
-			}
-		}
-		return n
+// newHighFindings counts the run's high-severity findings absent from the
+// previous complete run (0 when they cannot be read: the notification goes
+// out without the count rather than not at all).
+func newHighFindings(ctx context.Context, env *Env, run string) int {
+	cur, err := failKeys(ctx, env.Store, run, true)
+	if err != nil || cur == nil {
+		return 0
 	}
+	runs, err := snapshot.Runs(ctx, env.Store)
+	if err != nil {
+		return 0
+	}
+	// The previous run is the complete run that finished last before this
+	// one started.
+	var info snapshot.RunInfo
+	if err := snapshot.ReadJSON(ctx, env.Store, store.RunInfoKey(run), &info); err != nil {
+		return 0
+	}
+	prev := ""
+	var prevFinished time.Time
+	for _, r := range runs {
+		if r == run {
+			continue
+		}
+		m, err := (snapshot.Reader{Store: env.Store, Run: r}).Manifest(ctx)
+		if err != nil || !m.Finished.Before(info.Started) {
+			continue
+		}
+		if m.Finished.After(prevFinished) {
+			prev, prevFinished = r, m.Finished
+		}
+	}
+	var old map[string]bool
+	if prev != "" {
+		if old, err = failKeys(ctx, env.Store, prev, false); err != nil {
+			env.logger().Warn("previous findings unreadable; counting every high finding as new", "run", prev, "error", err.Error())
+		}
+	}
+	n := 0
+	for k := range cur {
+		if !old[k] {
+			n++
+		}
+	}
+	return n
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
@@ -161,7 +162,7 @@ func parseConfigUser(res string, o Options) (UserRow, error) {
 	}
 	for _, p := range cu.AttachedManagedPolicies {
 		ref := PolicyRef{Name: p.PolicyName, ARN: p.PolicyArn, Kind: KindCustomerManaged}
-		if isAWSManagedArn(p.PolicyArn) {
+		if iamarn.IsAWSManagedPolicy(p.PolicyArn) {
 			ref.Kind = KindAWSManaged
 			ref.Admin = policy.AWSManagedAdminPolicies[p.PolicyName]
 		}

@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -111,16 +112,25 @@ func (a *acct) partition() string {
 	if a.info != nil && a.info.Partition != "" {
 		return a.info.Partition
 	}
-	if strings.HasPrefix(a.account.Arn, "arn:") {
-		if p := strings.SplitN(a.account.Arn, ":", 3); len(p) == 3 {
-			return p[1]
-		}
+	if p := iamarn.Partition(a.account.Arn); p != "" {
+		return p
 	}
 	return "aws"
 }
 
 func (a *acct) rootArn() string {
 	return "arn:" + a.partition() + ":iam::" + a.account.Id + ":root"
+}
+
+// id is the account's id.
+func (a *acct) id() string { return a.account.Id }
+
+// summary is the account's IAM summary (nil when account.json is missing).
+func (a *acct) summary() map[string]int32 {
+	if a.info == nil {
+		return nil
+	}
+	return a.info.Summary
 }
 
 func (a *acct) failed() bool { return a.result.Status == snapshot.StatusFailed }
@@ -273,6 +283,14 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 type principal struct {
 	user snapshot.User
 	row  *snapshot.CredentialReportRow
+}
+
+// who names the principal in findings: its ARN, else its name.
+func (p principal) who() string {
+	if p.user.Arn != "" {
+		return p.user.Arn
+	}
+	return p.user.UserName
 }
 
 // rootRow returns the account's root row of the credential report (nil if none).

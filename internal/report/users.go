@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
@@ -257,16 +258,10 @@ func docIsAdmin(raw json.RawMessage) bool {
 	return doc.IsAdmin()
 }
 
-// isAWSManagedArn reports an ARN of the form arn:<partition>:iam::aws:policy/….
-func isAWSManagedArn(arn string) bool {
-	p := strings.SplitN(arn, ":", 6)
-	return len(p) == 6 && p[0] == "arn" && p[2] == "iam" && p[4] == "aws"
-}
-
 // managedAdmin classifies an attached managed policy and says whether its
 // default version grants full administrator access.
 func managedAdmin(rn *run, a *acct, p snapshot.AttachedPolicy) (kind string, admin bool) {
-	if isAWSManagedArn(p.PolicyArn) {
+	if iamarn.IsAWSManagedPolicy(p.PolicyArn) {
 		if policy.AWSManagedAdminPolicies[p.PolicyName] {
 			return KindAWSManaged, true
 		}

@@ -61,7 +61,7 @@ func testStore(t *testing.T) (string, store.Store) {
 	if err := st.Put(ctx, store.ReportKey(run, "diff.json"), b); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := index.Build(ctx, snapshot.Reader{Store: st, Run: run}, filepath.Join(dir, run, "index.sqlite")); err != nil {
+	if _, err := index.Build(ctx, snapshot.Reader{Store: st, Run: run}, filepath.Join(dir, run, "index.sqlite"), index.BuildOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return dir, st

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+)
+
+// Check is one check: its metadata, kept with its evaluation in one file
+// (check_*.go), as Prowler keeps its checks. The checks of today are the CIS
+// AWS Foundations Benchmark IAM recommendations.
+type Check struct {
+	// ID is the number in CIS AWS Foundations Benchmark v5.0.0.
+	ID string
+	// Legacy is the number in v1.4.0 to v4.0.1 (the IAM section kept the same
+	// numbering over those versions; v5.0.0 dropped "security questions", 1.3,
+	// and renumbered the rest one lower).
+	Legacy   string
+	Title    string
+	Severity string
+	// Rationale says why the check matters; Remediation how to make it pass.
+	Rationale   string
+	Remediation string
+	// References are links to AWS's documentation of the subject.
+	References []string
+	// Compliance names the requirement in each framework version, as
+	// "<framework>:<id>" (Prowler's framework names).
+	Compliance []string
+	// evaluate returns the check's results for one account: none when the
+	// account lacks the check's input (a failed scan without its file).
+	evaluate func(s *subject) []result
+}
+
+// Checks lists every check in benchmark order: the findings of an account
+// come in this order, and a new check is added here.
+var Checks = []Check{
+	CheckRootAccessKey, CheckRootMFA, CheckRootHardwareMFA, CheckRootUse,
+	CheckPasswordLength, CheckPasswordReuse, CheckConsoleMFA, CheckUnusedCreds,
+	CheckOneActiveKey, CheckKeyRotation, CheckGroupPermissions, CheckAdminPolicy, CheckSupportRole,
+}
+
+// cisReference is the benchmark itself.
+const cisReference = "https://www.cisecurity.org/benchmark/amazon_web_services"
+
+// cis is the compliance ids of a CIS check: id in v5.0, legacy in v1.4 to v4.0.
+func cis(id, legacy string) []string {
+	out := []string{"cis_5.0_aws:" + id}
+	for _, v := range []string{"4.0", "3.0", "2.0", "1.5", "1.4"} {
+		out = append(out, "cis_"+v+"_aws:"+legacy)
+	}
+	return out
+}
+
+// subject is what the checks read of one account; what more than one check
+// derives from the account's files is computed once, on first use.
+type subject struct {
+	a *acct
+	o Options
+
+	users     []principal
+	usersDone bool
+}
+
+// principals is the account's IAM users (acct.principals), computed once.
+func (s *subject) principals() []principal {
+	if !s.usersDone {
+		s.users, s.usersDone = s.a.principals(), true
+	}
+	return s.users
+}
+
+// result is a check's outcome for one principal.
+type result struct {
+	principal string
+	fail      bool
+	evidence  string
+}
+
+func pass(principal, evidence string) result { return result{principal, false, evidence} }
+func fail(principal, evidence string) result { return result{principal, true, evidence} }
+
+// accountFindings runs every check of Checks on one account. PASS results
+// are kept only if o.IncludePass.
+func accountFindings(a *acct, o Options) []Finding {
+	s := &subject{a: a, o: o}
+	var out []Finding
+	for i := range Checks {
+		c := &Checks[i]
+		for _, r := range c.evaluate(s) {
+			if r.fail || o.IncludePass {
+				out = append(out, c.finding(a, r))
+			}
+		}
+	}
+	return out
+}
+
+func (c *Check) finding(a *acct, r result) Finding {
+	st := StatusPass
+	if r.fail {
+		st = StatusFail
+	}
+	return Finding{
+		AccountID: a.id(), AccountName: a.name(), Principal: r.principal,
+		CheckID: c.ID, CheckIDLegacy: c.Legacy, Title: c.Title, Severity: c.Severity,
+		Status: st, Evidence: r.evidence,
+	}
+}
+
+// checkOrder is each check's position in Checks, by id.
+var checkOrder = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range Checks {
+		m[c.ID] = i
+	}
+	return m
+}()
+
+func sortFindings(fs []Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.AccountID != b.AccountID {
+			return a.AccountID < b.AccountID
+		}
+		if a.CheckID != b.CheckID {
+			return checkOrder[a.CheckID] < checkOrder[b.CheckID]
+		}
+		return a.Principal < b.Principal
+	})
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
