@@ -275,7 +275,7 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		}
 	}
 	files := policygen.Files(results, trail)
-	if err := writePolicies(ctx, o.outDir, st, run, files); err != nil {
+	if err := writePolicies(ctx, o.outDir, st, run, files, now); err != nil {
 		return err
 	}
 	if o.gitURL != "" {
@@ -339,17 +339,13 @@ func trailSource(ctx context.Context, o *policyGenerateOptions) (policygen.Sourc
 	return src, nil
 }
 
-// writePolicies writes every file, or none: files go to a staging folder
-// renamed into place (a folder), or are PUT once all are rendered (the
-// store, under the run's policies/ prefix).
-func writePolicies(ctx context.Context, outDir string, st store.Store, run string, files map[string][]byte) error {
+// writePolicies writes every file, or none that looks complete: files go
+// to a staging folder renamed into place (a folder), or into the store
+// under the run's policies/ prefix as one generation whose record is
+// written last (policygen.WriteGeneration).
+func writePolicies(ctx context.Context, outDir string, st store.Store, run string, files map[string][]byte, now time.Time) error {
 	if outDir == "" {
-		for _, n := range policygen.SortedNames(files) {
-			if err := st.Put(ctx, path.Join(run, "policies", n), files[n]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return policygen.WriteGeneration(ctx, st, run, files, now)
 	}
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return usageErr(fmt.Errorf("--out: %w", err))
