@@ -32,6 +32,7 @@ func newPolicy(stdio IO) *cobra.Command {
 		Short: "Least-privilege policies generated from CloudTrail activity",
 	}
 	cmd.AddCommand(newPolicyGenerate(stdio))
+	cmd.AddCommand(newPolicyUnused(stdio))
 	return cmd
 }
 
