@@ -73,8 +73,8 @@ func main() {
 		return
 	}
 	fmt.Printf("GOMAXPROCS %d, %s, --resources %s\n\n", runtime.GOMAXPROCS(0), runtime.Version(), level)
-	fmt.Println("| records | files | MB (JSON) | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak heap MB | peak RSS MB | principals | exact actions |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| records | files | MB (JSON) | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak live heap MB | peak heap MB | peak RSS MB | principals | exact actions |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, n := range ints(*events) {
 		dir, err := os.MkdirTemp("", "orgiam-bench-trail-")
 		if err != nil {
@@ -144,7 +144,8 @@ func readRow(dir string, w int, level policygen.ResourceLevel, start time.Time) 
 		panic(err)
 	}
 	wall, cpu := time.Since(t0).Seconds(), (measure.CPUTime() - cpu0).Seconds()
-	peakHeap, peakRSS := stop(), measure.PeakRSSMB()
+	peakHeap, peakLive := stop()
+	peakRSS := measure.PeakRSSMB()
 	if *memProfile != "" {
 		runtime.GC()
 		f, err := os.Create(fmt.Sprintf("%s.%d", *memProfile, act.ManagementEvents+act.DataEvents))
@@ -178,34 +179,37 @@ func readRow(dir string, w int, level policygen.ResourceLevel, start time.Time) 
 			}
 		}
 	}
-	fmt.Printf("| %d | %d | %.0f | %d | %.2f | %.2f | %.1f | %.1f | %.0f | %.0f | %d | %s |\n", tr.Records, tr.Files, mb, w, wall, cpu, mb/cpu, mb/wall, peakHeap, peakRSS, len(res), exact(res, want))
+	fmt.Printf("| %d | %d | %.0f | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.0f | %d | %s |\n", tr.Records, tr.Files, mb, w, wall, cpu, mb/cpu, mb/wall, peakLive, peakHeap, peakRSS, len(res), exact(res, want))
 }
 
 func trailConfig(events int, start time.Time) trailgen.Config {
 	return trailgen.Config{Seed: 42, Accounts: 20, UsersPerAccount: 5, RolesPerAccount: 10, Files: max(1, events / *perFile), EventsPerFile: *perFile, Start: start, Days: 7, OrgID: "o-bench0001"}
 }
 
-// sampleHeap records the peak of live and not-yet-collected heap objects
-// every 20ms until the returned function is called, which returns it in MB.
-func sampleHeap() func() float64 {
-	done, peak := make(chan struct{}), make(chan float64)
+// sampleHeap records, every 20ms until the returned function is called,
+// the peak of heap objects (live and not yet collected) and the peak of
+// the heap found live by the last GC (what the reading keeps: the bound
+// of Read's comment), both in MB.
+func sampleHeap() func() (objects, live float64) {
+	done, peak := make(chan struct{}), make(chan [2]float64)
 	go func() {
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-		var top uint64
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		var top, topLive uint64
 		t := time.NewTicker(20 * time.Millisecond)
 		defer t.Stop()
 		for {
 			metrics.Read(s)
 			top = max(top, s[0].Value.Uint64())
+			topLive = max(topLive, s[1].Value.Uint64())
 			select {
 			case <-done:
-				peak <- float64(top) / 1e6
+				peak <- [2]float64{float64(top) / 1e6, float64(topLive) / 1e6}
 				return
 			case <-t.C:
 			}
 		}
 	}()
-	return func() float64 { close(done); return <-peak }
+	return func() (float64, float64) { close(done); p := <-peak; return p[0], p[1] }
 }
 
 // exact compares each policy's actions with the actions the trail's known
