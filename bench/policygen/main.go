@@ -18,6 +18,8 @@ import (
 	"reflect"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,8 +31,16 @@ import (
 	"github.com/orgiam/orgiam/internal/policygen/trailgen"
 )
 
+var (
+	memProfile *string
+	perFile    *int
+)
+
 func ints(s string) []int {
 	var out []int
+	if s == "" {
+		return nil
+	}
 	for _, f := range strings.Split(s, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
 		if err != nil {
@@ -45,10 +55,12 @@ func ints(s string) []int {
 func main() {
 	events := flag.String("events", "250000,1000000", "trail sizes, in records")
 	workers := flag.String("workers", "1,2", "workers to read with")
-	perFile := flag.Int("per-file", 2000, "records per file")
+	perFile = flag.Int("per-file", 2000, "records per file")
+	stream := flag.String("stream", "", "trail sizes, in records, generated while they are read (nothing on disk; CPU includes the generation)")
 	resources := flag.String("resources", "exact", "--resources level: exact, service or none")
 	readDir := flag.String("read-dir", "", "internal: read this trail and print one row (the child process)")
 	readWorkers := flag.Int("read-workers", 1, "internal: workers of the child")
+	memProfile = flag.String("memprofile", "", "write a heap profile of each reading, at its end, to this file (suffixed with the size)")
 	flag.Parse()
 	level, err := policygen.ParseResourceLevel(*resources)
 	if err != nil {
@@ -61,15 +73,14 @@ func main() {
 		return
 	}
 	fmt.Printf("GOMAXPROCS %d, %s, --resources %s\n\n", runtime.GOMAXPROCS(0), runtime.Version(), level)
-	fmt.Println("| records | files | MB (JSON) | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak RSS MB | principals | exact actions |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| records | files | MB (JSON) | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak live heap MB | peak heap MB | peak RSS MB | principals | exact actions |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, n := range ints(*events) {
 		dir, err := os.MkdirTemp("", "orgiam-bench-trail-")
 		if err != nil {
 			panic(err)
 		}
-		files := max(1, n / *perFile)
-		exp, err := trailgen.Write(dir, trailgen.Config{Seed: 42, Accounts: 20, UsersPerAccount: 5, RolesPerAccount: 10, Files: files, EventsPerFile: *perFile, Start: start, Days: 7, OrgID: "o-bench0001"})
+		exp, err := trailgen.Write(dir, trailConfig(n, start))
 		if err != nil {
 			panic(err)
 		}
@@ -80,36 +91,51 @@ func main() {
 			panic(err)
 		}
 		for _, w := range ints(*workers) {
-			self, _ := os.Executable()
-			cmd := exec.Command(self, "-read-dir", dir, "-read-workers", strconv.Itoa(w), "-resources", string(level))
-			cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-			if err := cmd.Run(); err != nil {
-				panic(err)
-			}
+			child(dir, w, level)
 		}
 		os.Remove(expFile)
 		os.RemoveAll(dir)
+	}
+	if *stream == "" {
+		return
+	}
+	for _, n := range ints(*stream) {
+		for _, w := range ints(*workers) {
+			child("stream:"+strconv.Itoa(n), w, level)
+		}
+	}
+}
+
+func child(dir string, w int, level policygen.ResourceLevel) {
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "-read-dir", dir, "-read-workers", strconv.Itoa(w), "-resources", string(level), "-memprofile", *memProfile, "-per-file", strconv.Itoa(*perFile))
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		panic(err)
 	}
 }
 
 // readRow reads one trail and prints its row; it runs in a process of its
 // own, so its peak RSS is the reading's alone.
 func readRow(dir string, w int, level policygen.ResourceLevel, start time.Time) {
-	var exp trailgen.Expected
-	eb, err := os.ReadFile(dir + ".expected.json")
-	if err != nil {
-		panic(err)
-	}
-	if err := json.Unmarshal(eb, &exp); err != nil {
-		panic(err)
-	}
-	exp.Files = nil
 	runtime.GC()
 	debug.FreeOSMemory()
 	measure.ResetPeakRSS()
+	var src policygen.Source = policygen.Dir(dir)
+	var stream *trailgen.Stream
+	if n, ok := strings.CutPrefix(dir, "stream:"); ok {
+		events, _ := strconv.Atoi(n)
+		var err error
+		stream, err = trailgen.NewStream(trailConfig(events, start))
+		if err != nil {
+			panic(err)
+		}
+		src = stream
+	}
+	stop := sampleHeap()
 	cat := iamdata.MustLoad()
 	cpu0, t0 := measure.CPUTime(), time.Now()
-	act, err := policygen.Read(context.Background(), policygen.Dir(dir), cat, policygen.ReadOptions{Since: start, Until: start.AddDate(0, 0, 7), Workers: w, Resources: level})
+	act, err := policygen.Read(context.Background(), src, cat, policygen.ReadOptions{Since: start, Until: start.AddDate(0, 0, 7), Workers: w, Resources: level})
 	if err != nil {
 		panic(err)
 	}
@@ -118,14 +144,77 @@ func readRow(dir string, w int, level policygen.ResourceLevel, start time.Time) 
 		panic(err)
 	}
 	wall, cpu := time.Since(t0).Seconds(), (measure.CPUTime() - cpu0).Seconds()
+	peakHeap, peakLive := stop()
+	peakRSS := measure.PeakRSSMB()
+	if *memProfile != "" {
+		runtime.GC()
+		f, err := os.Create(fmt.Sprintf("%s.%d", *memProfile, act.ManagementEvents+act.DataEvents))
+		if err == nil {
+			pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+		runtime.KeepAlive(act)
+	}
 	tr := act.Trail(dir, start, start.AddDate(0, 0, 7))
 	mb := float64(tr.Bytes) / 1e6
-	fmt.Printf("| %d | %d | %.0f | %d | %.2f | %.2f | %.1f | %.1f | %.0f | %d | %s |\n", tr.Records, tr.Files, mb, w, wall, cpu, mb/cpu, mb/wall, measure.PeakRSSMB(), len(res), exact(res, &exp))
+	// The expected activity is loaded only now, after the peak was read:
+	// it is the benchmark's, not the reading's.
+	var want map[string]map[string]bool
+	if stream != nil {
+		want = stream.Actions()
+	} else {
+		var exp trailgen.Expected
+		eb, err := os.ReadFile(dir + ".expected.json")
+		if err != nil {
+			panic(err)
+		}
+		if err := json.Unmarshal(eb, &exp); err != nil {
+			panic(err)
+		}
+		want = map[string]map[string]bool{}
+		for p, acts := range exp.Actions {
+			want[p] = map[string]bool{}
+			for a := range acts {
+				want[p][a] = true
+			}
+		}
+	}
+	fmt.Printf("| %d | %d | %.0f | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.0f | %d | %s |\n", tr.Records, tr.Files, mb, w, wall, cpu, mb/cpu, mb/wall, peakLive, peakHeap, peakRSS, len(res), exact(res, want))
+}
+
+func trailConfig(events int, start time.Time) trailgen.Config {
+	return trailgen.Config{Seed: 42, Accounts: 20, UsersPerAccount: 5, RolesPerAccount: 10, Files: max(1, events / *perFile), EventsPerFile: *perFile, Start: start, Days: 7, OrgID: "o-bench0001"}
+}
+
+// sampleHeap records, every 20ms until the returned function is called,
+// the peak of heap objects (live and not yet collected) and the peak of
+// the heap found live by the last GC (what the reading keeps: the bound
+// of Read's comment), both in MB.
+func sampleHeap() func() (objects, live float64) {
+	done, peak := make(chan struct{}), make(chan [2]float64)
+	go func() {
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		var top, topLive uint64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			top = max(top, s[0].Value.Uint64())
+			topLive = max(topLive, s[1].Value.Uint64())
+			select {
+			case <-done:
+				peak <- [2]float64{float64(top) / 1e6, float64(topLive) / 1e6}
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() (float64, float64) { close(done); p := <-peak; return p[0], p[1] }
 }
 
 // exact compares each policy's actions with the actions the trail's known
 // activity used: "yes" or the number of principals that differ.
-func exact(res []policygen.Result, exp *trailgen.Expected) string {
+func exact(res []policygen.Result, want map[string]map[string]bool) string {
 	got := map[string][]string{}
 	for _, r := range res {
 		var acts []string
@@ -136,7 +225,7 @@ func exact(res []policygen.Result, exp *trailgen.Expected) string {
 		got[r.Principal.Key()] = acts
 	}
 	bad := 0
-	for arn, actions := range exp.Actions {
+	for arn, actions := range want {
 		p, _ := policygen.ParsePrincipal(arn)
 		var want []string
 		for a := range actions {
@@ -147,8 +236,8 @@ func exact(res []policygen.Result, exp *trailgen.Expected) string {
 			bad++
 		}
 	}
-	if len(got) != len(exp.Actions) {
-		bad += len(got) - len(exp.Actions)
+	if len(got) != len(want) {
+		bad += len(got) - len(want)
 	}
 	if bad == 0 {
 		return "yes"

@@ -32,6 +32,7 @@ func newPolicy(stdio IO) *cobra.Command {
 		Short: "Least-privilege policies generated from CloudTrail activity",
 	}
 	cmd.AddCommand(newPolicyGenerate(stdio))
+	cmd.AddCommand(newPolicyUnused(stdio))
 	return cmd
 }
 
@@ -51,6 +52,7 @@ type policyGenerateOptions struct {
 	storeSet               bool
 	accessAnalyzer         bool
 	trailARN, accessRole   string
+	analyzerRole           string
 }
 
 func newPolicyGenerate(stdio IO) *cobra.Command {
@@ -100,7 +102,8 @@ force push); credentials from ORGIAM_GIT_TOKEN (HTTPS) or ORGIAM_GIT_SSH_KEY.`,
 	f.StringVar(&o.path, "path", "", "folder inside the git repository")
 	f.BoolVar(&o.accessAnalyzer, "access-analyzer", false, "generate with IAM Access Analyzer instead of reading the trail (--trail-arn, --access-role)")
 	f.StringVar(&o.trailARN, "trail-arn", "", "with --access-analyzer: the CloudTrail trail ARN")
-	f.StringVar(&o.accessRole, "access-role", "", "with --access-analyzer: the role Access Analyzer assumes to read the trail")
+	f.StringVar(&o.accessRole, "access-role", "", "with --access-analyzer: the role Access Analyzer assumes to read the trail (with --analyzer-role, a role name is that role in each principal's account)")
+	f.StringVar(&o.analyzerRole, "analyzer-role", "", "with --access-analyzer: role name ([path/]name) assumed in each principal's account to run its generations there (default: the current credentials run them all)")
 	f.IntVar(&o.workers, "workers", 0, "files read at once (default: the number of CPUs)")
 	return cmd
 }
@@ -121,6 +124,12 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		return usageErr(errors.New("--access-analyzer needs --trail-arn and --access-role"))
 	case !o.accessAnalyzer && o.cloudtrail == "":
 		return usageErr(errors.New("--cloudtrail: required (s3://bucket/prefix or a folder), or --access-analyzer"))
+	case o.analyzerRole != "" && !o.accessAnalyzer:
+		return usageErr(errors.New("--analyzer-role is for --access-analyzer"))
+	case o.accessAnalyzer && o.analyzerRole == "" && !strings.HasPrefix(o.accessRole, "arn:"):
+		return usageErr(fmt.Errorf("--access-role %q: an ARN (a role name only with --analyzer-role, which names the account)", o.accessRole))
+	case strings.HasPrefix(o.analyzerRole, "arn:"):
+		return usageErr(fmt.Errorf("--analyzer-role %q: a role name ([path/]name), assumed in each principal's account", o.analyzerRole))
 	}
 	level, err := policygen.ParseResourceLevel(o.resources)
 	if err != nil {
@@ -238,7 +247,20 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		if err != nil {
 			return usageErr(err)
 		}
-		out, err := policygen.GenerateWithAnalyzer(ctx, accessanalyzer.NewFromConfig(cfg), want, policygen.AnalyzerOptions{TrailARN: o.trailARN, AccessRole: o.accessRole, Since: since, Until: until})
+		aopt := policygen.AnalyzerOptions{TrailARN: o.trailARN, AccessRole: o.accessRole, Since: since, Until: until}
+		var out []policygen.AnalyzerResult
+		if o.analyzerRole == "" {
+			out, err = policygen.GenerateWithAnalyzer(ctx, accessanalyzer.NewFromConfig(cfg), want, aopt)
+		} else {
+			out, err = policygen.GenerateWithAnalyzerPerAccount(ctx, func(account string) policygen.AnalyzerAPI {
+				return accessanalyzer.NewFromConfig(assumeIn(cfg, account, o.analyzerRole))
+			}, func(account string) string {
+				if strings.HasPrefix(o.accessRole, "arn:") {
+					return o.accessRole
+				}
+				return roleIn(cfg, account, o.accessRole)
+			}, want, aopt, 8) // accounts at once: each runs its own queue of jobs
+		}
 		if err != nil {
 			return err
 		}
@@ -275,7 +297,7 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		}
 	}
 	files := policygen.Files(results, trail)
-	if err := writePolicies(ctx, o.outDir, st, run, files); err != nil {
+	if err := writePolicies(ctx, o.outDir, st, run, files, now); err != nil {
 		return err
 	}
 	if o.gitURL != "" {
@@ -298,6 +320,25 @@ func runPolicyGenerate(ctx context.Context, stdio IO, o *policyGenerateOptions) 
 		rows = append(rows, []string{r.Principal.ARN, fmt.Sprint(r.Report.Events), fmt.Sprint(len(r.Report.Actions)), fmt.Sprint(len(r.Report.Denied)), fmt.Sprint(len(r.Report.Unmapped)), fmt.Sprint(len(r.Report.Unused)), fmt.Sprint(len(r.Policies)), r.Report.Note})
 	}
 	return tableout.Write(stdio.Out, "table", []string{"principal", "events", "actions", "denied", "unmapped", "unused", "parts", "note"}, rows)
+}
+
+// roleIn is the ARN of role ([path/]name) in account, in the partition of
+// cfg's region.
+func roleIn(cfg aws.Config, account, role string) string {
+	path, name := "/", role
+	if i := strings.LastIndexByte(role, '/'); i >= 0 {
+		path, name = "/"+strings.Trim(role[:i], "/")+"/", role[i+1:]
+	}
+	return awsauth.RoleARN(awsauth.PartitionOfRegion(cfg.Region), account, path, name)
+}
+
+// assumeIn is cfg with the credentials of role assumed in account.
+func assumeIn(cfg aws.Config, account, role string) aws.Config {
+	c := cfg.Copy()
+	c.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), roleIn(cfg, account, role), func(ao *stscreds.AssumeRoleOptions) {
+		ao.RoleSessionName = awsauth.SessionName("access-analyzer")
+	}))
+	return c
 }
 
 func trailSource(ctx context.Context, o *policyGenerateOptions) (policygen.Source, error) {
@@ -339,17 +380,13 @@ func trailSource(ctx context.Context, o *policyGenerateOptions) (policygen.Sourc
 	return src, nil
 }
 
-// writePolicies writes every file, or none: files go to a staging folder
-// renamed into place (a folder), or are PUT once all are rendered (the
-// store, under the run's policies/ prefix).
-func writePolicies(ctx context.Context, outDir string, st store.Store, run string, files map[string][]byte) error {
+// writePolicies writes every file, or none that looks complete: files go
+// to a staging folder renamed into place (a folder), or into the store
+// under the run's policies/ prefix as one generation whose record is
+// written last (policygen.WriteGeneration).
+func writePolicies(ctx context.Context, outDir string, st store.Store, run string, files map[string][]byte, now time.Time) error {
 	if outDir == "" {
-		for _, n := range policygen.SortedNames(files) {
-			if err := st.Put(ctx, path.Join(run, "policies", n), files[n]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return policygen.WriteGeneration(ctx, st, run, files, now)
 	}
 	if err := os.MkdirAll(outDir, 0o700); err != nil {
 		return usageErr(fmt.Errorf("--out: %w", err))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/orgiam/orgiam/internal/fakeaws"
+	"github.com/orgiam/orgiam/internal/policygen"
 	"github.com/orgiam/orgiam/internal/store"
 )
 
@@ -58,6 +59,10 @@ func TestPolicyGenerateStoreAndGap(t *testing.T) {
 	}
 	if len(rep.Unused) == 0 {
 		t.Error("no unused actions: the role's attached policies were not compared")
+	}
+	// The set is recorded as complete.
+	if _, files, err := policygen.ReadGeneration(context.Background(), fs, "2026-11-23"); err != nil || files[acct+"/"+name+".json"] == nil {
+		t.Errorf("generation record: %v", err)
 	}
 
 	code = Run(context.Background(), []string{"policy", "generate", "--cloudtrail", trail, "--store", st, "--principal", "arn:aws:iam::" + acct + ":role/no-such-role"}, IO{Out: &out, Err: &errb, Now: testNow})

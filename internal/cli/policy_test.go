@@ -135,3 +135,65 @@ func TestPolicyGenerateAccessAnalyzer(t *testing.T) {
 		t.Fatalf("%s %v", b, err)
 	}
 }
+
+// --analyzer-role: each principal's generation runs in its own account
+// (a role assumed there), so the per-account one-at-a-time limit does not
+// serialise the accounts; a bare --access-role name is that account's role.
+func TestPolicyGenerateAccessAnalyzerPerAccount(t *testing.T) {
+	now := time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
+	world := fakeaws.NewWorld(fakeaws.Options{Seed: 2, Orgs: 1, AccountsPerOrg: 3, Now: now})
+	srv := fakeaws.New(world, fakeaws.Knobs{})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	var principals []string
+	var collectRole string
+	policies := map[string][]string{}
+	for _, a := range world.Accounts() {
+		d := world.Account(a.ID)
+		if d == nil || a.Status != "ACTIVE" || len(d.Roles) == 0 {
+			continue
+		}
+		arn := d.Roles[0].Arn
+		principals = append(principals, "--principal", arn)
+		policies[arn] = []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"*"}]}`}
+		r := world.CollectRoleArn(a.ID)
+		collectRole = r[strings.LastIndexByte(r, '/')+1:]
+	}
+	if len(principals) < 4 {
+		t.Fatal("fewer than two accounts with roles")
+	}
+	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Policies: policies})
+	t.Setenv("AWS_ENDPOINT_URL", url)
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "eu-west-1")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	out := t.TempDir()
+	args := append([]string{"policy", "generate", "--access-analyzer", "--trail-arn", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org", "--access-role", "trail-reader", "--analyzer-role", collectRole, "--days", "30", "--out", out}, principals...)
+	var o, e bytes.Buffer
+	if code := Run(context.Background(), args, IO{Out: &o, Err: &e, Now: func() time.Time { return now }}); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	jobs := srv.AccessAnalyzerJobs()
+	if len(jobs) != len(principals)/2 {
+		t.Fatalf("%d jobs, want %d", len(jobs), len(principals)/2)
+	}
+	for _, j := range jobs {
+		if !strings.Contains(j.Principal, ":"+j.Account+":") {
+			t.Errorf("job for %s ran in account %s", j.Principal, j.Account)
+		}
+		if b, err := os.ReadFile(filepath.Join(out, j.Account, j.Principal[strings.LastIndexByte(j.Principal, '/')+1:]+".json")); err != nil || !strings.Contains(string(b), "sqs:SendMessage") {
+			t.Errorf("%s: %s %v", j.Principal, b, err)
+		}
+	}
+	// Without --analyzer-role a bare name is refused before any call.
+	o.Reset()
+	e.Reset()
+	if code := Run(context.Background(), []string{"policy", "generate", "--access-analyzer", "--trail-arn", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org", "--access-role", "trail-reader", "--days", "30", "--out", out, principals[0], principals[1]}, IO{Out: &o, Err: &e, Now: func() time.Time { return now }}); code != ExitUsage {
+		t.Errorf("bare --access-role without --analyzer-role: exit %d %s", code, e.String())
+	}
+}

@@ -173,6 +173,8 @@ func (s *Server) serveIAM(c *call) {
 		s.generateCredentialReport(c, d)
 	case "GetCredentialReport":
 		s.getCredentialReport(c, d)
+	case "GenerateServiceLastAccessedDetails", "GetServiceLastAccessedDetails":
+		s.serveLastAccessed(c, d)
 	default:
 		c.fail(400, "InvalidAction", "Could not find operation "+c.op+" for version 2010-05-08")
 	}

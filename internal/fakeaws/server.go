@@ -111,6 +111,7 @@ type Server struct {
 	s3   *s3Store
 	sns  *snsState
 	aa   aaState // accessanalyzer.go
+	la   laState // lastaccessed.go
 	hs   *http.Server
 	ln   net.Listener
 	base string

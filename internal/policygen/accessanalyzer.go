@@ -12,6 +12,7 @@ import (
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/policy"
 )
 
@@ -226,6 +227,59 @@ func AnalyzerResults(in []AnalyzerResult, opt Options) ([]Result, error) {
 			res.Report.Note = fmt.Sprintf("Access Analyzer job %s ended %s (%s): the policy holds only the allow rules", r.JobID, r.Status, r.Error)
 		}
 		out = append(out, res)
+	}
+	return out, nil
+}
+
+// GenerateWithAnalyzerPerAccount runs each account's principals through a
+// client of that account (clientFor, typically a role assumed there):
+// Access Analyzer's one-generation-at-a-time limit is per account and
+// region, so the accounts' queues run side by side, up to concurrency at
+// once, and each account's principals one after another. accessRole gives
+// the AccessRole of an account's jobs (the role Access Analyzer uses
+// there to read the trail). Results are in the order of principals.
+func GenerateWithAnalyzerPerAccount(ctx context.Context, clientFor func(account string) AnalyzerAPI, accessRole func(account string) string, principals []Principal, opt AnalyzerOptions, concurrency int) ([]AnalyzerResult, error) {
+	if err := ValidateAnalyzerRange(opt.Since, opt.Until); err != nil {
+		return nil, err
+	}
+	type queue struct {
+		account string
+		idx     []int
+		out     []AnalyzerResult
+		err     error
+	}
+	byAcct := map[string]*queue{}
+	var queues []*queue
+	for i, p := range principals {
+		q := byAcct[p.Account]
+		if q == nil {
+			q = &queue{account: p.Account}
+			byAcct[p.Account] = q
+			queues = append(queues, q)
+		}
+		q.idx = append(q.idx, i)
+	}
+	err := fanout.Run(ctx, queues, concurrency, 0, func(ctx context.Context, q *queue) error {
+		o := opt
+		o.AccessRole = accessRole(q.account)
+		ps := make([]Principal, len(q.idx))
+		for j, i := range q.idx {
+			ps[j] = principals[i]
+		}
+		q.out, q.err = GenerateWithAnalyzer(ctx, clientFor(q.account), ps, o)
+		return q.err
+	}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]AnalyzerResult, len(principals))
+	for _, q := range queues {
+		if q.err != nil {
+			return nil, fmt.Errorf("account %s: %w", q.account, q.err)
+		}
+		for j, i := range q.idx {
+			out[i] = q.out[j]
+		}
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package policygen
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/orgiam/orgiam/internal/iamdata"
 )
@@ -106,7 +107,14 @@ var notIAM = map[string]bool{
 type Mapper struct {
 	cat   *iamdata.Catalog
 	cache sync.Map // "source\x00name" → mapping
+	// cached counts the cache's entries: a trail's event names are not
+	// bounded (an unknown or crafted source can carry any), so past
+	// maxCached names are resolved each time instead of kept.
+	cached atomic.Int64
 }
+
+// maxCached bounds the mapping cache (a few hundred names in real trails).
+const maxCached = 1 << 14
 
 type mapping struct {
 	actions []string // nil: unmapped
@@ -126,7 +134,9 @@ func (m *Mapper) Map(source, name string) (actions []string, notIAMEvent bool) {
 		return mp.actions, mp.notIAM
 	}
 	mp := m.resolve(source, name)
-	m.cache.Store(key, mp)
+	if m.cached.Add(1) <= maxCached {
+		m.cache.Store(key, mp)
+	}
 	return mp.actions, mp.notIAM
 }
 

@@ -24,6 +24,8 @@ import (
 //	  aws-managed-policies/<policy-name>.json
 //	  index.sqlite
 //	  reports/<name>
+//	  policies/<account-id>/<principal-name>[-N].json, .report.json, trail-report.json
+//	  policies/generation.json             written last by each policy generation: the set's files and hashes
 
 // Data sets stored per account under iam/.
 const (
@@ -146,6 +148,17 @@ func IndexKey(run string) string { return j(run, "index.sqlite") }
 // ReportKey is reports/<name>.
 func ReportKey(run, name string) string { return j(run, "reports", name) }
 
+// PolicyKey is policies/<name> of a run: name is a generated policy file
+// ("<account-id>/<principal-name>.json" …) or PolicyGenerationFile.
+func PolicyKey(run, name string) string { return j(run, "policies", name) }
+
+// PolicyGenerationFile lists the files of the last complete policy
+// generation with their hashes; it is written after them, so a set without
+// it, or whose files do not match it, is not complete. It is not named
+// manifest.json: under a run without id, <date>/policies/manifest.json
+// would be taken for a complete run "policies".
+const PolicyGenerationFile = "generation.json"
+
 // Reports built from an AWS Config aggregator live beside the runs, not in
 // one: they are not snapshots.
 //
@@ -187,7 +200,7 @@ func ConfigReportKey(prefix, date, name string) string { return j(prefix, date, 
 
 // RunLevelDirs are the folders a run holds; no run id may take these names
 // (a run <date>/<name> would be read as part of the run of <date>).
-var RunLevelDirs = []string{"accounts", "organizations", "reports", "aws-managed-policies"}
+var RunLevelDirs = []string{"accounts", "organizations", "reports", "aws-managed-policies", "policies"}
 
 // ReservedRunID reports whether id is the name of one of a run's own folders.
 func ReservedRunID(id string) bool {

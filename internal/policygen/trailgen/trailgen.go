@@ -12,6 +12,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -151,6 +152,30 @@ type gen struct {
 
 // Write writes the trail under dir and returns what it holds.
 func Write(dir string, cfg Config) (*Expected, error) {
+	g, err := newGen(cfg)
+	if err != nil {
+		return nil, err
+	}
+	span := time.Duration(cfg.Days) * 24 * time.Hour
+	for f := range cfg.Files {
+		// Files are spread over the range; a file's records are within
+		// five minutes of its delivery time.
+		at := cfg.Start.Add(time.Duration(int64(span) / int64(max(cfg.Files, 1)) * int64(f)))
+		acct := g.accounts[f%len(g.accounts)]
+		if err := g.file(dir, acct, at); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(g.exp.Files)
+	return g.exp, nil
+}
+
+func newExpected() *Expected {
+	return &Expected{Actions: map[string]map[string]map[string]bool{}, Denied: map[string]map[string]bool{}, Unmapped: map[string]map[string]bool{}}
+}
+
+// newGen draws the principals and their profiles from cfg.Seed.
+func newGen(cfg Config) (*gen, error) {
 	if cfg.Region == "" {
 		cfg.Region = "eu-west-1"
 	}
@@ -160,7 +185,7 @@ func Write(dir string, cfg Config) (*Expected, error) {
 	if cfg.Start.IsZero() {
 		return nil, fmt.Errorf("trailgen: Start is required (tests do not read the clock)")
 	}
-	g := &gen{cfg: cfg, r: rand.New(rand.NewPCG(cfg.Seed, 7)), exp: &Expected{Actions: map[string]map[string]map[string]bool{}, Denied: map[string]map[string]bool{}, Unmapped: map[string]map[string]bool{}}}
+	g := &gen{cfg: cfg, r: rand.New(rand.NewPCG(cfg.Seed, 7)), exp: newExpected()}
 	for a := range cfg.Accounts {
 		acct := fmt.Sprintf("%012d", 111100000000+a)
 		g.accounts = append(g.accounts, acct)
@@ -193,18 +218,7 @@ func Write(dir string, cfg Config) (*Expected, error) {
 	if len(g.principals) == 0 {
 		return nil, fmt.Errorf("trailgen: no principals")
 	}
-	span := time.Duration(cfg.Days) * 24 * time.Hour
-	for f := range cfg.Files {
-		// Files are spread over the range; a file's records are within
-		// five minutes of its delivery time.
-		at := cfg.Start.Add(time.Duration(int64(span) / int64(max(cfg.Files, 1)) * int64(f)))
-		acct := g.accounts[f%len(g.accounts)]
-		if err := g.file(dir, acct, at); err != nil {
-			return nil, err
-		}
-	}
-	sort.Strings(g.exp.Files)
-	return g.exp, nil
+	return g, nil
 }
 
 func usesAction(profile []int, action string) bool {
@@ -216,22 +230,10 @@ func usesAction(profile []int, action string) bool {
 	return false
 }
 
-func (g *gen) file(dir, acct string, at time.Time) error {
-	prefix := "AWSLogs/" + acct
-	if g.cfg.OrgID != "" {
-		prefix = "AWSLogs/" + g.cfg.OrgID + "/" + acct
-	}
-	name := fmt.Sprintf("%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%08x.json.gz", prefix, g.cfg.Region, at.Format("2006/01/02"), acct, g.cfg.Region, at.Format("20060102T1504Z"), g.r.Uint32())
-	p := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	fh, err := os.Create(p)
-	if err != nil {
-		return err
-	}
-	zw, _ := gzip.NewWriterLevel(fh, gzip.BestSpeed)
-	cw := &counter{w: zw}
+// records writes one file's JSON (EventsPerFile records of acct's trail
+// around at) to w.
+func (g *gen) records(w io.Writer, acct string, at time.Time) {
+	cw := &counter{w: w}
 	cw.Write([]byte(`{"Records":[`))
 	for i := range g.cfg.EventsPerFile {
 		if i > 0 {
@@ -243,6 +245,28 @@ func (g *gen) file(dir, acct string, at time.Time) error {
 	}
 	cw.Write([]byte("]}"))
 	g.exp.Bytes += cw.n
+}
+
+func (g *gen) fileName(acct string, at time.Time) string {
+	prefix := "AWSLogs/" + acct
+	if g.cfg.OrgID != "" {
+		prefix = "AWSLogs/" + g.cfg.OrgID + "/" + acct
+	}
+	return fmt.Sprintf("%s/CloudTrail/%s/%s/%s_CloudTrail_%s_%s_%08x.json.gz", prefix, g.cfg.Region, at.Format("2006/01/02"), acct, g.cfg.Region, at.Format("20060102T1504Z"), g.r.Uint32())
+}
+
+func (g *gen) file(dir, acct string, at time.Time) error {
+	name := g.fileName(acct, at)
+	p := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	fh, err := os.Create(p)
+	if err != nil {
+		return err
+	}
+	zw, _ := gzip.NewWriterLevel(fh, gzip.BestSpeed)
+	g.records(zw, acct, at)
 	g.exp.Files = append(g.exp.Files, name)
 	if err := zw.Close(); err != nil {
 		fh.Close()
