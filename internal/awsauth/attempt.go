@@ -40,7 +40,7 @@ type attemptTimeoutError struct {
 }
 
 func (e *attemptTimeoutError) Error() string {
-	return fmt.Sprintf("%s: no answer within %v", e.op, e.d)
+	return fmt.Sprintf("%s: attempt timed out: no answer within %v", e.op, e.d)
 }
 func (e *attemptTimeoutError) Timeout() bool   { return true }
 func (e *attemptTimeoutError) Temporary() bool { return true }

@@ -45,7 +45,7 @@ func TestSmallReadAttemptsAreBoundedAndRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
-	if err == nil || !strings.Contains(err.Error(), "STS:GetCallerIdentity: no answer within 50ms") {
+	if err == nil || !strings.Contains(err.Error(), "STS:GetCallerIdentity: attempt timed out: no answer within 50ms") {
 		t.Fatalf("err = %v, want the attempt timeout", err)
 	}
 	if got := n.Load(); got != 2 {
