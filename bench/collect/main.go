@@ -56,6 +56,8 @@ type Case struct {
 	// call for a minute; "silent" stops answering for good.
 	Fault  string
 	Target string
+	// SmallAttemptTimeout is passed to awsauth (0: its default).
+	SmallAttemptTimeout time.Duration
 }
 
 // Result is what one case measured.
@@ -88,6 +90,7 @@ func cases(which string) []Case {
 		{Name: "1,000 accounts, server limit 1000/s", Accounts: 1000, ServerRate: 1000, Target: "granted >= 0.85 x limit, 0 failed"},
 		{Name: "100 accounts, server throttles everything for 60 s", Accounts: 100, Fault: "throttle-60s", Target: "0 failed"},
 		{Name: "100 accounts, server stops answering", Accounts: 100, Fault: "silent", Target: "all fail, bounded time"},
+		{Name: "100 accounts, server stops answering, 20 s per attempt of every call", Accounts: 100, Fault: "silent", SmallAttemptTimeout: 20 * time.Second, Target: "the same without the small-read bound"},
 		{Name: "10,000 accounts, small accounts", Accounts: 10000, Size: small, Target: "peak RSS <= 250 MB"},
 	}
 	switch which {
@@ -181,7 +184,7 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	knobs := fakeaws.Knobs{Latency: latency, RatePerAccount: c.ServerRate, Burst: int(c.ServerRate)}
 	setup := sim.Setup{
 		Accounts: c.Accounts, Size: c.Size, Store: filepath.Join(dir, strconv.Itoa(c.Accounts)),
-		Knobs: knobs, Concurrency: concurrency,
+		Knobs: knobs, Concurrency: concurrency, SmallAttemptTimeout: c.SmallAttemptTimeout,
 	}
 	switch c.Fault {
 	case "throttle-60s":

@@ -27,6 +27,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -76,6 +77,10 @@ type Result struct {
 	Failed    int
 	PeakRSSMB float64
 	Entities  int
+	// CPU is orgiam's user+system time; MotoCPU is moto_server's during
+	// the same run. Both share the machine's cores, so together they say
+	// how much of the wall is orgiam's own work and how much the emulator's.
+	CPU, MotoCPU time.Duration
 }
 
 func run(shape Shape, runs int, record bool) error {
@@ -93,7 +98,7 @@ func run(shape Shape, runs int, record bool) error {
 		return fmt.Errorf("go build ./cmd/orgiam (run from the repository root): %w", err)
 	}
 
-	endpoint, stop, err := startMoto()
+	endpoint, motoPID, stop, err := startMoto()
 	if err != nil {
 		return err
 	}
@@ -121,10 +126,12 @@ func run(shape Shape, runs int, record bool) error {
 			order = []variant{variants[1], variants[0]}
 		}
 		for _, v := range order {
+			m0 := procCPU(motoPID)
 			r, err := collect(ctx, bin, endpoint, mgmt, filepath.Join(dir, fmt.Sprintf("store-%s-%d", v.control, i)), v.control)
 			if err != nil {
 				return fmt.Errorf("%s: %w", v.name, err)
 			}
+			r.MotoCPU = procCPU(motoPID) - m0
 			r.Variant = v.name
 			results = append(results, r)
 			fmt.Fprintf(os.Stderr, "%s: %v\n", v.name, r.Wall.Round(time.Millisecond))
@@ -134,10 +141,11 @@ func run(shape Shape, runs int, record bool) error {
 
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "variant\twall\tAPI calls\tcalls/account\tobjects written\tthrottles\tok\tfailed\tentities\tpeak RSS MB\t")
+	fmt.Fprintln(tw, "variant\twall\tAPI calls\tcalls/account\tobjects written\tthrottles\tok\tfailed\tentities\tpeak RSS MB\torgiam CPU\tmoto CPU\t")
 	for _, r := range results {
-		fmt.Fprintf(tw, "%s\t%v\t%d\t%.1f\t%d\t%d\t%d\t%d\t%d\t%.0f\t\n", r.Variant, r.Wall.Round(time.Millisecond), r.Calls,
-			float64(r.Calls)/float64(max(r.OK+r.Failed, 1)), r.Objects, r.Throttles, r.OK, r.Failed, r.Entities, r.PeakRSSMB)
+		fmt.Fprintf(tw, "%s\t%v\t%d\t%.1f\t%d\t%d\t%d\t%d\t%d\t%.0f\t%v\t%v\t\n", r.Variant, r.Wall.Round(time.Millisecond), r.Calls,
+			float64(r.Calls)/float64(max(r.OK+r.Failed, 1)), r.Objects, r.Throttles, r.OK, r.Failed, r.Entities, r.PeakRSSMB,
+			r.CPU.Round(10*time.Millisecond), r.MotoCPU.Round(10*time.Millisecond))
 	}
 	tw.Flush()
 	med := map[string][]time.Duration{}
@@ -176,21 +184,43 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// procCPU is the user+system CPU time of a process and its threads so far,
+// from /proc/<pid>/stat (fields 14 and 15, in clock ticks of 1/100 s on
+// Linux). Zero where /proc is missing.
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := strings.LastIndexByte(string(data), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * 10 * time.Millisecond
+}
+
 // startMoto starts moto_server on a free loopback port.
-func startMoto() (string, func(), error) {
+func startMoto() (string, int, func(), error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
-		return "", nil, fmt.Errorf("moto_server not on PATH: %w", err)
+		return "", 0, nil, fmt.Errorf("moto_server not on PATH: %w", err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }
 	endpoint := fmt.Sprintf("http://127.0.0.1:%d", port)
@@ -199,11 +229,11 @@ func startMoto() (string, func(), error) {
 		resp, err := http.Get(endpoint + "/moto-api/")
 		if err == nil {
 			resp.Body.Close()
-			return endpoint, stop, nil
+			return endpoint, cmd.Process.Pid, stop, nil
 		}
 		if time.Now().After(deadline) {
 			stop()
-			return "", nil, fmt.Errorf("moto_server did not start: %w", err)
+			return "", 0, nil, fmt.Errorf("moto_server did not start: %w", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -311,6 +341,7 @@ func collect(ctx context.Context, bin, endpoint, mgmt, storeDir, control string)
 	}
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.PeakRSSMB = float64(ru.Maxrss) / 1024
+		res.CPU = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	}
 	matches, _ := filepath.Glob(filepath.Join(storeDir, "*", "manifest.json"))
 	if len(matches) != 1 {

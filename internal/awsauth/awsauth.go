@@ -47,6 +47,10 @@ type Options struct {
 	// body (default 20s): a server that stops answering costs an account at
 	// most about RetryMaxAttempts × AttemptTimeout, not its whole timeout.
 	AttemptTimeout time.Duration
+	// SmallAttemptTimeout bounds one attempt of an IAM, STS or Organizations
+	// call whose answer is small (default DefaultSmallAttemptTimeout; never
+	// more than AttemptTimeout). See attempt.go.
+	SmallAttemptTimeout time.Duration
 	// SessionName is the RoleSessionName of every AssumeRole (default "orgiam").
 	SessionName string
 	// Logger receives the SDK's own log lines (such as its warnings) as
@@ -127,6 +131,11 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	if attemptTimeout <= 0 {
 		attemptTimeout = 20 * time.Second
 	}
+	small := o.SmallAttemptTimeout
+	if small <= 0 {
+		small = DefaultSmallAttemptTimeout
+	}
+	small = min(small, attemptTimeout)
 	httpClient := awshttp.NewBuildableClient().WithTimeout(attemptTimeout).WithTransportOptions(func(t *http.Transport) {
 		t.MaxIdleConns = maxConns * 2
 		t.MaxIdleConnsPerHost = maxConns * 2
@@ -169,6 +178,7 @@ func LoadBase(ctx context.Context, o Options) (aws.Config, error) {
 	if o.Logger != nil {
 		cfg.Logger = sdkLogger{o.Logger}
 	}
+	cfg.APIOptions = append(cfg.APIOptions, smallAttemptTimeout(small))
 	cfg.APIOptions = append(cfg.APIOptions, o.APIOptions...)
 	return cfg, nil
 }

@@ -9,12 +9,18 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // File stores objects as files under a folder. Files are created 0600 in
 // folders 0700; every write goes to a temp file renamed into place.
 type File struct {
 	Root string
+	// made holds the folders this File has already made: a Put into one of
+	// them skips MkdirAll's stat, one syscall per object of the scan's
+	// write path. A folder removed behind its back is made again when the
+	// temp file cannot be created in it.
+	made sync.Map
 }
 
 // NewFile returns a file store rooted at root (an absolute folder).
@@ -67,10 +73,21 @@ func (f *File) write(ctx context.Context, key string, data []byte, exclusive boo
 		return err
 	}
 	dir := filepath.Dir(p)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("store %s: %w", f, err)
+	_, known := f.made.Load(dir)
+	if !known {
+		if err := f.mkdir(dir); err != nil {
+			return err
+		}
 	}
+	// CreateTemp opens the file 0600 itself (the umask can only take bits
+	// away), so no chmod follows.
 	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(p)+"-*")
+	if err != nil && known && errors.Is(err, fs.ErrNotExist) {
+		if err := f.mkdir(dir); err != nil {
+			return err
+		}
+		tmp, err = os.CreateTemp(dir, ".tmp-"+filepath.Base(p)+"-*")
+	}
 	if err != nil {
 		return fmt.Errorf("store %s: %w", f, err)
 	}
@@ -82,9 +99,6 @@ func (f *File) write(ctx context.Context, key string, data []byte, exclusive boo
 			os.Remove(name)
 		}
 	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("store %s: %w", f, err)
-	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("store %s: write %s: %w", f, key, err)
 	}
@@ -112,6 +126,14 @@ func (f *File) write(ctx context.Context, key string, data []byte, exclusive boo
 		return fmt.Errorf("store %s: write %s: %w", f, key, err)
 	}
 	ok = true
+	return nil
+}
+
+func (f *File) mkdir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("store %s: %w", f, err)
+	}
+	f.made.Store(dir, struct{}{})
 	return nil
 }
 

@@ -420,3 +420,23 @@ func TestLayoutKeys(t *testing.T) {
 		}
 	}
 }
+
+// The file store remembers the folders it made; one removed behind its back
+// (an operator clearing a run by hand) is made again on the next Put.
+func TestFilePutRemakesARemovedFolder(t *testing.T) {
+	ctx := context.Background()
+	root := t.TempDir()
+	st := NewFile(root)
+	if err := st.Put(ctx, "a/b/one.json", []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(root, "a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, "a/b/two.json", []byte("2")); err != nil {
+		t.Fatalf("Put after the folder was removed: %v", err)
+	}
+	if got, err := st.Get(ctx, "a/b/two.json"); err != nil || string(got) != "2" {
+		t.Fatalf("Get = %q, %v", got, err)
+	}
+}

@@ -36,6 +36,10 @@ type Setup struct {
 	// During, if set, is started in the background once the scan begins
 	// (the account list is written): faults that start mid-run.
 	During func(*fakeaws.Server)
+	// SmallAttemptTimeout is awsauth's bound per attempt of a small read
+	// (0: its default). The silent-server case sets it to the whole attempt
+	// timeout to show the behaviour without it.
+	SmallAttemptTimeout time.Duration
 	// Reports runs the report step (the index reads its findings); the
 	// index step never runs.
 	Reports bool
@@ -80,7 +84,7 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	auth, err := awsauth.New(ctx, awsauth.Options{
 		Region: "us-east-1", Endpoint: url, MaxConns: cfg.Concurrency * pipeline.DefaultAccountParallel,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIABENCHBASE0000000", "bench", ""),
-		SessionName: "orgiam-bench",
+		SessionName: "orgiam-bench", SmallAttemptTimeout: s.SmallAttemptTimeout,
 	})
 	if err != nil {
 		return res, err
