@@ -1,5 +1,7 @@
-// Package collect reads one account's IAM data with as few API calls as the
-// data allows and converts it to the snapshot's stored shapes.
+// Package collect holds orgiam's collectors — one per data set family or AWS
+// service, behind the Collector interface, all listed in List — which read an
+// account (or an account × region) with as few API calls as the data allows
+// and convert it to the snapshot's stored shapes.
 package collect
 
 import (
@@ -37,15 +39,6 @@ type IAMAPI interface {
 	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
 	GenerateCredentialReport(context.Context, *iam.GenerateCredentialReportInput, ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error)
 	GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error)
-}
-
-// Actions lists every IAM action the collectors call: the collect role's
-// policy (deploy/iam/collect-role-policy.json) must allow each.
-var Actions = []string{
-	"iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary", "iam:GetAccountPasswordPolicy",
-	"iam:ListAccountAliases", "iam:ListSAMLProviders", "iam:GetSAMLProvider",
-	"iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider", "iam:ListVirtualMFADevices",
-	"iam:ListInstanceProfiles", "iam:ListAccessKeys", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
 }
 
 // OpError is an AWS call that failed, with the account and operation named.
@@ -582,15 +575,4 @@ func UsersToList(csv []byte, users []snapshot.User) (map[string]bool, error) {
 		}
 	}
 	return out, nil
-}
-
-// All runs every IAM collector of an account, one after the other,
-// stopping at the first error (the data gathered so far stays in d).
-func All(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
-	for _, step := range append(append([]Step{}, Independent...), AccessKeys) {
-		if err := step(ctx, api, account, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }

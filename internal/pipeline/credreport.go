@@ -48,7 +48,7 @@ func CredentialReport(ctx context.Context, env *Env, in CredentialReportInput) (
 	env.init()
 	out := CredentialReportOutput{Run: in.Run, AccountId: in.AccountId}
 	id := in.AccountId
-	api := env.NewIAM(env.AccountConfig(id))
+	api := env.clients(env.AccountConfig(id)).IAM()
 	res, err := collect.PollCredentialReport(ctx, api, id, collect.CredentialReportState{Attempt: in.Attempt, Wait: in.WaitSeconds}, env.reportPolicy())
 	out.Attempt = res.Next.Attempt
 	if err != nil {

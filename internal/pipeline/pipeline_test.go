@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -150,25 +151,39 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 	}
 }
 
-func TestEmptyDataSetsAreStoredAsEmptyArrays(t *testing.T) {
+// TestAccountWriterStoresIAMDataSets checks that the IAM collector's data
+// sets are the store layout's, written where readers look for them.
+func TestAccountWriterStoresIAMDataSets(t *testing.T) {
 	ctx := context.Background()
 	env := testEnv(t)
-	d := &collect.IAMData{Users: []snapshot.User{{UserName: "alice"}}} // every other set nil
-	if err := writeIAM(ctx, env, "2026-11-20", "111111111111", d); err != nil {
-		t.Fatal(err)
+	if got := collect.IAMDataSets(); !reflect.DeepEqual(got, store.IAMDataSets) {
+		t.Fatalf("collector data sets %v, store layout %v", got, store.IAMDataSets)
 	}
+	w := &accountWriter{env: env, ctx: ctx, run: "2026-11-20", account: "111111111111"}
 	for _, name := range store.IAMDataSets {
+		if err := w.DataSet(ctx, "iam", name, []snapshot.User{}); err != nil {
+			t.Fatal(err)
+		}
 		data, err := env.Store.Get(ctx, store.IAMKey("2026-11-20", "111111111111", name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		got := strings.TrimSpace(string(data))
-		switch {
-		case name == store.DataUsers && !strings.Contains(got, `"alice"`):
-			t.Errorf("%s = %s", name, got)
-		case name != store.DataUsers && got != "[]":
+		if got := strings.TrimSpace(string(data)); got != "[]" {
 			t.Errorf("%s = %s, want []", name, got)
 		}
+	}
+	var we *storeWriteError
+	if err := w.DataSet(ctx, "s3", "buckets", []string{}); !errors.As(err, &we) {
+		t.Errorf("a data set with no layout: %v, want a store error", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	w.ctx = cctx
+	if err := w.CredentialReport(ctx, []byte("user\n")); !errors.Is(err, context.Canceled) {
+		t.Errorf("write after the run was cancelled: %v", err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.CredentialReportKey("2026-11-20", "111111111111")); ok {
+		t.Error("written after the run was cancelled")
 	}
 }
 
