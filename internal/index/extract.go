@@ -350,11 +350,12 @@ type accountFiles struct {
 
 // accountInfo is account.json, read for the fields the index keeps (its
 // summary maps, password policy and scan counts are skipped, not decoded).
+// case:ignore reads schema version 1 too (snapshot.SchemaVersion).
 type accountInfo struct {
 	snapshot.Account
-	Partition   string    `json:"Partition"`
-	Aliases     []string  `json:"Aliases"`
-	CollectedAt time.Time `json:"CollectedAt"`
+	Partition   string    `json:"partition,case:ignore"`
+	Aliases     []string  `json:"aliases,case:ignore"`
+	CollectedAt time.Time `json:"collectedAt,case:ignore"`
 }
 
 func readAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*accountFiles, error) {

@@ -47,7 +47,8 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 		return snapshot.Manifest{}, err
 	}
 	m := snapshot.Manifest{
-		ToolVersion: env.Version, RunID: info.RunID, Date: info.Date, Prefix: run, Store: env.Store.String(),
+		SchemaVersion: snapshot.SchemaVersion,
+		ToolVersion:   env.Version, RunID: info.RunID, Date: info.Date, Prefix: run, Store: env.Store.String(),
 		Started: info.Started, Organizations: []snapshot.Organization{},
 	}
 	orgKeys, err := env.Store.List(ctx, store.OrgPrefix(run))

@@ -108,6 +108,7 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	}
 
 	info := snapshot.AccountInfo{
+		SchemaVersion:  snapshot.SchemaVersion,
 		Account:        in.Account,
 		Partition:      env.Auth.Identity.Partition,
 		CollectRoleArn: env.CollectRoleARN(id),
@@ -196,7 +197,7 @@ func clearAccount(ctx context.Context, env *Env, run, id string) error {
 }
 
 func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
-	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
+	rec := snapshot.ErrorRecord{SchemaVersion: snapshot.SchemaVersion, AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation

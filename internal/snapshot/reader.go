@@ -38,6 +38,9 @@ func ReadJSON(ctx context.Context, s store.Store, key string, v any) error {
 func (r Reader) Manifest(ctx context.Context) (Manifest, error) {
 	var m Manifest
 	err := ReadJSON(ctx, r.Store, store.ManifestKey(r.Run), &m)
+	if err == nil {
+		err = checkSchema(store.ManifestKey(r.Run), m.SchemaVersion)
+	}
 	return m, err
 }
 
@@ -45,6 +48,9 @@ func (r Reader) Manifest(ctx context.Context) (Manifest, error) {
 func (r Reader) AccountInfo(ctx context.Context, id string) (AccountInfo, error) {
 	var a AccountInfo
 	err := ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &a)
+	if err == nil {
+		err = checkSchema(store.AccountKey(r.Run, id), a.SchemaVersion)
+	}
 	return a, err
 }
 
@@ -211,6 +217,9 @@ func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
 	err := ReadJSON(ctx, r.Store, store.ErrorKey(r.Run, id), &e)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
+	}
+	if err == nil {
+		err = checkSchema(store.ErrorKey(r.Run, id), e.SchemaVersion)
 	}
 	if err != nil {
 		return nil, err

@@ -18,6 +18,7 @@ const (
 
 // Manifest is written last; its presence marks a run complete.
 type Manifest struct {
+	SchemaVersion int             `json:"schemaVersion"`
 	ToolVersion   string          `json:"toolVersion"`
 	RunID         string          `json:"runId"`
 	Date          string          `json:"date"`
@@ -66,11 +67,12 @@ type AccountResult struct {
 
 // RunInfo is written when a run starts (run.json).
 type RunInfo struct {
-	ToolVersion string    `json:"toolVersion"`
-	RunID       string    `json:"runId"`
-	Date        string    `json:"date"`
-	Prefix      string    `json:"prefix"`
-	Started     time.Time `json:"started"`
+	SchemaVersion int       `json:"schemaVersion"`
+	ToolVersion   string    `json:"toolVersion"`
+	RunID         string    `json:"runId"`
+	Date          string    `json:"date"`
+	Prefix        string    `json:"prefix"`
+	Started       time.Time `json:"started"`
 }
 
 // Organization is organizations:DescribeOrganization's shape.
@@ -119,28 +121,32 @@ type Account struct {
 // ScanSummary is what the scan step recorded in account.json.
 type ScanSummary struct {
 	// Counts of entities collected, by data set (users, roles, …).
-	Counts     map[string]int `json:"Counts"`
-	APICalls   int64          `json:"APICalls"`
-	DurationMS int64          `json:"DurationMs"`
-	Warnings   []string       `json:"Warnings,omitempty"`
+	Counts     map[string]int `json:"counts,case:ignore"`
+	APICalls   int64          `json:"apiCalls,case:ignore"`
+	DurationMS int64          `json:"durationMs,case:ignore"`
+	Warnings   []string       `json:"warnings,omitempty,case:ignore"`
 }
 
-// AccountInfo is accounts/<id>/account.json.
+// AccountInfo is accounts/<id>/account.json: the account as Organizations
+// describes it (its AWS shape, PascalCase), then orgiam's own fields
+// (camelCase, versioned by SchemaVersion). Summary and PasswordPolicy hold
+// AWS shapes.
 type AccountInfo struct {
 	Account
-	Partition      string           `json:"Partition"`
-	CollectRoleArn string           `json:"CollectRoleArn,omitempty"`
-	Aliases        []string         `json:"Aliases"`
-	Summary        map[string]int32 `json:"Summary,omitempty"`
+	SchemaVersion  int              `json:"schemaVersion"`
+	Partition      string           `json:"partition,case:ignore"`
+	CollectRoleArn string           `json:"collectRoleArn,omitempty,case:ignore"`
+	Aliases        []string         `json:"aliases,case:ignore"`
+	Summary        map[string]int32 `json:"summary,omitempty,case:ignore"`
 	// PasswordPolicy is nil when the account has none (NoSuchEntity).
-	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy"`
-	CollectedAt    time.Time       `json:"CollectedAt"`
-	Scan           ScanSummary     `json:"Scan"`
+	PasswordPolicy *PasswordPolicy `json:"passwordPolicy,case:ignore"`
+	CollectedAt    time.Time       `json:"collectedAt,case:ignore"`
+	Scan           ScanSummary     `json:"scan,case:ignore"`
 }
 
 // PasswordPolicy is iam:GetAccountPasswordPolicy's shape.
 type PasswordPolicy struct {
-	MinimumPasswordLength      int32 `json:"MinimumPasswordLength"`
+	MinimumPasswordLength      int32 `json:"MinimumPasswordLength,case:ignore"`
 	RequireSymbols             bool  `json:"RequireSymbols"`
 	RequireNumbers             bool  `json:"RequireNumbers"`
 	RequireUppercaseCharacters bool  `json:"RequireUppercaseCharacters"`
@@ -322,10 +328,11 @@ type MFADevice struct {
 
 // ErrorRecord is accounts/<id>/error.json: why an account's scan failed.
 type ErrorRecord struct {
-	AccountId string    `json:"accountId"`
-	Phase     string    `json:"phase"`               // assume-role, collect, credential-report, …
-	Operation string    `json:"operation,omitempty"` // e.g. sts:AssumeRole
-	Code      string    `json:"code,omitempty"`      // AWS error code, e.g. AccessDenied
-	Message   string    `json:"message"`
-	Time      time.Time `json:"time"`
+	SchemaVersion int       `json:"schemaVersion"`
+	AccountId     string    `json:"accountId"`
+	Phase         string    `json:"phase"`               // assume-role, collect, credential-report, …
+	Operation     string    `json:"operation,omitempty"` // e.g. sts:AssumeRole
+	Code          string    `json:"code,omitempty"`      // AWS error code, e.g. AccessDenied
+	Message       string    `json:"message"`
+	Time          time.Time `json:"time"`
 }
