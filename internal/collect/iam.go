@@ -252,7 +252,7 @@ func convUser(u types.UserDetail) (snapshot.User, error) {
 	}
 	groups := append([]string{}, u.GroupList...)
 	return snapshot.User{
-		Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserId: aws.ToString(u.UserId),
+		Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
 		Arn: aws.ToString(u.Arn), CreateDate: utc(u.CreateDate), UserPolicyList: pols, GroupList: groups,
 		AttachedManagedPolicies: attached(u.AttachedManagedPolicies), PermissionsBoundary: boundary(u.PermissionsBoundary),
 		Tags: tags(u.Tags), AccessKeys: []snapshot.AccessKey{},
@@ -265,7 +265,7 @@ func convGroup(g types.GroupDetail) (snapshot.Group, error) {
 		return snapshot.Group{}, err
 	}
 	return snapshot.Group{
-		Path: aws.ToString(g.Path), GroupName: aws.ToString(g.GroupName), GroupId: aws.ToString(g.GroupId),
+		Path: aws.ToString(g.Path), GroupName: aws.ToString(g.GroupName), GroupID: aws.ToString(g.GroupId),
 		Arn: aws.ToString(g.Arn), CreateDate: utc(g.CreateDate), GroupPolicyList: pols,
 		AttachedManagedPolicies: attached(g.AttachedManagedPolicies),
 	}, nil
@@ -274,11 +274,11 @@ func convGroup(g types.GroupDetail) (snapshot.Group, error) {
 func convInstanceProfile(ip types.InstanceProfile) snapshot.InstanceProfile {
 	out := snapshot.InstanceProfile{
 		Path: aws.ToString(ip.Path), InstanceProfileName: aws.ToString(ip.InstanceProfileName),
-		InstanceProfileId: aws.ToString(ip.InstanceProfileId), Arn: aws.ToString(ip.Arn),
+		InstanceProfileID: aws.ToString(ip.InstanceProfileId), Arn: aws.ToString(ip.Arn),
 		CreateDate: utc(ip.CreateDate), Roles: []snapshot.RoleRef{}, Tags: tags(ip.Tags),
 	}
 	for _, r := range ip.Roles {
-		out.Roles = append(out.Roles, snapshot.RoleRef{Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleId: aws.ToString(r.RoleId), Arn: aws.ToString(r.Arn)})
+		out.Roles = append(out.Roles, snapshot.RoleRef{Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleID: aws.ToString(r.RoleId), Arn: aws.ToString(r.Arn)})
 	}
 	return out
 }
@@ -293,7 +293,7 @@ func convRole(r types.RoleDetail) (snapshot.Role, error) {
 		return snapshot.Role{}, fmt.Errorf("trust policy: %w", err)
 	}
 	role := snapshot.Role{
-		Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleId: aws.ToString(r.RoleId),
+		Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleID: aws.ToString(r.RoleId),
 		Arn: aws.ToString(r.Arn), CreateDate: utc(r.CreateDate), AssumeRolePolicyDocument: trust,
 		InstanceProfileList: []snapshot.InstanceProfile{}, RolePolicyList: pols,
 		AttachedManagedPolicies: attached(r.AttachedManagedPolicies), PermissionsBoundary: boundary(r.PermissionsBoundary),
@@ -310,8 +310,8 @@ func convRole(r types.RoleDetail) (snapshot.Role, error) {
 
 func convPolicy(p types.ManagedPolicyDetail) (snapshot.ManagedPolicy, error) {
 	out := snapshot.ManagedPolicy{
-		PolicyName: aws.ToString(p.PolicyName), PolicyId: aws.ToString(p.PolicyId), Arn: aws.ToString(p.Arn),
-		Path: aws.ToString(p.Path), DefaultVersionId: aws.ToString(p.DefaultVersionId),
+		PolicyName: aws.ToString(p.PolicyName), PolicyID: aws.ToString(p.PolicyId), Arn: aws.ToString(p.Arn),
+		Path: aws.ToString(p.Path), DefaultVersionID: aws.ToString(p.DefaultVersionId),
 		AttachmentCount: aws.ToInt32(p.AttachmentCount), PermissionsBoundaryUsageCount: aws.ToInt32(p.PermissionsBoundaryUsageCount),
 		IsAttachable: p.IsAttachable, Description: aws.ToString(p.Description),
 		CreateDate: utc(p.CreateDate), UpdateDate: utc(p.UpdateDate), PolicyVersionList: []snapshot.PolicyVersion{},
@@ -322,7 +322,7 @@ func convPolicy(p types.ManagedPolicyDetail) (snapshot.ManagedPolicy, error) {
 			return out, fmt.Errorf("version %s: %w", aws.ToString(v.VersionId), err)
 		}
 		out.PolicyVersionList = append(out.PolicyVersionList, snapshot.PolicyVersion{
-			VersionId: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion || aws.ToString(v.VersionId) == out.DefaultVersionId,
+			VersionID: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion || aws.ToString(v.VersionId) == out.DefaultVersionID,
 			CreateDate: utc(v.CreateDate), Document: doc,
 		})
 	}
@@ -461,7 +461,7 @@ func MFADevices(ctx context.Context, api IAMAPI, account string, d *IAMData) err
 		for _, v := range out.VirtualMFADevices {
 			dev := snapshot.MFADevice{SerialNumber: aws.ToString(v.SerialNumber), EnableDate: utc(v.EnableDate), Tags: tags(v.Tags)}
 			if v.User != nil {
-				dev.User = &snapshot.MFAUser{UserName: aws.ToString(v.User.UserName), UserId: aws.ToString(v.User.UserId), Arn: aws.ToString(v.User.Arn)}
+				dev.User = &snapshot.MFAUser{UserName: aws.ToString(v.User.UserName), UserID: aws.ToString(v.User.UserId), Arn: aws.ToString(v.User.Arn)}
 			}
 			d.MFADevices = append(d.MFADevices, dev)
 		}
@@ -533,10 +533,10 @@ func AccessKeysOf(ctx context.Context, api IAMAPI, account string, d *IAMData, o
 					return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
 				}
 				for _, k := range out.AccessKeyMetadata {
-					keys = append(keys, snapshot.AccessKey{AccessKeyId: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
+					keys = append(keys, snapshot.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
 				}
 			}
-			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyId < keys[b].AccessKeyId })
+			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyID < keys[b].AccessKeyID })
 			u.AccessKeys = append(u.AccessKeys, keys...)
 			return nil
 		})

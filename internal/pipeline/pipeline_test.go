@@ -99,12 +99,12 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put(store.AccountListKey(run), []snapshot.Account{{Id: "111111111111", Name: "a", OrgId: "o-1"}, {Id: "222222222222", Name: "b", OrgId: "o-1"}, {Id: "333333333333", Name: "c", OrgId: "o-1"}})
-	put(store.SkippedListKey(run), []snapshot.Account{{Id: "444444444444", Name: "d", OrgId: "o-1", SkipReason: "account is SUSPENDED"}})
-	put(store.OrgKey(run, "o-1", "organization.json"), snapshot.Organization{Id: "o-1"})
+	put(store.AccountListKey(run), []snapshot.Account{{ID: "111111111111", Name: "a", OrgID: "o-1"}, {ID: "222222222222", Name: "b", OrgID: "o-1"}, {ID: "333333333333", Name: "c", OrgID: "o-1"}})
+	put(store.SkippedListKey(run), []snapshot.Account{{ID: "444444444444", Name: "d", OrgID: "o-1", SkipReason: "account is SUSPENDED"}})
+	put(store.OrgKey(run, "o-1", "organization.json"), snapshot.Organization{ID: "o-1"})
 	put(store.AccountKey(run, "111111111111"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 3}, DurationMS: 5}})
 	put(store.AccountKey(run, "222222222222"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 1}}})
-	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountId: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
+	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountID: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
 	// 333333333333 has no files at all: it never finished.
 
 	out, err := Finalize(ctx, env, FinalizeInput{Run: run})

@@ -28,7 +28,7 @@ type ScanInput struct {
 // ScanOutput is small: the account's data is in the store.
 type ScanOutput struct {
 	Run       string `json:"run"`
-	AccountId string `json:"accountId"`
+	AccountID string `json:"accountId"`
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
 	// CredentialReport is the state to start the credential report loop with
@@ -58,8 +58,8 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	env.init()
 	start := env.now()
 	t0 := time.Now()
-	id := in.Account.Id
-	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
+	id := in.Account.ID
+	out := ScanOutput{Run: in.Run, AccountID: id, Status: snapshot.StatusOK}
 	wctx := ctx // writes: cancelled with the run, not by the account's deadline
 	if d := env.Cfg.AccountTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -101,9 +101,9 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 
 	if failure == nil && env.Cfg.CredentialReport && !in.WaitCredentialReport {
 		if o := item.CredentialReport(); o != nil && o.Done {
-			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: o.Attempt, Done: true, Status: snapshot.StatusOK}
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: o.Attempt, Done: true, Status: snapshot.StatusOK}
 		} else {
-			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
 		}
 	}
 
@@ -197,7 +197,7 @@ func clearAccount(ctx context.Context, env *Env, run, id string) error {
 }
 
 func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
-	rec := snapshot.ErrorRecord{SchemaVersion: snapshot.SchemaVersion, AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
+	rec := snapshot.ErrorRecord{SchemaVersion: snapshot.SchemaVersion, AccountID: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation
@@ -290,7 +290,7 @@ func (w *accountWriter) zeroCounts(names []string) {
 // attachment counts differ between accounts; they are left out.
 func (e *Env) putAWSManaged(ctx context.Context, run string, p snapshot.ManagedPolicy) error {
 	key := store.AWSManagedPolicyKey(run, p.PolicyName)
-	seenKey := key + "@" + p.DefaultVersionId
+	seenKey := key + "@" + p.DefaultVersionID
 	e.managedMu.Lock()
 	seen := e.managedSeen[seenKey]
 	e.managedSeen[seenKey] = true

@@ -187,7 +187,7 @@ func (e *emitter) add(c Check, principal string, fail bool, evidence string) {
 		st = StatusFail
 	}
 	e.out = append(e.out, Finding{
-		AccountID: e.a.account.Id, AccountName: e.a.name(), Principal: principal,
+		AccountID: e.a.account.ID, AccountName: e.a.name(), Principal: principal,
 		CheckID: c.ID, CheckIDLegacy: c.Legacy, Title: c.Title, Severity: c.Severity,
 		Status: st, Evidence: evidence,
 	})
@@ -304,10 +304,10 @@ func dateOr(t *time.Time, or string) string {
 func rootVirtualMFA(a *acct) string {
 	rootArn := a.rootArn()
 	for _, d := range a.mfa {
-		if strings.HasSuffix(d.SerialNumber, ":mfa/root-account-mfa-device") && strings.Contains(d.SerialNumber, ":"+a.account.Id+":") {
+		if strings.HasSuffix(d.SerialNumber, ":mfa/root-account-mfa-device") && strings.Contains(d.SerialNumber, ":"+a.account.ID+":") {
 			return d.SerialNumber
 		}
-		if d.User != nil && (d.User.Arn == rootArn || strings.HasSuffix(d.User.Arn, "::"+a.account.Id+":root")) {
+		if d.User != nil && (d.User.Arn == rootArn || strings.HasSuffix(d.User.Arn, "::"+a.account.ID+":root")) {
 			return d.SerialNumber
 		}
 	}
@@ -398,7 +398,7 @@ func checkUsers(rn *run, e *emitter) {
 			}
 		}
 		// 1.14 permissions only through groups (needs users.json).
-		if u.UserId != "" || u.GroupList != nil || u.AttachedManagedPolicies != nil || u.UserPolicyList != nil {
+		if u.UserID != "" || u.GroupList != nil || u.AttachedManagedPolicies != nil || u.UserPolicyList != nil {
 			var direct []string
 			for _, pl := range u.AttachedManagedPolicies {
 				direct = append(direct, pl.PolicyName+" (attached)")
@@ -448,7 +448,7 @@ func activeKeys(u snapshot.User, row *snapshot.CredentialReportRow) []activeKey 
 	if u.AccessKeys != nil {
 		for _, k := range u.AccessKeys {
 			if strings.EqualFold(k.Status, "Active") {
-				out = append(out, activeKey{k.AccessKeyId, k.CreateDate})
+				out = append(out, activeKey{k.AccessKeyID, k.CreateDate})
 			}
 		}
 		return out
@@ -473,9 +473,9 @@ func checkPolicies(e *emitter) {
 		}
 		if doc.IsAdmin() {
 			e.add(CheckAdminPolicy, p.Arn, true, fmt.Sprintf("Default version %s allows \"*:*\" on \"*\"; %s.",
-				p.DefaultVersionId, plural(int(p.AttachmentCount), "attachment", "attachments")))
+				p.DefaultVersionID, plural(int(p.AttachmentCount), "attachment", "attachments")))
 		} else {
-			e.add(CheckAdminPolicy, p.Arn, false, fmt.Sprintf("Default version %s does not allow \"*:*\" on \"*\".", p.DefaultVersionId))
+			e.add(CheckAdminPolicy, p.Arn, false, fmt.Sprintf("Default version %s does not allow \"*:*\" on \"*\".", p.DefaultVersionID))
 		}
 	}
 }

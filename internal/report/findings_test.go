@@ -140,7 +140,7 @@ func TestRootChecksFromAccountSummary(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &acct{account: snapshot.Account{Id: "555555555555"}, info: &snapshot.AccountInfo{Summary: tc.summary}}
+			a := &acct{account: snapshot.Account{ID: "555555555555"}, info: &snapshot.AccountInfo{Summary: tc.summary}}
 			e := &emitter{a: a, o: fixtureOptions().withDefaults(), pass: true}
 			checkRoot(e)
 			got := map[string]string{}

@@ -231,8 +231,8 @@ func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
 // error.json exists (or account.json is missing), ok otherwise. The local and
 // the serverless runner both build the manifest this way.
 func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
-	res := AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: StatusOK}
-	info, err := r.AccountInfo(ctx, a.Id)
+	res := AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: StatusOK}
+	info, err := r.AccountInfo(ctx, a.ID)
 	switch {
 	case err == nil:
 		res.Counts = info.Scan.Counts
@@ -244,7 +244,7 @@ func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
 	default:
 		return res, err
 	}
-	e, err := r.Error(ctx, a.Id)
+	e, err := r.Error(ctx, a.ID)
 	if err != nil {
 		return res, err
 	}

@@ -22,8 +22,8 @@ func TestReadsVersion1Records(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := AccountInfo{
-		Account: Account{Id: "111111111111", Arn: "arn:aws:organizations::111111111111:account/o-aaaa1111/111111111111",
-			Name: "management", Email: "management@example.com", Status: "ACTIVE", OrgId: "o-aaaa1111", ParentId: "r-root", OUPath: "Root", Management: true},
+		Account: Account{ID: "111111111111", Arn: "arn:aws:organizations::111111111111:account/o-aaaa1111/111111111111",
+			Name: "management", Email: "management@example.com", Status: "ACTIVE", OrgID: "o-aaaa1111", ParentID: "r-root", OUPath: "Root", Management: true},
 		Partition: "aws", CollectRoleArn: "arn:aws:iam::111111111111:role/OrgIAMAudit", Aliases: []string{"acme-management"},
 		Summary:        map[string]int32{"Users": 2},
 		PasswordPolicy: &PasswordPolicy{MinimumPasswordLength: 14, RequireSymbols: true, AllowUsersToChangePassword: true},
@@ -34,7 +34,7 @@ func TestReadsVersion1Records(t *testing.T) {
 		t.Errorf("account.json v1:\n got %+v\nwant %+v", info, want)
 	}
 	e, err := r.Error(ctx, "111111111111")
-	if err != nil || e == nil || e.AccountId != "111111111111" || e.Code != "AccessDenied" || e.Phase != "collect" {
+	if err != nil || e == nil || e.AccountID != "111111111111" || e.Code != "AccessDenied" || e.Phase != "collect" {
 		t.Errorf("error.json v1: %+v %v", e, err)
 	}
 	m, err := r.Manifest(ctx)
@@ -46,7 +46,7 @@ func TestReadsVersion1Records(t *testing.T) {
 // TestAccountInfoIsCamelCase: version 2 writes orgiam's own keys in
 // camelCase with the version, and keeps the AWS shapes as AWS names them.
 func TestAccountInfoIsCamelCase(t *testing.T) {
-	info := AccountInfo{SchemaVersion: SchemaVersion, Account: Account{Id: "111111111111"}, Partition: "aws", Aliases: []string{},
+	info := AccountInfo{SchemaVersion: SchemaVersion, Account: Account{ID: "111111111111"}, Partition: "aws", Aliases: []string{},
 		PasswordPolicy: &PasswordPolicy{MinimumPasswordLength: 8}, Scan: ScanSummary{Counts: map[string]int{"users": 1}, APICalls: 3, Warnings: []string{"w"}}}
 	b, err := json.Marshal(info)
 	if err != nil {
