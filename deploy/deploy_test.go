@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -320,10 +321,9 @@ func cloneWith(s state, k string, v any) state {
 	return c
 }
 
-// requiredCollectActions are the IAM actions the collectors call (their
-// own list), plus read actions kept for tools that read the same role.
-var requiredCollectActions = append(append([]string{}, collect.Actions...),
-	"iam:ListMFADevices", "iam:GetAccessKeyLastUsed", "iam:ListUsers")
+// requiredCollectActions are the actions of every collector: the collect
+// role grants them and nothing else (TestIAMPolicies).
+var requiredCollectActions = collect.RoleActions()
 
 // requiredListActions are the Organizations actions discover calls.
 var requiredListActions = []string{
@@ -377,11 +377,12 @@ func TestIAMPolicies(t *testing.T) {
 		path     string
 		required []string
 		prefixes []string // every allowed action starts with one of these
+		exact    bool     // and none is allowed that is not required
 	}{
-		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport"}},
-		{"iam/list-accounts-role-policy.json", requiredListActions, []string{"organizations:List", "organizations:Describe"}},
-		{"iam/collect-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}},
-		{"iam/list-accounts-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}},
+		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport"}, true},
+		{"iam/list-accounts-role-policy.json", requiredListActions, []string{"organizations:List", "organizations:Describe"}, false},
+		{"iam/collect-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},
+		{"iam/list-accounts-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.path, func(t *testing.T) {
@@ -398,6 +399,9 @@ func TestIAMPolicies(t *testing.T) {
 				}
 				if !ok || strings.Contains(a, "*") {
 					t.Errorf("%s allows %s: not a read-only action of its role", tc.path, a)
+				}
+				if tc.exact && !slices.Contains(tc.required, a) {
+					t.Errorf("%s allows %s, which no collector calls (collect.List)", tc.path, a)
 				}
 			}
 		})

@@ -221,7 +221,7 @@ func secondRun(ctx context.Context, dir, a string) (string, int, error) {
 		if err := snapshot.ReadJSON(ctx, st, store.IAMKey(b, acc.ID, store.DataUsers), &users); err != nil {
 			return "", 0, err
 		}
-		users = append(users, snapshot.User{UserName: "bench-new", UserId: "AIDABENCHNEW" + acc.ID, Arn: "arn:aws:iam::" + acc.ID + ":user/bench-new",
+		users = append(users, snapshot.User{UserName: "bench-new", UserID: "AIDABENCHNEW" + acc.ID, Arn: "arn:aws:iam::" + acc.ID + ":user/bench-new",
 			AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess"}}})
 		data, _ := json.Marshal(users)
 		if err := st.Put(ctx, store.IAMKey(b, acc.ID, store.DataUsers), data); err != nil {

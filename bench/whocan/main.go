@@ -87,7 +87,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	resource := "arn:aws:s3:::data-" + accts[len(accts)/2].Id + "/*"
+	resource := "arn:aws:s3:::data-" + accts[len(accts)/2].ID + "/*"
 	q := access.Ask{Action: "s3:GetObject", Resource: resource}
 
 	runtime.GC()

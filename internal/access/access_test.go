@@ -60,16 +60,16 @@ func testOrg(t *testing.T) snapshot.Reader {
 		}
 	}
 	org := "o-test1234"
-	put(store.OrgKey(run, org, "organization.json"), snapshot.Organization{Id: org, MasterAccountId: mgmt})
-	put(store.OrgKey(run, org, "ous.json"), []snapshot.OU{{Id: "r-ab12", Name: "Root", Type: "ROOT"}, {Id: "ou-ab12-1", Name: "Work", Type: "ORGANIZATIONAL_UNIT", ParentId: "r-ab12"}})
+	put(store.OrgKey(run, org, "organization.json"), snapshot.Organization{ID: org, MasterAccountID: mgmt})
+	put(store.OrgKey(run, org, "ous.json"), []snapshot.OU{{ID: "r-ab12", Name: "Root", Type: "ROOT"}, {ID: "ou-ab12-1", Name: "Work", Type: "ORGANIZATIONAL_UNIT", ParentID: "r-ab12"}})
 	accts := []snapshot.Account{
-		{Id: mgmt, OrgId: org, ParentId: "r-ab12", Management: true},
-		{Id: acB, OrgId: org, ParentId: "ou-ab12-1"},
-		{Id: acC, OrgId: org, ParentId: "ou-ab12-1"},
+		{ID: mgmt, OrgID: org, ParentID: "r-ab12", Management: true},
+		{ID: acB, OrgID: org, ParentID: "ou-ab12-1"},
+		{ID: acC, OrgID: org, ParentID: "ou-ab12-1"},
 	}
 	put(store.AccountListKey(run), accts)
-	put(store.AWSManagedPolicyKey(run, "AdministratorAccess"), snapshot.ManagedPolicy{PolicyName: "AdministratorAccess", Arn: adminArn, DefaultVersionId: "v1",
-		PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}}})
+	put(store.AWSManagedPolicyKey(run, "AdministratorAccess"), snapshot.ManagedPolicy{PolicyName: "AdministratorAccess", Arn: adminArn, DefaultVersionID: "v1",
+		PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: doc(`{"Effect":"Allow","Action":"*","Resource":"*"}`)}}})
 	assumeAny := inline("assume", doc(`{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}`))
 	s3read := doc(`{"Effect":"Allow","Action":["s3:Get*","s3:List*"],"Resource":"*"}`)
 	admin := []snapshot.AttachedPolicy{{PolicyName: "AdministratorAccess", PolicyArn: adminArn}}
@@ -105,14 +105,14 @@ func testOrg(t *testing.T) snapshot.Reader {
 		},
 	}
 	for id, d := range iam {
-		put(store.AccountKey(run, id), snapshot.AccountInfo{Account: snapshot.Account{Id: id}})
+		put(store.AccountKey(run, id), snapshot.AccountInfo{Account: snapshot.Account{ID: id}})
 		put(store.IAMKey(run, id, "users"), d.users)
 		put(store.IAMKey(run, id, "roles"), d.roles)
 		put(store.IAMKey(run, id, "groups"), []snapshot.Group{})
 		pols := []snapshot.ManagedPolicy{}
 		if id == acB {
-			pols = append(pols, snapshot.ManagedPolicy{PolicyName: "ec2-only", Arn: "arn:aws:iam::" + acB + ":policy/ec2-only", DefaultVersionId: "v1",
-				PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: doc(`{"Effect":"Allow","Action":"ec2:*","Resource":"*"}`)}}})
+			pols = append(pols, snapshot.ManagedPolicy{PolicyName: "ec2-only", Arn: "arn:aws:iam::" + acB + ":policy/ec2-only", DefaultVersionID: "v1",
+				PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: doc(`{"Effect":"Allow","Action":"ec2:*","Resource":"*"}`)}}})
 		}
 		put(store.IAMKey(run, id, "policies"), pols)
 	}

@@ -204,7 +204,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 			defer wg.Done()
 			for i := range next {
 				a := accts[i]
-				acct := &Account{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Management: a.Management, OrgPath: paths.path(a)}
+				acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a)}
 				ps, warns, err := loadAccount(ctx, r, acct, managed, cache)
 				results[i] = result{acct, ps, warns, err}
 			}
@@ -249,10 +249,10 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 type orgPaths map[string]string // OU or root id → "o-…/r-…/ou-…/"
 
 func (p orgPaths) path(a snapshot.Account) string {
-	if a.ParentId == "" {
+	if a.ParentID == "" {
 		return ""
 	}
-	return p[a.ParentId]
+	return p[a.ParentID]
 }
 
 func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPaths, error) {
@@ -266,8 +266,8 @@ func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPath
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &org); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
-		if org.MasterAccountId != "" {
-			o.Management[id] = org.MasterAccountId
+		if org.MasterAccountID != "" {
+			o.Management[id] = org.MasterAccountID
 		}
 		var ous []snapshot.OU
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
@@ -275,11 +275,11 @@ func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPath
 		}
 		parent := map[string]string{}
 		for _, u := range ous {
-			parent[u.Id] = u.ParentId
+			parent[u.ID] = u.ParentID
 		}
 		for _, u := range ous {
 			var chain []string
-			for cur, n := u.Id, 0; cur != "" && n < 10; cur, n = parent[cur], n+1 {
+			for cur, n := u.ID, 0; cur != "" && n < 10; cur, n = parent[cur], n+1 {
 				chain = append(chain, cur)
 			}
 			var b strings.Builder
@@ -287,7 +287,7 @@ func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPath
 			for i := len(chain) - 1; i >= 0; i-- {
 				b.WriteString(chain[i] + "/")
 			}
-			paths[u.Id] = b.String()
+			paths[u.ID] = b.String()
 		}
 	}
 	return paths, nil

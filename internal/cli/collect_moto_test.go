@@ -225,7 +225,7 @@ func TestCollectAgainstMoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Aliases) != 1 || info.Aliases[0] != "prod-a-alias" || info.PasswordPolicy == nil || info.PasswordPolicy.MinimumPasswordLength != 14 || info.OUPath != "Root/Workloads/Prod" || info.OrgId != org1.id {
+	if len(info.Aliases) != 1 || info.Aliases[0] != "prod-a-alias" || info.PasswordPolicy == nil || info.PasswordPolicy.MinimumPasswordLength != 14 || info.OUPath != "Root/Workloads/Prod" || info.OrgID != org1.id {
 		t.Fatalf("account.json: %+v", info)
 	}
 	rows, _, err := r.CredentialReport(ctx, prod)

@@ -56,10 +56,10 @@ func simulateDrift(world *fakeaws.World, now time.Time) (DriftChanges, error) {
 	}
 	d.Users = append(d.Users, &fakeaws.User{
 		User: snapshot.User{
-			Path: "/", UserName: "ext-contractor", UserId: "AIDADRIFTCONTRACTOR1", Arn: ch.UserArn, CreateDate: &created,
+			Path: "/", UserName: "ext-contractor", UserID: "AIDADRIFTCONTRACTOR1", Arn: ch.UserArn, CreateDate: &created,
 			UserPolicyList: []snapshot.InlinePolicy{}, GroupList: []string{}, Tags: []snapshot.Tag{},
 			AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "AdministratorAccess", PolicyArn: "arn:" + partition + ":iam::aws:policy/AdministratorAccess"}},
-			AccessKeys:              []snapshot.AccessKey{{AccessKeyId: ch.AccessKeyID, Status: "Active", CreateDate: &created}},
+			AccessKeys:              []snapshot.AccessKey{{AccessKeyID: ch.AccessKeyID, Status: "Active", CreateDate: &created}},
 		},
 		PasswordEnabled:     true,
 		PasswordLastChanged: &created,
@@ -69,7 +69,7 @@ func simulateDrift(world *fakeaws.World, now time.Time) (DriftChanges, error) {
 	trust, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
 		"Effect": "Allow", "Principal": map[string]any{"AWS": "arn:" + partition + ":iam::" + outside + ":root"}, "Action": "sts:AssumeRole"}}})
 	d.Roles = append(d.Roles, snapshot.Role{
-		Path: "/", RoleName: "vendor-audit", RoleId: "AROADRIFTVENDOR00001", Arn: ch.RoleArn, CreateDate: &created,
+		Path: "/", RoleName: "vendor-audit", RoleID: "AROADRIFTVENDOR00001", Arn: ch.RoleArn, CreateDate: &created,
 		AssumeRolePolicyDocument: trust, InstanceProfileList: []snapshot.InstanceProfile{}, RolePolicyList: []snapshot.InlinePolicy{},
 		AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "ReadOnlyAccess", PolicyArn: "arn:" + partition + ":iam::aws:policy/ReadOnlyAccess"}},
 		Tags:                    []snapshot.Tag{},

@@ -53,21 +53,21 @@ func lost(t *testing.T, st store.Store, run string, expectFailed map[string]bool
 	}
 	n := 0
 	for _, a := range accounts {
-		res, ok := byID[a.Id]
+		res, ok := byID[a.ID]
 		switch {
 		case !ok:
-			t.Errorf("account %s missing from the manifest", a.Id)
-		case res.Status == snapshot.StatusFailed && !expectFailed[a.Id]:
-			t.Errorf("healthy account %s reported failed: %s", a.Id, res.Error)
+			t.Errorf("account %s missing from the manifest", a.ID)
+		case res.Status == snapshot.StatusFailed && !expectFailed[a.ID]:
+			t.Errorf("healthy account %s reported failed: %s", a.ID, res.Error)
 		case res.Status == snapshot.StatusOK:
-			if ok, _ := st.Exists(ctx, store.IAMKey(run, a.Id, store.DataUsers)); !ok {
-				t.Errorf("account %s ok without its users", a.Id)
+			if ok, _ := st.Exists(ctx, store.IAMKey(run, a.ID, store.DataUsers)); !ok {
+				t.Errorf("account %s ok without its users", a.ID)
 			} else {
 				continue
 			}
 		case res.Status == snapshot.StatusFailed:
-			if e, _ := r.Error(ctx, a.Id); e == nil {
-				t.Errorf("failed account %s without error.json", a.Id)
+			if e, _ := r.Error(ctx, a.ID); e == nil {
+				t.Errorf("failed account %s without error.json", a.ID)
 			} else {
 				continue
 			}
@@ -147,9 +147,9 @@ func faultStuckCallsAtTheDeadline(t *testing.T) int {
 	accounts, _ := snapshot.Reader{Store: st, Run: "2026-11-23"}.Accounts(context.Background())
 	failed := map[string]bool{}
 	for _, a := range accounts {
-		failed[a.Id] = true
-		if e, _ := (snapshot.Reader{Store: st, Run: "2026-11-23"}).Error(context.Background(), a.Id); e == nil || e.Code != "Timeout" {
-			t.Errorf("account %s: error.json %+v, want code Timeout", a.Id, e)
+		failed[a.ID] = true
+		if e, _ := (snapshot.Reader{Store: st, Run: "2026-11-23"}).Error(context.Background(), a.ID); e == nil || e.Code != "Timeout" {
+			t.Errorf("account %s: error.json %+v, want code Timeout", a.ID, e)
 		}
 	}
 	return lost(t, st, "2026-11-23", failed)

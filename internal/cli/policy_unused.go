@@ -130,10 +130,10 @@ func runPolicyUnused(ctx context.Context, stdio IO, cfg *config.Config, authOpts
 	items := make([]*unusedItem, 0, len(accounts))
 	rep := unusedReport{Version: 1, Run: run, Generated: stdio.now().UTC().Format(time.RFC3339), Days: o.days, FailedAccounts: []unusedAccountError{}, PrincipalErrors: []unusedPrincipalError{}, Unused: []policygen.Unused{}}
 	for _, a := range accounts {
-		it := &unusedItem{account: a.Id}
-		it.principals, it.err = snapshotPrincipals(ctx, r, a.Id)
+		it := &unusedItem{account: a.ID}
+		it.principals, it.err = snapshotPrincipals(ctx, r, a.ID)
 		if it.err != nil {
-			rep.FailedAccounts = append(rep.FailedAccounts, unusedAccountError{Account: a.Id, Error: "not in run " + run + ": " + it.err.Error()})
+			rep.FailedAccounts = append(rep.FailedAccounts, unusedAccountError{Account: a.ID, Error: "not in run " + run + ": " + it.err.Error()})
 			continue
 		}
 		items = append(items, it)

@@ -230,7 +230,7 @@ func faultInterruptedThenResume(t *testing.T) int {
 	kept := map[string]bool{}
 	for _, a := range accounts {
 		if res, _ := r.Result(ctx, a); res.Status == "ok" {
-			kept[a.Id] = true
+			kept[a.ID] = true
 		}
 	}
 	if len(kept) == 0 || len(kept) == len(accounts) {
@@ -261,8 +261,8 @@ func faultInterruptedThenResume(t *testing.T) int {
 		}
 	}
 	for _, a := range accounts {
-		if !kept[a.Id] && stats.PerAccount[a.Id] == 0 {
-			t.Errorf("account %s was incomplete and was not scanned", a.Id)
+		if !kept[a.ID] && stats.PerAccount[a.ID] == 0 {
+			t.Errorf("account %s was incomplete and was not scanned", a.ID)
 		}
 	}
 	if ok, _ := st.Exists(ctx, store.IndexKey("2026-11-23")); !ok {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -153,4 +154,92 @@ func WaitCredentialReport(ctx context.Context, api IAMAPI, account string, pol C
 		case <-t.C:
 		}
 	}
+}
+
+// CredentialReportCollector stores the account's credential report (the CSV
+// as IAM returns it). Its Start asks IAM to generate the report before any
+// collector runs; the report is read once, by whichever of the IAM collector
+// (which needs it to skip ListAccessKeys) or this collector asks first.
+type CredentialReportCollector struct{}
+
+var _ Collector = CredentialReportCollector{}
+var _ Starter = CredentialReportCollector{}
+
+// Name is "credential-report".
+func (CredentialReportCollector) Name() string { return "credential-report" }
+
+// Scope is ScopeAccount.
+func (CredentialReportCollector) Scope() Scope { return ScopeAccount }
+
+// Actions are the report's two calls.
+func (CredentialReportCollector) Actions() []string {
+	return []string{"iam:GenerateCredentialReport", "iam:GetCredentialReport"}
+}
+
+// Start asks IAM to generate the report (a failure is a warning: the poll
+// starts it again).
+func (CredentialReportCollector) Start(ctx context.Context, it *Item) error {
+	it.reportState(true)
+	return StartCredentialReport(ctx, it.Clients.IAM(), it.Account)
+}
+
+// Collect stores the report. When the item does not wait for it and it is
+// not ready yet, that is no failure: the outcome says a later step polls
+// again.
+func (CredentialReportCollector) Collect(ctx context.Context, it *Item, w Writer) error {
+	it.reportState(true)
+	res, err := it.credentialReport(ctx)
+	if err != nil {
+		if it.WaitCredentialReport {
+			return err
+		}
+		it.setOutcome(CredentialReportOutcome{Attempt: res.Next.Attempt})
+		return nil
+	}
+	if err := w.CredentialReport(ctx, res.CSV); err != nil {
+		return err
+	}
+	it.setOutcome(CredentialReportOutcome{Done: true, Attempt: res.Next.Attempt})
+	return nil
+}
+
+// reportOnce is an item's credential report, read at most once.
+type reportOnce struct {
+	once sync.Once
+	res  CredentialReportPoll
+	err  error
+}
+
+// reportState is the item's report state, created when create is set (nil
+// when the report is not collected).
+func (it *Item) reportState(create bool) *reportOnce {
+	it.mu.Lock()
+	defer it.mu.Unlock()
+	if it.report == nil && create {
+		it.report = &reportOnce{}
+	}
+	return it.report
+}
+
+// credentialReport reads the report once: waiting for it when the item
+// waits, else one poll. Its errors are in the "credential-report" phase.
+func (it *Item) credentialReport(ctx context.Context) (CredentialReportPoll, error) {
+	r := it.reportState(true)
+	r.once.Do(func() {
+		api := it.Clients.IAM()
+		if it.WaitCredentialReport {
+			r.res, r.err = WaitCredentialReport(ctx, api, it.Account, it.ReportPolicy)
+		} else {
+			// One poll: the report is often ready by now. If not, the
+			// serverless runner's loop collects it later.
+			r.res, r.err = PollCredentialReport(ctx, api, it.Account, CredentialReportState{}, it.ReportPolicy)
+			if r.err == nil && !r.res.Done {
+				r.err = fmt.Errorf("account %s: iam:GetCredentialReport: not ready during the scan", it.Account)
+			}
+		}
+		if r.err != nil {
+			r.err = &PhaseError{Phase: "credential-report", Err: r.err}
+		}
+	})
+	return r.res, r.err
 }

@@ -1,5 +1,7 @@
-// Package collect reads one account's IAM data with as few API calls as the
-// data allows and converts it to the snapshot's stored shapes.
+// Package collect holds orgiam's collectors — one per data set family or AWS
+// service, behind the Collector interface, all listed in List — which read an
+// account (or an account × region) with as few API calls as the data allows
+// and convert it to the snapshot's stored shapes.
 package collect
 
 import (
@@ -37,15 +39,6 @@ type IAMAPI interface {
 	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
 	GenerateCredentialReport(context.Context, *iam.GenerateCredentialReportInput, ...func(*iam.Options)) (*iam.GenerateCredentialReportOutput, error)
 	GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error)
-}
-
-// Actions lists every IAM action the collectors call: the collect role's
-// policy (deploy/iam/collect-role-policy.json) must allow each.
-var Actions = []string{
-	"iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary", "iam:GetAccountPasswordPolicy",
-	"iam:ListAccountAliases", "iam:ListSAMLProviders", "iam:GetSAMLProvider",
-	"iam:ListOpenIDConnectProviders", "iam:GetOpenIDConnectProvider", "iam:ListVirtualMFADevices",
-	"iam:ListInstanceProfiles", "iam:ListAccessKeys", "iam:GenerateCredentialReport", "iam:GetCredentialReport",
 }
 
 // OpError is an AWS call that failed, with the account and operation named.
@@ -253,7 +246,7 @@ func convUser(u types.UserDetail) (snapshot.User, error) {
 	}
 	groups := append([]string{}, u.GroupList...)
 	return snapshot.User{
-		Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserId: aws.ToString(u.UserId),
+		Path: aws.ToString(u.Path), UserName: aws.ToString(u.UserName), UserID: aws.ToString(u.UserId),
 		Arn: aws.ToString(u.Arn), CreateDate: utc(u.CreateDate), UserPolicyList: pols, GroupList: groups,
 		AttachedManagedPolicies: attached(u.AttachedManagedPolicies), PermissionsBoundary: boundary(u.PermissionsBoundary),
 		Tags: tags(u.Tags), AccessKeys: []snapshot.AccessKey{},
@@ -266,7 +259,7 @@ func convGroup(g types.GroupDetail) (snapshot.Group, error) {
 		return snapshot.Group{}, err
 	}
 	return snapshot.Group{
-		Path: aws.ToString(g.Path), GroupName: aws.ToString(g.GroupName), GroupId: aws.ToString(g.GroupId),
+		Path: aws.ToString(g.Path), GroupName: aws.ToString(g.GroupName), GroupID: aws.ToString(g.GroupId),
 		Arn: aws.ToString(g.Arn), CreateDate: utc(g.CreateDate), GroupPolicyList: pols,
 		AttachedManagedPolicies: attached(g.AttachedManagedPolicies),
 	}, nil
@@ -275,11 +268,11 @@ func convGroup(g types.GroupDetail) (snapshot.Group, error) {
 func convInstanceProfile(ip types.InstanceProfile) snapshot.InstanceProfile {
 	out := snapshot.InstanceProfile{
 		Path: aws.ToString(ip.Path), InstanceProfileName: aws.ToString(ip.InstanceProfileName),
-		InstanceProfileId: aws.ToString(ip.InstanceProfileId), Arn: aws.ToString(ip.Arn),
+		InstanceProfileID: aws.ToString(ip.InstanceProfileId), Arn: aws.ToString(ip.Arn),
 		CreateDate: utc(ip.CreateDate), Roles: []snapshot.RoleRef{}, Tags: tags(ip.Tags),
 	}
 	for _, r := range ip.Roles {
-		out.Roles = append(out.Roles, snapshot.RoleRef{Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleId: aws.ToString(r.RoleId), Arn: aws.ToString(r.Arn)})
+		out.Roles = append(out.Roles, snapshot.RoleRef{Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleID: aws.ToString(r.RoleId), Arn: aws.ToString(r.Arn)})
 	}
 	return out
 }
@@ -294,7 +287,7 @@ func convRole(r types.RoleDetail) (snapshot.Role, error) {
 		return snapshot.Role{}, fmt.Errorf("trust policy: %w", err)
 	}
 	role := snapshot.Role{
-		Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleId: aws.ToString(r.RoleId),
+		Path: aws.ToString(r.Path), RoleName: aws.ToString(r.RoleName), RoleID: aws.ToString(r.RoleId),
 		Arn: aws.ToString(r.Arn), CreateDate: utc(r.CreateDate), AssumeRolePolicyDocument: trust,
 		InstanceProfileList: []snapshot.InstanceProfile{}, RolePolicyList: pols,
 		AttachedManagedPolicies: attached(r.AttachedManagedPolicies), PermissionsBoundary: boundary(r.PermissionsBoundary),
@@ -311,8 +304,8 @@ func convRole(r types.RoleDetail) (snapshot.Role, error) {
 
 func convPolicy(p types.ManagedPolicyDetail) (snapshot.ManagedPolicy, error) {
 	out := snapshot.ManagedPolicy{
-		PolicyName: aws.ToString(p.PolicyName), PolicyId: aws.ToString(p.PolicyId), Arn: aws.ToString(p.Arn),
-		Path: aws.ToString(p.Path), DefaultVersionId: aws.ToString(p.DefaultVersionId),
+		PolicyName: aws.ToString(p.PolicyName), PolicyID: aws.ToString(p.PolicyId), Arn: aws.ToString(p.Arn),
+		Path: aws.ToString(p.Path), DefaultVersionID: aws.ToString(p.DefaultVersionId),
 		AttachmentCount: aws.ToInt32(p.AttachmentCount), PermissionsBoundaryUsageCount: aws.ToInt32(p.PermissionsBoundaryUsageCount),
 		IsAttachable: p.IsAttachable, Description: aws.ToString(p.Description),
 		CreateDate: utc(p.CreateDate), UpdateDate: utc(p.UpdateDate), PolicyVersionList: []snapshot.PolicyVersion{},
@@ -323,7 +316,7 @@ func convPolicy(p types.ManagedPolicyDetail) (snapshot.ManagedPolicy, error) {
 			return out, fmt.Errorf("version %s: %w", aws.ToString(v.VersionId), err)
 		}
 		out.PolicyVersionList = append(out.PolicyVersionList, snapshot.PolicyVersion{
-			VersionId: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion || aws.ToString(v.VersionId) == out.DefaultVersionId,
+			VersionID: aws.ToString(v.VersionId), IsDefaultVersion: v.IsDefaultVersion || aws.ToString(v.VersionId) == out.DefaultVersionID,
 			CreateDate: utc(v.CreateDate), Document: doc,
 		})
 	}
@@ -462,7 +455,7 @@ func MFADevices(ctx context.Context, api IAMAPI, account string, d *IAMData) err
 		for _, v := range out.VirtualMFADevices {
 			dev := snapshot.MFADevice{SerialNumber: aws.ToString(v.SerialNumber), EnableDate: utc(v.EnableDate), Tags: tags(v.Tags)}
 			if v.User != nil {
-				dev.User = &snapshot.MFAUser{UserName: aws.ToString(v.User.UserName), UserId: aws.ToString(v.User.UserId), Arn: aws.ToString(v.User.Arn)}
+				dev.User = &snapshot.MFAUser{UserName: aws.ToString(v.User.UserName), UserID: aws.ToString(v.User.UserId), Arn: aws.ToString(v.User.Arn)}
 			}
 			d.MFADevices = append(d.MFADevices, dev)
 		}
@@ -534,10 +527,10 @@ func AccessKeysOf(ctx context.Context, api IAMAPI, account string, d *IAMData, o
 					return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
 				}
 				for _, k := range out.AccessKeyMetadata {
-					keys = append(keys, snapshot.AccessKey{AccessKeyId: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
+					keys = append(keys, snapshot.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
 				}
 			}
-			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyId < keys[b].AccessKeyId })
+			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyID < keys[b].AccessKeyID })
 			u.AccessKeys = append(u.AccessKeys, keys...)
 			return nil
 		})
@@ -576,15 +569,4 @@ func UsersToList(csv []byte, users []snapshot.User) (map[string]bool, error) {
 		}
 	}
 	return out, nil
-}
-
-// All runs every IAM collector of an account, one after the other,
-// stopping at the first error (the data gathered so far stays in d).
-func All(ctx context.Context, api IAMAPI, account string, d *IAMData) error {
-	for _, step := range append(append([]Step{}, Independent...), AccessKeys) {
-		if err := step(ctx, api, account, d); err != nil {
-			return err
-		}
-	}
-	return nil
 }

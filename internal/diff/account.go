@@ -135,7 +135,7 @@ func loadAccount(ctx context.Context, s store.Store, run, id string, members map
 		}
 	}
 	for _, p := range policies {
-		ps := &policyState{name: p.PolicyName, kind: "customer", version: p.DefaultVersionId}
+		ps := &policyState{name: p.PolicyName, kind: "customer", version: p.DefaultVersionID}
 		ps.stmts, ps.err = Normalize(p.DefaultDocument())
 		ps.admin = anyAdmin(ps.stmts)
 		st.policies[p.Arn] = ps
@@ -143,7 +143,7 @@ func loadAccount(ctx context.Context, s store.Store, run, id string, members map
 	groupArns := map[string]string{}
 	groupPolicies := map[string][]attachment{}
 	for _, g := range groups {
-		st.principals[g.Arn] = principalState{kind: "group", name: g.GroupName, id: g.GroupId}
+		st.principals[g.Arn] = principalState{kind: "group", name: g.GroupName, id: g.GroupID}
 		groupArns[g.GroupName] = g.Arn
 		inline(g.Arn, g.GroupPolicyList)
 		managed(g.Arn, g.AttachedManagedPolicies)
@@ -152,7 +152,7 @@ func loadAccount(ctx context.Context, s store.Store, run, id string, members map
 		}
 	}
 	for _, u := range users {
-		st.principals[u.Arn] = principalState{kind: "user", name: u.UserName, id: u.UserId}
+		st.principals[u.Arn] = principalState{kind: "user", name: u.UserName, id: u.UserID}
 		inline(u.Arn, u.UserPolicyList)
 		managed(u.Arn, u.AttachedManagedPolicies)
 		boundary(u.Arn, u.PermissionsBoundary)
@@ -165,11 +165,11 @@ func loadAccount(ctx context.Context, s store.Store, run, id string, members map
 			}
 		}
 		for _, k := range u.AccessKeys {
-			st.keys[k.AccessKeyId] = keyState{user: u.Arn, status: k.Status}
+			st.keys[k.AccessKeyID] = keyState{user: u.Arn, status: k.Status}
 		}
 	}
 	for _, ro := range roles {
-		st.principals[ro.Arn] = principalState{kind: "role", name: ro.RoleName, id: ro.RoleId}
+		st.principals[ro.Arn] = principalState{kind: "role", name: ro.RoleName, id: ro.RoleID}
 		inline(ro.Arn, ro.RolePolicyList)
 		managed(ro.Arn, ro.AttachedManagedPolicies)
 		boundary(ro.Arn, ro.PermissionsBoundary)

@@ -306,7 +306,7 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 	case err == nil:
 		side.ref.Started, side.ref.Finished = m.Started, m.Finished
 		for _, o := range m.Organizations {
-			side.ref.Organizations = append(side.ref.Organizations, o.Id)
+			side.ref.Organizations = append(side.ref.Organizations, o.ID)
 		}
 		for _, a := range m.Accounts {
 			if a.Status == snapshot.StatusSkipped {
@@ -331,10 +331,10 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 			if err != nil {
 				return nil, err
 			}
-			side.accounts[a.Id] = res
-			side.names[a.Id] = a.Name
-			if a.OrgId != "" {
-				orgs[a.OrgId] = true
+			side.accounts[a.ID] = res
+			side.names[a.ID] = a.Name
+			if a.OrgID != "" {
+				orgs[a.OrgID] = true
 			}
 		}
 		dirs, err := s.ListDirs(ctx, store.OrgPrefix(run))
@@ -360,7 +360,7 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 			return nil, err
 		}
 		for _, a := range members {
-			side.members[a.Id] = true
+			side.members[a.ID] = true
 		}
 	}
 	for id := range side.accounts {

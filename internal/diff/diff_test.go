@@ -40,27 +40,27 @@ func baseWorld() *world {
 		org: "o-aaaa1111",
 		users: map[string][]snapshot.User{
 			acctA: {
-				{UserName: "alice", UserId: "AIDAALICE", Arn: "arn:aws:iam::111111111111:user/alice", GroupList: []string{"devs"},
-					AccessKeys: []snapshot.AccessKey{{AccessKeyId: "AKIAALICE1", Status: "Active"}}},
-				{UserName: "bob", UserId: "AIDABOB", Arn: "arn:aws:iam::111111111111:user/bob",
+				{UserName: "alice", UserID: "AIDAALICE", Arn: "arn:aws:iam::111111111111:user/alice", GroupList: []string{"devs"},
+					AccessKeys: []snapshot.AccessKey{{AccessKeyID: "AKIAALICE1", Status: "Active"}}},
+				{UserName: "bob", UserID: "AIDABOB", Arn: "arn:aws:iam::111111111111:user/bob",
 					UserPolicyList: []snapshot.InlinePolicy{{PolicyName: "s3", PolicyDocument: json.RawMessage(`{"Statement":{"Effect":"Allow","Action":["s3:GetObject","S3:ListBucket"],"Resource":"*"}}`)}}},
 			},
-			acctB: {{UserName: "carol", UserId: "AIDACAROL", Arn: "arn:aws:iam::222222222222:user/carol"}},
+			acctB: {{UserName: "carol", UserID: "AIDACAROL", Arn: "arn:aws:iam::222222222222:user/carol"}},
 		},
 		groups: map[string][]snapshot.Group{
-			acctA: {{GroupName: "devs", GroupId: "AGPADEVS", Arn: "arn:aws:iam::111111111111:group/devs",
+			acctA: {{GroupName: "devs", GroupID: "AGPADEVS", Arn: "arn:aws:iam::111111111111:group/devs",
 				AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess"}}}},
 		},
 		roles: map[string][]snapshot.Role{
-			acctA: {{RoleName: "deploy", RoleId: "AROADEPLOY", Arn: "arn:aws:iam::111111111111:role/deploy",
+			acctA: {{RoleName: "deploy", RoleID: "AROADEPLOY", Arn: "arn:aws:iam::111111111111:role/deploy",
 				AssumeRolePolicyDocument: json.RawMessage(`{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::222222222222:root"},"Action":"sts:AssumeRole"}]}`),
 				RoleLastUsed:             &snapshot.RoleLastUsed{Region: "us-east-1"}}},
 		},
 		policies: map[string][]snapshot.ManagedPolicy{
-			acctA: {{PolicyName: "app", Arn: "arn:aws:iam::111111111111:policy/app", DefaultVersionId: "v1",
-				PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`)}}},
-				{PolicyName: "admin", Arn: "arn:aws:iam::111111111111:policy/admin", DefaultVersionId: "v1",
-					PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: json.RawMessage(adminDoc)}}}},
+			acctA: {{PolicyName: "app", Arn: "arn:aws:iam::111111111111:policy/app", DefaultVersionID: "v1",
+				PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`)}}},
+				{PolicyName: "admin", Arn: "arn:aws:iam::111111111111:policy/admin", DefaultVersionID: "v1",
+					PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: json.RawMessage(adminDoc)}}}},
 		},
 		creds: map[string]string{
 			acctA: credCSV([][3]string{{"<root_account>", "arn:aws:iam::111111111111:root", "true|true"}, {"alice", "arn:aws:iam::111111111111:user/alice", "true|true"}, {"bob", "arn:aws:iam::111111111111:user/bob", "false|false"}}),
@@ -111,31 +111,31 @@ func put(t *testing.T, s store.Store, key string, v any) {
 // write stores w as run, started at start; complete writes its manifest.
 func (w *world) write(t *testing.T, s store.Store, run string, start time.Time, complete bool) {
 	t.Helper()
-	accts := []snapshot.Account{{Id: acctA, Name: "prod", OrgId: w.org}, {Id: acctB, Name: "dev", OrgId: w.org}}
+	accts := []snapshot.Account{{ID: acctA, Name: "prod", OrgID: w.org}, {ID: acctB, Name: "dev", OrgID: w.org}}
 	put(t, s, store.RunInfoKey(run), snapshot.RunInfo{RunID: run, Started: start})
 	put(t, s, store.AccountListKey(run), accts)
-	put(t, s, store.OrgKey(run, w.org, "organization.json"), snapshot.Organization{Id: w.org})
+	put(t, s, store.OrgKey(run, w.org, "organization.json"), snapshot.Organization{ID: w.org})
 	put(t, s, store.OrgKey(run, w.org, "accounts.json"), accts)
-	m := snapshot.Manifest{RunID: run, Started: start, Finished: start.Add(time.Minute), Organizations: []snapshot.Organization{{Id: w.org}}}
+	m := snapshot.Manifest{RunID: run, Started: start, Finished: start.Add(time.Minute), Organizations: []snapshot.Organization{{ID: w.org}}}
 	for _, a := range accts {
-		res := snapshot.AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: snapshot.StatusOK}
-		if w.failed[a.Id] {
+		res := snapshot.AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: snapshot.StatusOK}
+		if w.failed[a.ID] {
 			res.Status, res.Error = snapshot.StatusFailed, "sts:AssumeRole: AccessDenied"
-			put(t, s, store.ErrorKey(run, a.Id), snapshot.ErrorRecord{AccountId: a.Id, Message: res.Error})
+			put(t, s, store.ErrorKey(run, a.ID), snapshot.ErrorRecord{AccountID: a.ID, Message: res.Error})
 		} else {
-			put(t, s, store.AccountKey(run, a.Id), snapshot.AccountInfo{Account: a})
-			put(t, s, store.IAMKey(run, a.Id, store.DataUsers), orEmpty(w.users[a.Id]))
-			put(t, s, store.IAMKey(run, a.Id, store.DataRoles), orEmpty(w.roles[a.Id]))
-			put(t, s, store.IAMKey(run, a.Id, store.DataGroups), orEmpty(w.groups[a.Id]))
-			put(t, s, store.IAMKey(run, a.Id, store.DataPolicies), orEmpty(w.policies[a.Id]))
-			if c := w.creds[a.Id]; c != "" {
-				put(t, s, store.CredentialReportKey(run, a.Id), c)
+			put(t, s, store.AccountKey(run, a.ID), snapshot.AccountInfo{Account: a})
+			put(t, s, store.IAMKey(run, a.ID, store.DataUsers), orEmpty(w.users[a.ID]))
+			put(t, s, store.IAMKey(run, a.ID, store.DataRoles), orEmpty(w.roles[a.ID]))
+			put(t, s, store.IAMKey(run, a.ID, store.DataGroups), orEmpty(w.groups[a.ID]))
+			put(t, s, store.IAMKey(run, a.ID, store.DataPolicies), orEmpty(w.policies[a.ID]))
+			if c := w.creds[a.ID]; c != "" {
+				put(t, s, store.CredentialReportKey(run, a.ID), c)
 			}
 		}
 		m.Accounts = append(m.Accounts, res)
 	}
-	put(t, s, store.AWSManagedPolicyKey(run, "ReadOnlyAccess"), snapshot.ManagedPolicy{PolicyName: "ReadOnlyAccess", Arn: "arn:aws:iam::aws:policy/ReadOnlyAccess", DefaultVersionId: "v1",
-		PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`)}}})
+	put(t, s, store.AWSManagedPolicyKey(run, "ReadOnlyAccess"), snapshot.ManagedPolicy{PolicyName: "ReadOnlyAccess", Arn: "arn:aws:iam::aws:policy/ReadOnlyAccess", DefaultVersionID: "v1",
+		PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`)}}})
 	put(t, s, store.ReportKey(run, "findings.json"), orEmpty(w.findings))
 	if complete {
 		put(t, s, store.ManifestKey(run), m)
@@ -154,13 +154,13 @@ func changedWorld() *world {
 	w := baseWorld()
 	a := w.users[acctA]
 	// alice: key deactivated, a new key, MFA removed; leaves no group.
-	a[0].AccessKeys = []snapshot.AccessKey{{AccessKeyId: "AKIAALICE1", Status: "Inactive"}, {AccessKeyId: "AKIAALICE2", Status: "Active"}}
+	a[0].AccessKeys = []snapshot.AccessKey{{AccessKeyID: "AKIAALICE1", Status: "Inactive"}, {AccessKeyID: "AKIAALICE2", Status: "Active"}}
 	// bob: the same inline policy written differently (order, case, list),
 	// and a new direct attachment of the customer admin policy.
 	a[1].UserPolicyList = []snapshot.InlinePolicy{{PolicyName: "s3", PolicyDocument: json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Sid":"x","Effect":"Allow","Action":["s3:listbucket","s3:GetObject","s3:GetObject"],"Resource":["*"]}]}`)}}
 	a[1].AttachedManagedPolicies = []snapshot.AttachedPolicy{{PolicyName: "admin", PolicyArn: "arn:aws:iam::111111111111:policy/admin"}}
 	// A new user, eve, with a console password.
-	a = append(a, snapshot.User{UserName: "eve", UserId: "AIDAEVE", Arn: "arn:aws:iam::111111111111:user/eve", GroupList: []string{"devs"}})
+	a = append(a, snapshot.User{UserName: "eve", UserID: "AIDAEVE", Arn: "arn:aws:iam::111111111111:user/eve", GroupList: []string{"devs"}})
 	w.users[acctA] = a
 	// devs gets AdministratorAccess: every member gets it through the group.
 	w.groups[acctA][0].AttachedManagedPolicies = append(w.groups[acctA][0].AttachedManagedPolicies, snapshot.AttachedPolicy{PolicyName: "AdministratorAccess", PolicyArn: "arn:aws:iam::aws:policy/AdministratorAccess"})
@@ -169,10 +169,10 @@ func changedWorld() *world {
 	w.roles[acctA][0].RoleLastUsed = &snapshot.RoleLastUsed{Region: "eu-west-1"}
 	// app: a new default version with one more statement; admin: a new
 	// version id only (same document): noise.
-	w.policies[acctA][0].DefaultVersionId = "v2"
-	w.policies[acctA][0].PolicyVersionList = []snapshot.PolicyVersion{{VersionId: "v2", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"},{"Effect":"Allow","Action":"sns:Publish","Resource":"*"}]}`)}}
-	w.policies[acctA][1].DefaultVersionId = "v7"
-	w.policies[acctA][1].PolicyVersionList[0].VersionId = "v7"
+	w.policies[acctA][0].DefaultVersionID = "v2"
+	w.policies[acctA][0].PolicyVersionList = []snapshot.PolicyVersion{{VersionID: "v2", IsDefaultVersion: true, Document: json.RawMessage(`{"Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"},{"Effect":"Allow","Action":"sns:Publish","Resource":"*"}]}`)}}
+	w.policies[acctA][1].DefaultVersionID = "v7"
+	w.policies[acctA][1].PolicyVersionList[0].VersionID = "v7"
 	w.creds[acctA] = credCSV([][3]string{{"<root_account>", "arn:aws:iam::111111111111:root", "true|true"}, {"alice", "arn:aws:iam::111111111111:user/alice", "true|false"}, {"bob", "arn:aws:iam::111111111111:user/bob", "false|false"}, {"eve", "arn:aws:iam::111111111111:user/eve", "true|false"}})
 	// carol deleted.
 	w.users[acctB] = nil

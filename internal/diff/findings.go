@@ -365,9 +365,9 @@ func compareAWSManaged(ctx context.Context, s store.Store, from, to string) ([]C
 		if err := snapshot.ReadJSON(ctx, s, nb[n], &pb); err != nil {
 			return nil, err
 		}
-		old := &policyState{name: pa.PolicyName, kind: "AWS managed", version: pa.DefaultVersionId}
+		old := &policyState{name: pa.PolicyName, kind: "AWS managed", version: pa.DefaultVersionID}
 		old.stmts, old.err = Normalize(pa.DefaultDocument())
-		cur := &policyState{name: pb.PolicyName, kind: "AWS managed", version: pb.DefaultVersionId}
+		cur := &policyState{name: pb.PolicyName, kind: "AWS managed", version: pb.DefaultVersionID}
 		cur.stmts, cur.err = Normalize(pb.DefaultDocument())
 		if c, ok := policyChange(pb.Arn, old, cur); ok {
 			out = append(out, c)

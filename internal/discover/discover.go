@@ -41,12 +41,12 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 	}
 	o := d.Organization
 	org := &Org{Organization: snapshot.Organization{
-		Id: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
-		MasterAccountId: aws.ToString(o.MasterAccountId), MasterAccountArn: aws.ToString(o.MasterAccountArn),
+		ID: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
+		MasterAccountID: aws.ToString(o.MasterAccountId), MasterAccountArn: aws.ToString(o.MasterAccountArn),
 		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
 		ListRoleArn: listRoleARN,
 	}}
-	orgID := org.Organization.Id
+	orgID := org.Organization.ID
 
 	parentOf := map[string]string{} // account id -> parent id
 	ouByID := map[string]snapshot.OU{}
@@ -54,12 +54,12 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 	walk = func(parent snapshot.OU) error {
 		var tok *string
 		for {
-			out, err := api.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent.Id), NextToken: tok})
+			out, err := api.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
 			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.Id, err)
+				return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.ID, err)
 			}
 			for _, a := range out.Accounts {
-				parentOf[aws.ToString(a.Id)] = parent.Id
+				parentOf[aws.ToString(a.Id)] = parent.ID
 			}
 			if tok = out.NextToken; tok == nil {
 				break
@@ -67,13 +67,13 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 		}
 		tok = nil
 		for {
-			out, err := api.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent.Id), NextToken: tok})
+			out, err := api.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
 			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListOrganizationalUnitsForParent %s: %w", orgID, parent.Id, err)
+				return fmt.Errorf("organization %s: organizations:ListOrganizationalUnitsForParent %s: %w", orgID, parent.ID, err)
 			}
 			for _, u := range out.OrganizationalUnits {
-				ou := snapshot.OU{Id: aws.ToString(u.Id), Arn: aws.ToString(u.Arn), Name: aws.ToString(u.Name), Type: "ORGANIZATIONAL_UNIT", ParentId: parent.Id, Path: parent.Path + "/" + aws.ToString(u.Name)}
-				ouByID[ou.Id] = ou
+				ou := snapshot.OU{ID: aws.ToString(u.Id), Arn: aws.ToString(u.Arn), Name: aws.ToString(u.Name), Type: "ORGANIZATIONAL_UNIT", ParentID: parent.ID, Path: parent.Path + "/" + aws.ToString(u.Name)}
+				ouByID[ou.ID] = ou
 				org.OUs = append(org.OUs, ou)
 				if err := walk(ou); err != nil {
 					return err
@@ -92,11 +92,11 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 			return nil, fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID, err)
 		}
 		for _, r := range out.Roots {
-			root := snapshot.OU{Id: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
+			root := snapshot.OU{ID: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
 			if root.Path == "" {
 				root.Path = "Root"
 			}
-			ouByID[root.Id] = root
+			ouByID[root.ID] = root
 			org.OUs = append(org.OUs, root)
 			if err := walk(root); err != nil {
 				return nil, err
@@ -114,28 +114,28 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 			return nil, fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID, err)
 		}
 		for _, a := range out.Accounts {
-			org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountId, parentOf, ouByID))
+			org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountID, parentOf, ouByID))
 		}
 		if tok = out.NextToken; tok == nil {
 			break
 		}
 	}
-	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].Id < org.Accounts[j].Id })
+	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
 	return org, nil
 }
 
 func fromAPI(a types.Account, orgID, mgmt string, parentOf map[string]string, ous map[string]snapshot.OU) snapshot.Account {
 	acc := snapshot.Account{
-		Id: aws.ToString(a.Id), Arn: aws.ToString(a.Arn), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
+		ID: aws.ToString(a.Id), Arn: aws.ToString(a.Arn), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
 		Status: string(a.Status), State: string(a.State), JoinedMethod: string(a.JoinedMethod), JoinedTimestamp: a.JoinedTimestamp,
-		OrgId: orgID,
+		OrgID: orgID,
 	}
 	if acc.Status == "" && acc.State != "" {
 		acc.Status = acc.State
 	}
-	acc.Management = acc.Id == mgmt
-	if p, ok := parentOf[acc.Id]; ok {
-		acc.ParentId = p
+	acc.Management = acc.ID == mgmt
+	if p, ok := parentOf[acc.ID]; ok {
+		acc.ParentID = p
 		acc.OUPath = ous[p].Path
 	}
 	return acc
@@ -161,7 +161,7 @@ func Select(orgs []*Org, f Filter) (scan, skipped []snapshot.Account, err error)
 	for _, org := range orgs {
 		parents := map[string]string{}
 		for _, ou := range org.OUs {
-			parents[ou.Id] = ou.ParentId
+			parents[ou.ID] = ou.ParentID
 		}
 		under := func(parent string) bool {
 			for p := parent; p != ""; p = parents[p] {
@@ -175,26 +175,26 @@ func Select(orgs []*Org, f Filter) (scan, skipped []snapshot.Account, err error)
 			reason := ""
 			st := strings.ToUpper(a.Status)
 			switch {
-			case seen[a.Id]:
+			case seen[a.ID]:
 				reason = "duplicate: already listed by an earlier organization"
 			case st == "SUSPENDED" || st == "PENDING_CLOSURE" || a.State == "SUSPENDED" || a.State == "PENDING_CLOSURE" || a.State == "CLOSED":
 				reason = "account is " + a.Status
-			case len(want) > 0 && !want[a.Id]:
+			case len(want) > 0 && !want[a.ID]:
 				reason = "not in --accounts"
-			case excl[a.Id]:
+			case excl[a.ID]:
 				reason = "in --exclude-accounts"
-			case len(ouSet) > 0 && !under(a.ParentId):
+			case len(ouSet) > 0 && !under(a.ParentID):
 				reason = "not under --ous"
 			}
 			if reason != "" {
-				if !seen[a.Id] {
+				if !seen[a.ID] {
 					a.SkipReason = reason
 					skipped = append(skipped, a)
 				}
-				seen[a.Id] = true
+				seen[a.ID] = true
 				continue
 			}
-			seen[a.Id] = true
+			seen[a.ID] = true
 			scan = append(scan, a)
 		}
 	}
@@ -213,7 +213,7 @@ func Select(orgs []*Org, f Filter) (scan, skipped []snapshot.Account, err error)
 		found := false
 		for _, org := range orgs {
 			for _, o := range org.OUs {
-				if o.Id == ou {
+				if o.ID == ou {
 					found = true
 				}
 			}

@@ -9,22 +9,22 @@ import (
 
 func testOrgs() []*Org {
 	ous := []snapshot.OU{
-		{Id: "r-ab12", Type: "ROOT", Path: "Root"},
-		{Id: "ou-ab12-11111111", ParentId: "r-ab12", Path: "Root/Workloads"},
-		{Id: "ou-ab12-22222222", ParentId: "ou-ab12-11111111", Path: "Root/Workloads/Prod"},
-		{Id: "ou-ab12-33333333", ParentId: "r-ab12", Path: "Root/Sandbox"},
+		{ID: "r-ab12", Type: "ROOT", Path: "Root"},
+		{ID: "ou-ab12-11111111", ParentID: "r-ab12", Path: "Root/Workloads"},
+		{ID: "ou-ab12-22222222", ParentID: "ou-ab12-11111111", Path: "Root/Workloads/Prod"},
+		{ID: "ou-ab12-33333333", ParentID: "r-ab12", Path: "Root/Sandbox"},
 	}
-	org1 := &Org{Organization: snapshot.Organization{Id: "o-one"}, OUs: ous, Accounts: []snapshot.Account{
-		{Id: "111111111111", Status: "ACTIVE", ParentId: "r-ab12"},
-		{Id: "222222222222", Status: "ACTIVE", ParentId: "ou-ab12-11111111"},
-		{Id: "333333333333", Status: "ACTIVE", ParentId: "ou-ab12-22222222"},
-		{Id: "444444444444", Status: "SUSPENDED", ParentId: "ou-ab12-22222222"},
-		{Id: "555555555555", Status: "PENDING_CLOSURE", ParentId: "ou-ab12-33333333"},
-		{Id: "666666666666", Status: "ACTIVE", ParentId: "ou-ab12-33333333"},
+	org1 := &Org{Organization: snapshot.Organization{ID: "o-one"}, OUs: ous, Accounts: []snapshot.Account{
+		{ID: "111111111111", Status: "ACTIVE", ParentID: "r-ab12"},
+		{ID: "222222222222", Status: "ACTIVE", ParentID: "ou-ab12-11111111"},
+		{ID: "333333333333", Status: "ACTIVE", ParentID: "ou-ab12-22222222"},
+		{ID: "444444444444", Status: "SUSPENDED", ParentID: "ou-ab12-22222222"},
+		{ID: "555555555555", Status: "PENDING_CLOSURE", ParentID: "ou-ab12-33333333"},
+		{ID: "666666666666", Status: "ACTIVE", ParentID: "ou-ab12-33333333"},
 	}}
-	org2 := &Org{Organization: snapshot.Organization{Id: "o-two"}, OUs: []snapshot.OU{{Id: "r-cd34", Type: "ROOT"}}, Accounts: []snapshot.Account{
-		{Id: "777777777777", Status: "ACTIVE", ParentId: "r-cd34"},
-		{Id: "222222222222", Status: "ACTIVE", ParentId: "r-cd34"}, // listed twice: kept once, from the first organization
+	org2 := &Org{Organization: snapshot.Organization{ID: "o-two"}, OUs: []snapshot.OU{{ID: "r-cd34", Type: "ROOT"}}, Accounts: []snapshot.Account{
+		{ID: "777777777777", Status: "ACTIVE", ParentID: "r-cd34"},
+		{ID: "222222222222", Status: "ACTIVE", ParentID: "r-cd34"}, // listed twice: kept once, from the first organization
 	}}
 	return []*Org{org1, org2}
 }
@@ -32,7 +32,7 @@ func testOrgs() []*Org {
 func ids(a []snapshot.Account) string {
 	var s []string
 	for _, x := range a {
-		s = append(s, x.Id[:1])
+		s = append(s, x.ID[:1])
 	}
 	return strings.Join(s, "")
 }
@@ -72,10 +72,10 @@ func TestSelect(t *testing.T) {
 			}
 			for _, s := range skip {
 				if s.SkipReason == "" {
-					t.Errorf("%s skipped without reason", s.Id)
+					t.Errorf("%s skipped without reason", s.ID)
 				}
-				if want, ok := tt.skipReasons[s.Id]; ok && !strings.Contains(s.SkipReason, want) {
-					t.Errorf("%s reason %q, want %q", s.Id, s.SkipReason, want)
+				if want, ok := tt.skipReasons[s.ID]; ok && !strings.Contains(s.SkipReason, want) {
+					t.Errorf("%s reason %q, want %q", s.ID, s.SkipReason, want)
 				}
 			}
 		})

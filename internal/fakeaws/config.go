@@ -26,7 +26,7 @@ func (w *World) ConfigItem(d *AccountData, u *User, region string) string {
 		PermissionsBoundary     *snapshot.Boundary  `json:"permissionsBoundary"`
 		Tags                    []map[string]string `json:"tags"`
 	}
-	c := cfg{Path: u.Path, UserName: u.UserName, UserId: u.UserId, Arn: u.Arn, CreateDate: u.CreateDate.Format("2006-01-02T15:04:05.000Z"),
+	c := cfg{Path: u.Path, UserName: u.UserName, UserId: u.UserID, Arn: u.Arn, CreateDate: u.CreateDate.Format("2006-01-02T15:04:05.000Z"),
 		UserPolicyList: []map[string]string{}, GroupList: u.GroupList, AttachedManagedPolicies: []map[string]string{}, PermissionsBoundary: u.PermissionsBoundary, Tags: []map[string]string{}}
 	for _, p := range u.UserPolicyList {
 		c.UserPolicyList = append(c.UserPolicyList, map[string]string{"policyName": p.PolicyName, "policyDocument": urlEncodeDoc(p.PolicyDocument)})
@@ -37,7 +37,7 @@ func (w *World) ConfigItem(d *AccountData, u *User, region string) string {
 	for _, t := range u.Tags {
 		c.Tags = append(c.Tags, map[string]string{"key": t.Key, "value": t.Value})
 	}
-	b, _ := json.Marshal(map[string]any{"accountId": d.Meta.ID, "awsRegion": "global", "resourceId": u.UserId, "resourceName": u.UserName,
+	b, _ := json.Marshal(map[string]any{"accountId": d.Meta.ID, "awsRegion": "global", "resourceId": u.UserID, "resourceName": u.UserName,
 		"resourceType": "AWS::IAM::User", "arn": u.Arn, "configuration": c})
 	return string(b)
 }

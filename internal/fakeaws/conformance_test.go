@@ -217,7 +217,7 @@ func TestConformanceWithMoto(t *testing.T) {
 			must("CreatePolicyVersion", o, err)
 		}
 		if !p.PolicyVersionList[0].IsDefaultVersion && len(p.PolicyVersionList) > 1 {
-			def := p.DefaultVersionId
+			def := p.DefaultVersionID
 			o, err := mi.SetDefaultPolicyVersion(ctx, &iam.SetDefaultPolicyVersionInput{PolicyArn: out.Policy.Arn, VersionId: &def})
 			must("SetDefaultPolicyVersion", o, err)
 		}

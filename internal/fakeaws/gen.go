@@ -128,9 +128,9 @@ func (w *World) AWSManagedPolicy(name string) *snapshot.ManagedPolicy {
 	updated := created.AddDate(0, r.IntN(60), r.IntN(28))
 	v := fmt.Sprintf("v%d", 1+r.IntN(5))
 	return &snapshot.ManagedPolicy{
-		PolicyName: name, PolicyId: "ANPA" + randString(r, upperAlnum, 17), Arn: w.awsManagedArn(name), Path: m.path,
-		DefaultVersionId: v, IsAttachable: true, Description: m.desc, CreateDate: tp(created), UpdateDate: tp(updated),
-		PolicyVersionList: []snapshot.PolicyVersion{{VersionId: v, IsDefaultVersion: true, CreateDate: tp(updated), Document: json.RawMessage(m.doc)}},
+		PolicyName: name, PolicyID: "ANPA" + randString(r, upperAlnum, 17), Arn: w.awsManagedArn(name), Path: m.path,
+		DefaultVersionID: v, IsAttachable: true, Description: m.desc, CreateDate: tp(created), UpdateDate: tp(updated),
+		PolicyVersionList: []snapshot.PolicyVersion{{VersionID: v, IsDefaultVersion: true, CreateDate: tp(updated), Document: json.RawMessage(m.doc)}},
 	}
 }
 
@@ -234,15 +234,15 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 		if nv > 1 && r.IntN(4) == 0 {
 			def = nv - 1
 		}
-		mp := snapshot.ManagedPolicy{PolicyName: name, PolicyId: ident("ANPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:policy%s%s", p, id, path, name),
-			Path: path, DefaultVersionId: fmt.Sprintf("v%d", def), IsAttachable: true, CreateDate: tp(pc), Description: "Managed by the platform team"}
+		mp := snapshot.ManagedPolicy{PolicyName: name, PolicyID: ident("ANPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:policy%s%s", p, id, path, name),
+			Path: path, DefaultVersionID: fmt.Sprintf("v%d", def), IsAttachable: true, CreateDate: tp(pc), Description: "Managed by the platform team"}
 		vt := pc
 		for v := 1; v <= nv; v++ {
 			vdoc := doc
 			if v < nv {
 				vdoc = fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:ListBucket","Resource":"*","Sid":"V%d"}]}`, v)
 			}
-			mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{VersionId: fmt.Sprintf("v%d", v), IsDefaultVersion: v == def, CreateDate: tp(vt), Document: json.RawMessage(vdoc)})
+			mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{VersionID: fmt.Sprintf("v%d", v), IsDefaultVersion: v == def, CreateDate: tp(vt), Document: json.RawMessage(vdoc)})
 			mp.UpdateDate = tp(vt)
 			vt = vt.Add(time.Duration(1+r.IntN(60*24)) * time.Hour)
 			if vt.After(now) {
@@ -279,7 +279,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 			name = fmt.Sprintf("team-%d", i)
 			gd.attached = []snapshot.AttachedPolicy{customer()}
 		}
-		g := snapshot.Group{Path: "/", GroupName: name, GroupId: ident("AGPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:group/%s", p, id, name),
+		g := snapshot.Group{Path: "/", GroupName: name, GroupID: ident("AGPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:group/%s", p, id, name),
 			CreateDate: tp(daysAgo(400, 1000)), GroupPolicyList: []snapshot.InlinePolicy{}, AttachedManagedPolicies: gd.attached}
 		if r.IntN(3) == 0 {
 			g.GroupPolicyList = append(g.GroupPolicyList, inline(name+"-inline", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage","sqs:ReceiveMessage"],"Resource":"*"}]}`))
@@ -298,7 +298,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 			path = "/engineering/"
 		}
 		uc := daysAgo(30, 1000)
-		u := &User{User: snapshot.User{Path: path, UserName: name, UserId: ident("AIDA"), Arn: fmt.Sprintf("arn:%s:iam::%s:user%s%s", p, id, path, name),
+		u := &User{User: snapshot.User{Path: path, UserName: name, UserID: ident("AIDA"), Arn: fmt.Sprintf("arn:%s:iam::%s:user%s%s", p, id, path, name),
 			CreateDate: tp(uc), UserPolicyList: []snapshot.InlinePolicy{}, GroupList: []string{}, AttachedManagedPolicies: []snapshot.AttachedPolicy{},
 			Tags: []snapshot.Tag{}, AccessKeys: []snapshot.AccessKey{}}}
 		if r.IntN(3) == 0 {
@@ -343,7 +343,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 			if u.MFA == MFAVirtual {
 				u.MFASerial = fmt.Sprintf("arn:%s:iam::%s:mfa/%s", p, id, name)
 				d.VirtualMFADevices = append(d.VirtualMFADevices, snapshot.MFADevice{SerialNumber: u.MFASerial, EnableDate: u.MFAEnableDate,
-					User: &snapshot.MFAUser{UserName: name, UserId: u.UserId, Arn: u.Arn}})
+					User: &snapshot.MFAUser{UserName: name, UserID: u.UserID, Arn: u.Arn}})
 			} else {
 				u.MFASerial = "GAHT" + fmt.Sprintf("%08d", r.IntN(100000000))
 			}
@@ -365,7 +365,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 			if r.IntN(7) == 0 {
 				status = "Inactive"
 			}
-			u.AccessKeys = append(u.AccessKeys, snapshot.AccessKey{AccessKeyId: ident("AKIA")[:20], Status: status, CreateDate: tp(kc)})
+			u.AccessKeys = append(u.AccessKeys, snapshot.AccessKey{AccessKeyID: ident("AKIA")[:20], Status: status, CreateDate: tp(kc)})
 			var use KeyUse
 			switch x := r.IntN(10); {
 			case x < 2: // never used
@@ -396,7 +396,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 	rootArn := fmt.Sprintf("arn:%s:iam::%s:root", p, id)
 	if d.Root.MFA == MFAVirtual {
 		d.VirtualMFADevices = append(d.VirtualMFADevices, snapshot.MFADevice{SerialNumber: fmt.Sprintf("arn:%s:iam::%s:mfa/root-account-mfa-device", p, id),
-			EnableDate: tp(created.Add(48 * time.Hour)), User: &snapshot.MFAUser{UserName: "<root_account>", UserId: id, Arn: rootArn}})
+			EnableDate: tp(created.Add(48 * time.Hour)), User: &snapshot.MFAUser{UserName: "<root_account>", UserID: id, Arn: rootArn}})
 	}
 	sort.Slice(d.VirtualMFADevices, func(i, j int) bool { return d.VirtualMFADevices[i].SerialNumber < d.VirtualMFADevices[j].SerialNumber })
 
@@ -429,7 +429,7 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 		if inl == nil {
 			inl = []snapshot.InlinePolicy{}
 		}
-		ro := snapshot.Role{Path: path, RoleName: name, RoleId: ident("AROA"), Arn: fmt.Sprintf("arn:%s:iam::%s:role%s%s", p, id, path, name),
+		ro := snapshot.Role{Path: path, RoleName: name, RoleID: ident("AROA"), Arn: fmt.Sprintf("arn:%s:iam::%s:role%s%s", p, id, path, name),
 			CreateDate: tp(daysAgo(30, 1000)), AssumeRolePolicyDocument: json.RawMessage(trustDoc), InstanceProfileList: []snapshot.InstanceProfile{},
 			RolePolicyList: inl, AttachedManagedPolicies: attached, Tags: []snapshot.Tag{}}
 		if r.IntN(4) > 0 {
@@ -459,8 +459,8 @@ func (w *World) generateAccount(meta *AccountMeta) *AccountData {
 		case 0: // EC2 service role with an instance profile
 			name := fmt.Sprintf("ec2-app-%d", i)
 			ro := addRole("/service-role/", name, trust(`{"Service":"ec2.amazonaws.com"}`, ""), []snapshot.AttachedPolicy{customer()}, nil)
-			ip := snapshot.InstanceProfile{Path: "/", InstanceProfileName: name, InstanceProfileId: ident("AIPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:instance-profile/%s", p, id, name),
-				CreateDate: ro.CreateDate, Roles: []snapshot.RoleRef{{Path: ro.Path, RoleName: ro.RoleName, RoleId: ro.RoleId, Arn: ro.Arn}}, Tags: []snapshot.Tag{}}
+			ip := snapshot.InstanceProfile{Path: "/", InstanceProfileName: name, InstanceProfileID: ident("AIPA"), Arn: fmt.Sprintf("arn:%s:iam::%s:instance-profile/%s", p, id, name),
+				CreateDate: ro.CreateDate, Roles: []snapshot.RoleRef{{Path: ro.Path, RoleName: ro.RoleName, RoleID: ro.RoleID, Arn: ro.Arn}}, Tags: []snapshot.Tag{}}
 			d.InstanceProfiles = append(d.InstanceProfiles, ip)
 			inList := ip
 			inList.Tags = nil

@@ -104,7 +104,7 @@ func (s *Server) serveIAM(c *call) {
 			}
 			b := new(x).open("member").el("SerialNumber", m.SerialNumber).tm("EnableDate", m.EnableDate)
 			if m.User != nil {
-				b.open("User").el("Path", "/").el("UserName", m.User.UserName).el("UserId", m.User.UserId).el("Arn", m.User.Arn).tm("CreateDate", &d.Root.Created).close("User")
+				b.open("User").el("Path", "/").el("UserName", m.User.UserName).el("UserId", m.User.UserID).el("Arn", m.User.Arn).tm("CreateDate", &d.Root.Created).close("User")
 			}
 			items = append(items, b.close("member").String())
 		}
@@ -130,14 +130,14 @@ func (s *Server) serveIAM(c *call) {
 		}
 		var items []string
 		for _, k := range u.AccessKeys {
-			items = append(items, new(x).open("member").el("UserName", u.UserName).el("AccessKeyId", k.AccessKeyId).el("Status", k.Status).tm("CreateDate", k.CreateDate).close("member").String())
+			items = append(items, new(x).open("member").el("UserName", u.UserName).el("AccessKeyId", k.AccessKeyID).el("Status", k.Status).tm("CreateDate", k.CreateDate).close("member").String())
 		}
 		s.pageList(c, "AccessKeyMetadata", items)
 	case "GetAccessKeyLastUsed":
 		id := f.Get("AccessKeyId")
 		for _, u := range d.Users {
 			for i, k := range u.AccessKeys {
-				if k.AccessKeyId == id {
+				if k.AccessKeyID == id {
 					use := u.KeyUse[i]
 					b := new(x).el("UserName", u.UserName).open("AccessKeyLastUsed")
 					if use.LastUsed != nil {
@@ -162,7 +162,7 @@ func (s *Server) serveIAM(c *call) {
 	case "ListUsers":
 		var items []string
 		for _, u := range d.Users {
-			b := new(x).open("member").el("Path", u.Path).el("UserName", u.UserName).el("UserId", u.UserId).el("Arn", u.Arn).tm("CreateDate", u.CreateDate)
+			b := new(x).open("member").el("Path", u.Path).el("UserName", u.UserName).el("UserId", u.UserID).el("Arn", u.Arn).tm("CreateDate", u.CreateDate)
 			if u.PasswordEnabled {
 				b.tm("PasswordLastUsed", u.PasswordLastUsed)
 			}
@@ -222,9 +222,9 @@ func pageBounds(c *call, n int) (start, end int, next string, ok bool) {
 }
 
 func instanceProfileXML(b *x, ip snapshot.InstanceProfile, d *AccountData) {
-	b.el("Path", ip.Path).el("InstanceProfileName", ip.InstanceProfileName).el("InstanceProfileId", ip.InstanceProfileId).el("Arn", ip.Arn).tm("CreateDate", ip.CreateDate).open("Roles")
+	b.el("Path", ip.Path).el("InstanceProfileName", ip.InstanceProfileName).el("InstanceProfileId", ip.InstanceProfileID).el("Arn", ip.Arn).tm("CreateDate", ip.CreateDate).open("Roles")
 	for _, rr := range ip.Roles {
-		b.open("member").el("Path", rr.Path).el("RoleName", rr.RoleName).el("RoleId", rr.RoleId).el("Arn", rr.Arn)
+		b.open("member").el("Path", rr.Path).el("RoleName", rr.RoleName).el("RoleId", rr.RoleID).el("Arn", rr.Arn)
 		if ro := d.Role(rr.RoleName); ro != nil {
 			b.tm("CreateDate", ro.CreateDate).el("AssumeRolePolicyDocument", urlEncodeDoc(ro.AssumeRolePolicyDocument))
 		}
@@ -267,11 +267,11 @@ func boundaryXML(b *x, pb *snapshot.Boundary) {
 }
 
 func policyXML(b *x, p snapshot.ManagedPolicy) {
-	b.el("PolicyName", p.PolicyName).el("PolicyId", p.PolicyId).el("Arn", p.Arn).el("Path", p.Path).el("DefaultVersionId", p.DefaultVersionId).
+	b.el("PolicyName", p.PolicyName).el("PolicyId", p.PolicyID).el("Arn", p.Arn).el("Path", p.Path).el("DefaultVersionId", p.DefaultVersionID).
 		int("AttachmentCount", int(p.AttachmentCount)).int("PermissionsBoundaryUsageCount", int(p.PermissionsBoundaryUsageCount)).
 		bool("IsAttachable", p.IsAttachable).opt("Description", p.Description).tm("CreateDate", p.CreateDate).tm("UpdateDate", p.UpdateDate).open("PolicyVersionList")
 	for _, v := range p.PolicyVersionList {
-		b.open("member").el("Document", urlEncodeDoc(v.Document)).el("VersionId", v.VersionId).bool("IsDefaultVersion", v.IsDefaultVersion).tm("CreateDate", v.CreateDate).close("member")
+		b.open("member").el("Document", urlEncodeDoc(v.Document)).el("VersionId", v.VersionID).bool("IsDefaultVersion", v.IsDefaultVersion).tm("CreateDate", v.CreateDate).close("member")
 	}
 	b.close("PolicyVersionList")
 }
@@ -295,7 +295,7 @@ func (s *Server) gaad(c *call, d *AccountData) {
 	var items []item
 	if all || filters["User"] {
 		for _, u := range d.Users {
-			b := new(x).open("member").el("Path", u.Path).el("UserName", u.UserName).el("UserId", u.UserId).el("Arn", u.Arn).tm("CreateDate", u.CreateDate)
+			b := new(x).open("member").el("Path", u.Path).el("UserName", u.UserName).el("UserId", u.UserID).el("Arn", u.Arn).tm("CreateDate", u.CreateDate)
 			inlineXML(b, "UserPolicyList", u.UserPolicyList)
 			b.open("GroupList")
 			for _, g := range u.GroupList {
@@ -310,7 +310,7 @@ func (s *Server) gaad(c *call, d *AccountData) {
 	}
 	if all || filters["Group"] {
 		for _, g := range d.Groups {
-			b := new(x).open("member").el("Path", g.Path).el("GroupName", g.GroupName).el("GroupId", g.GroupId).el("Arn", g.Arn).tm("CreateDate", g.CreateDate)
+			b := new(x).open("member").el("Path", g.Path).el("GroupName", g.GroupName).el("GroupId", g.GroupID).el("Arn", g.Arn).tm("CreateDate", g.CreateDate)
 			inlineXML(b, "GroupPolicyList", g.GroupPolicyList)
 			attachedXML(b, g.AttachedManagedPolicies)
 			items = append(items, item{"GroupDetailList", b.close("member").String()})
@@ -318,7 +318,7 @@ func (s *Server) gaad(c *call, d *AccountData) {
 	}
 	if all || filters["Role"] {
 		for _, ro := range d.Roles {
-			b := new(x).open("member").el("Path", ro.Path).el("RoleName", ro.RoleName).el("RoleId", ro.RoleId).el("Arn", ro.Arn).tm("CreateDate", ro.CreateDate).
+			b := new(x).open("member").el("Path", ro.Path).el("RoleName", ro.RoleName).el("RoleId", ro.RoleID).el("Arn", ro.Arn).tm("CreateDate", ro.CreateDate).
 				el("AssumeRolePolicyDocument", urlEncodeDoc(ro.AssumeRolePolicyDocument)).open("InstanceProfileList")
 			for _, ip := range ro.InstanceProfileList {
 				b.open("member")

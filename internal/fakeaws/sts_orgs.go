@@ -69,10 +69,10 @@ func (s *Server) assumeRole(c *call) {
 	secret := randString(s.keyRand, lowerAlnum+"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 40)
 	token := "FQoGZXIvYXdzE" + randString(s.keyRand, lowerAlnum+"ABCDEFGHIJKLMNOPQRSTUVWXYZ", 100)
 	exp := time.Now().Add(time.Duration(dur) * time.Second).UTC().Truncate(time.Second)
-	s.sessions[akid] = &session{account: acct, roleName: name, roleArn: role.Arn, roleID: role.RoleId, sessionName: sessName, origin: c.id.origin, expires: exp}
+	s.sessions[akid] = &session{account: acct, roleName: name, roleArn: role.Arn, roleID: role.RoleID, sessionName: sessName, origin: c.id.origin, expires: exp}
 	s.sessMu.Unlock()
 	b := new(x).open("Credentials").el("AccessKeyId", akid).el("SecretAccessKey", secret).el("SessionToken", token).tm("Expiration", &exp).close("Credentials")
-	b.open("AssumedRoleUser").el("AssumedRoleId", role.RoleId+":"+sessName).
+	b.open("AssumedRoleUser").el("AssumedRoleId", role.RoleID+":"+sessName).
 		el("Arn", fmt.Sprintf("arn:%s:sts::%s:assumed-role/%s/%s", s.w.opts.Partition, acct, name, sessName)).close("AssumedRoleUser")
 	b.int("PackedPolicySize", 0)
 	c.writeQuery(b.String())

@@ -83,7 +83,7 @@ func writeSynthetic(root, run string, n int) error {
 	t0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var accts []snapshot.Account
 	for i := 0; i < n; i++ {
-		accts = append(accts, snapshot.Account{Id: benchAcct(i), Name: fmt.Sprintf("acct-%d", i), OrgId: "o-bench", Status: "ACTIVE", OUPath: "Root"})
+		accts = append(accts, snapshot.Account{ID: benchAcct(i), Name: fmt.Sprintf("acct-%d", i), OrgID: "o-bench", Status: "ACTIVE", OUPath: "Root"})
 	}
 	if err := writeJSONFile(filepath.Join(base, "accounts.json"), accts); err != nil {
 		return err
@@ -91,7 +91,7 @@ func writeSynthetic(root, run string, n int) error {
 	if err := writeJSONFile(filepath.Join(base, "organizations/o-bench/accounts.json"), accts); err != nil {
 		return err
 	}
-	if err := writeJSONFile(filepath.Join(base, "organizations/o-bench/organization.json"), snapshot.Organization{Id: "o-bench", MasterAccountId: benchAcct(0)}); err != nil {
+	if err := writeJSONFile(filepath.Join(base, "organizations/o-bench/organization.json"), snapshot.Organization{ID: "o-bench", MasterAccountID: benchAcct(0)}); err != nil {
 		return err
 	}
 	for _, name := range []string{"AdministratorAccess", "ReadOnlyAccess"} {
@@ -99,21 +99,21 @@ func writeSynthetic(root, run string, n int) error {
 		if name == "AdministratorAccess" {
 			d = json.RawMessage(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
 		}
-		p := snapshot.ManagedPolicy{PolicyName: name, Arn: "arn:aws:iam::aws:policy/" + name, DefaultVersionId: "v1",
-			PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v1", IsDefaultVersion: true, Document: d}}}
+		p := snapshot.ManagedPolicy{PolicyName: name, Arn: "arn:aws:iam::aws:policy/" + name, DefaultVersionID: "v1",
+			PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v1", IsDefaultVersion: true, Document: d}}}
 		if err := writeJSONFile(filepath.Join(base, "aws-managed-policies", name+".json"), p); err != nil {
 			return err
 		}
 	}
 	services := []string{"s3", "ec2", "dynamodb", "sqs", "sns", "lambda", "kms", "logs"}
 	for i, a := range accts {
-		id := a.Id
+		id := a.ID
 		dir := filepath.Join(base, "accounts", id)
 		arn := func(kind, name string) string { return "arn:aws:iam::" + id + ":" + kind + "/" + name }
 		var pols []snapshot.ManagedPolicy
 		for p := 0; p < 10; p++ {
-			mp := snapshot.ManagedPolicy{PolicyName: fmt.Sprintf("policy-%d", p), PolicyId: fmt.Sprintf("ANPA%s%02d", id, p), Arn: arn("policy", fmt.Sprintf("policy-%d", p)),
-				Path: "/", DefaultVersionId: "v3", AttachmentCount: 1}
+			mp := snapshot.ManagedPolicy{PolicyName: fmt.Sprintf("policy-%d", p), PolicyID: fmt.Sprintf("ANPA%s%02d", id, p), Arn: arn("policy", fmt.Sprintf("policy-%d", p)),
+				Path: "/", DefaultVersionID: "v3", AttachmentCount: 1}
 			for v := 1; v <= 3; v++ {
 				var stmts []string
 				for s := 0; s < 3+(p+v)%4; s++ {
@@ -125,7 +125,7 @@ func writeSynthetic(root, run string, n int) error {
 					stmts = append(stmts, fmt.Sprintf(`{"Effect":%q,"Action":["%s:Get*","%s:Put%dItem","%s:Describe?"],"Resource":["arn:aws:%s:::bucket-%d/*","arn:aws:%s:::bucket-%d"]}`,
 						effect, svc, svc, s, svc, svc, p, svc, p))
 				}
-				mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{VersionId: fmt.Sprintf("v%d", v), IsDefaultVersion: v == 3,
+				mp.PolicyVersionList = append(mp.PolicyVersionList, snapshot.PolicyVersion{VersionID: fmt.Sprintf("v%d", v), IsDefaultVersion: v == 3,
 					Document: json.RawMessage(`{"Version":"2012-10-17","Statement":[` + strings.Join(stmts, ",") + `]}`)})
 			}
 			pols = append(pols, mp)
@@ -135,7 +135,7 @@ func writeSynthetic(root, run string, n int) error {
 		}
 		var groups []snapshot.Group
 		for g := 0; g < 5; g++ {
-			groups = append(groups, snapshot.Group{GroupName: fmt.Sprintf("group-%d", g), GroupId: fmt.Sprintf("AGPA%s%d", id, g), Arn: arn("group", fmt.Sprintf("group-%d", g)), Path: "/",
+			groups = append(groups, snapshot.Group{GroupName: fmt.Sprintf("group-%d", g), GroupID: fmt.Sprintf("AGPA%s%d", id, g), Arn: arn("group", fmt.Sprintf("group-%d", g)), Path: "/",
 				AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: pols[g].PolicyName, PolicyArn: pols[g].Arn}}, GroupPolicyList: inline("group-inline")})
 		}
 		var users []snapshot.User
@@ -145,10 +145,10 @@ func writeSynthetic(root, run string, n int) error {
 			created := t0.Add(time.Duration(i*10+u) * time.Minute)
 			c := created
 			keyID := fmt.Sprintf("AKIA%s%04d", id, u)
-			users = append(users, snapshot.User{UserName: name, UserId: "AIDA" + id + name, Arn: arn("user", name), Path: "/", CreateDate: &c,
+			users = append(users, snapshot.User{UserName: name, UserID: "AIDA" + id + name, Arn: arn("user", name), Path: "/", CreateDate: &c,
 				GroupList:               []string{groups[u%5].GroupName},
 				AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: pols[5+u%5].PolicyName, PolicyArn: pols[5+u%5].Arn}},
-				AccessKeys:              []snapshot.AccessKey{{AccessKeyId: keyID, Status: "Active", CreateDate: &c}}})
+				AccessKeys:              []snapshot.AccessKey{{AccessKeyID: keyID, Status: "Active", CreateDate: &c}}})
 			ct := created.Format(time.RFC3339)
 			report += fmt.Sprintf("%s,%s,%s,true,%s,N/A,N/A,true,true,%s,%s,us-east-1,s3,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n",
 				name, arn("user", name), ct, ct, ct, ct)
@@ -160,7 +160,7 @@ func writeSynthetic(root, run string, n int) error {
 				trusted = "999999999999"
 			}
 			tr := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::%s:root"},"Action":"sts:AssumeRole"},{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, trusted)
-			roles = append(roles, snapshot.Role{RoleName: fmt.Sprintf("role-%d", r), RoleId: fmt.Sprintf("AROA%s%02d", id, r), Arn: arn("role", fmt.Sprintf("role-%d", r)), Path: "/",
+			roles = append(roles, snapshot.Role{RoleName: fmt.Sprintf("role-%d", r), RoleID: fmt.Sprintf("AROA%s%02d", id, r), Arn: arn("role", fmt.Sprintf("role-%d", r)), Path: "/",
 				AssumeRolePolicyDocument: json.RawMessage(tr), RolePolicyList: inline("role-inline"),
 				AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess"}}})
 		}

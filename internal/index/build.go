@@ -147,18 +147,18 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 	seen := map[string]bool{}
 	var scan []snapshot.Account
 	for _, a := range accts {
-		if a.OrgId != "" {
-			orgs.members[a.Id] = true
+		if a.OrgID != "" {
+			orgs.members[a.ID] = true
 		}
-		if !seen[a.Id] {
-			seen[a.Id] = true
+		if !seen[a.ID] {
+			seen[a.ID] = true
 			scan = append(scan, a)
 		}
 	}
-	sort.Slice(scan, func(i, j int) bool { return scan[i].Id < scan[j].Id })
+	sort.Slice(scan, func(i, j int) bool { return scan[i].ID < scan[j].ID })
 	for _, a := range skipped {
-		if a.OrgId != "" {
-			orgs.members[a.Id] = true
+		if a.OrgID != "" {
+			orgs.members[a.ID] = true
 		}
 	}
 
@@ -184,20 +184,20 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 
 	// Accounts known but not scanned.
 	tail := newBatch()
-	sort.Slice(skipped, func(i, j int) bool { return skipped[i].Id < skipped[j].Id })
+	sort.Slice(skipped, func(i, j int) bool { return skipped[i].ID < skipped[j].ID })
 	for _, a := range skipped {
-		if seen[a.Id] {
+		if seen[a.ID] {
 			continue
 		}
-		seen[a.Id] = true
-		tail.add(tAccounts, txt(a.Id), nz(a.Name), nz(a.Email), nz(a.OrgId), nz(a.OUPath), nz(a.Status), null, b2i(a.Management), null, txt("skipped"), null, nz(a.SkipReason), null)
+		seen[a.ID] = true
+		tail.add(tAccounts, txt(a.ID), nz(a.Name), nz(a.Email), nz(a.OrgID), nz(a.OUPath), nz(a.Status), null, b2i(a.Management), null, txt("skipped"), null, nz(a.SkipReason), null)
 	}
 	for _, a := range orgAccounts {
-		if seen[a.Id] {
+		if seen[a.ID] {
 			continue
 		}
-		seen[a.Id] = true
-		tail.add(tAccounts, txt(a.Id), nz(a.Name), nz(a.Email), nz(a.OrgId), nz(a.OUPath), nz(a.Status), null, b2i(a.Management), null, txt("not_listed"), null, null, null)
+		seen[a.ID] = true
+		tail.add(tAccounts, txt(a.ID), nz(a.Name), nz(a.Email), nz(a.OrgID), nz(a.OUPath), nz(a.Status), null, b2i(a.Management), null, txt("not_listed"), null, null, null)
 	}
 	if err := w.write(tail, st); err != nil {
 		return err
@@ -265,34 +265,34 @@ func readOrganizations(ctx context.Context, r snapshot.Reader, b *batch, orgs *o
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
-		if o.Id == "" {
-			o.Id = id
+		if o.ID == "" {
+			o.ID = id
 		}
-		b.add(tOrganizations, txt(o.Id), nz(o.Arn), nz(o.MasterAccountId), nz(o.MasterAccountEmail), nz(o.FeatureSet))
-		if o.MasterAccountId != "" {
-			orgs.members[o.MasterAccountId] = true
+		b.add(tOrganizations, txt(o.ID), nz(o.Arn), nz(o.MasterAccountID), nz(o.MasterAccountEmail), nz(o.FeatureSet))
+		if o.MasterAccountID != "" {
+			orgs.members[o.MasterAccountID] = true
 		}
 		var ous []snapshot.OU
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
-		sort.SliceStable(ous, func(i, j int) bool { return ous[i].Id < ous[j].Id })
+		sort.SliceStable(ous, func(i, j int) bool { return ous[i].ID < ous[j].ID })
 		for _, u := range ous {
-			b.add(tOUs, txt(u.Id), txt(o.Id), nz(u.Name), nz(u.Type), nz(u.ParentId), nz(u.Path))
+			b.add(tOUs, txt(u.ID), txt(o.ID), nz(u.Name), nz(u.Type), nz(u.ParentID), nz(u.Path))
 		}
 		var accts []snapshot.Account
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "accounts.json"), &accts); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
 		for _, a := range accts {
-			orgs.members[a.Id] = true
-			if a.OrgId == "" {
-				a.OrgId = o.Id
+			orgs.members[a.ID] = true
+			if a.OrgID == "" {
+				a.OrgID = o.ID
 			}
 			members = append(members, a)
 		}
 	}
-	sort.SliceStable(members, func(i, j int) bool { return members[i].Id < members[j].Id })
+	sort.SliceStable(members, func(i, j int) bool { return members[i].ID < members[j].ID })
 	return members, nil
 }
 
@@ -356,7 +356,7 @@ func writeAccounts(ctx context.Context, r snapshot.Reader, w *writer, accts []sn
 			return fmt.Errorf("index: %w", res.err)
 		}
 		if err := w.write(res.b, st); err != nil {
-			return fmt.Errorf("index: account %s: %w", accts[i].Id, err)
+			return fmt.Errorf("index: account %s: %w", accts[i].ID, err)
 		}
 		res.b.release()
 		if (i+1)%accountsPerTransaction == 0 {

@@ -211,11 +211,11 @@ func addStatements(b *batch, policyID, source string, account V, d policy.Docume
 // version's statements. account is NULL for AWS managed policies.
 func addManagedPolicy(b *batch, p snapshot.ManagedPolicy, account V, where string) error {
 	aws := awsManagedArn(p.Arn)
-	b.add(tPolicies, txt(p.Arn), account, txt(p.PolicyName), nz(p.PolicyId), nz(p.Path), b2i(aws), nz(p.DefaultVersionId),
+	b.add(tPolicies, txt(p.Arn), account, txt(p.PolicyName), nz(p.PolicyID), nz(p.Path), b2i(aws), nz(p.DefaultVersionID),
 		num(int64(p.AttachmentCount)), num(int64(p.PermissionsBoundaryUsageCount)), ts(p.CreateDate), ts(p.UpdateDate), nz(p.Description))
 	for _, v := range p.PolicyVersionList {
-		isDefault := v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId)
-		b.add(tPolicyVersions, txt(p.Arn), txt(v.VersionId), b2i(isDefault), ts(v.CreateDate), doc(v.Document))
+		isDefault := v.IsDefaultVersion || (p.DefaultVersionID != "" && v.VersionID == p.DefaultVersionID)
+		b.add(tPolicyVersions, txt(p.Arn), txt(v.VersionID), b2i(isDefault), ts(v.CreateDate), doc(v.Document))
 	}
 	d, err := policy.Parse(p.DefaultDocument())
 	if err != nil {
@@ -278,7 +278,7 @@ func hasExternalID(cond json.RawMessage) bool {
 type user struct {
 	Path                    string                    `json:"Path"`
 	UserName                string                    `json:"UserName"`
-	UserId                  string                    `json:"UserId"`
+	UserID                  string                    `json:"UserId"`
 	Arn                     string                    `json:"Arn"`
 	CreateDate              *time.Time                `json:"CreateDate"`
 	UserPolicyList          []snapshot.InlinePolicy   `json:"UserPolicyList"`
@@ -291,7 +291,7 @@ type user struct {
 type role struct {
 	Path                     string                    `json:"Path"`
 	RoleName                 string                    `json:"RoleName"`
-	RoleId                   string                    `json:"RoleId"`
+	RoleID                   string                    `json:"RoleId"`
 	Arn                      string                    `json:"Arn"`
 	CreateDate               *time.Time                `json:"CreateDate"`
 	AssumeRolePolicyDocument json.RawMessage           `json:"AssumeRolePolicyDocument"`
@@ -345,16 +345,17 @@ type accountFiles struct {
 
 // accountInfo is account.json, read for the fields the index keeps (its
 // summary maps, password policy and scan counts are skipped, not decoded).
+// case:ignore reads schema version 1 too (snapshot.SchemaVersion).
 type accountInfo struct {
 	snapshot.Account
-	Partition   string    `json:"Partition"`
-	Aliases     []string  `json:"Aliases"`
-	CollectedAt time.Time `json:"CollectedAt"`
+	Partition   string    `json:"partition,case:ignore"`
+	Aliases     []string  `json:"aliases,case:ignore"`
+	CollectedAt time.Time `json:"collectedAt,case:ignore"`
 }
 
 func readAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*accountFiles, error) {
 	d := &accountFiles{a: a}
-	id := a.Id
+	id := a.ID
 	// note records a file's problem; only a cancelled build is an error.
 	note := func(what string, err error) error {
 		if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -434,14 +435,14 @@ func addAccountRow(b *batch, d *accountFiles) {
 	if d.hasInfo && !d.info.CollectedAt.IsZero() {
 		collected = ts(&d.info.CollectedAt)
 	}
-	b.add(tAccounts, txt(d.a.Id), nz(acct.Name), nz(acct.Email), nz(acct.OrgId), nz(acct.OUPath), nz(acct.Status), nz(alias),
+	b.add(tAccounts, txt(d.a.ID), nz(acct.Name), nz(acct.Email), nz(acct.OrgID), nz(acct.OUPath), nz(acct.Status), nz(alias),
 		b2i(acct.Management), nz(d.info.Partition), txt(status), nz(phase), nz(msg), collected)
 }
 
 // addAccountData adds the account's principals, policies, statements,
 // trusts, keys and credential report rows.
 func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
-	id := d.a.Id
+	id := d.a.ID
 	where := "account " + id
 	acc := txt(id)
 	users, roles, groups, policies, mfas, report := d.users, d.roles, d.groups, d.policies, d.mfas, d.report
@@ -473,7 +474,7 @@ func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
 	for _, g := range groups {
 		groupArn[g.GroupName] = g.Arn
 		garn := txt(g.Arn)
-		b.add(tPrincipals, garn, txt("group"), acc, txt(g.GroupName), nz(g.GroupId), nz(g.Path), ts(g.CreateDate), null, null, null, null, null)
+		b.add(tPrincipals, garn, txt("group"), acc, txt(g.GroupName), nz(g.GroupID), nz(g.Path), ts(g.CreateDate), null, null, null, null, null)
 		if err := addPolicies(b, g.Arn, acc, g.AttachedManagedPolicies, g.GroupPolicyList, where); err != nil {
 			return err
 		}
@@ -499,7 +500,7 @@ func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
 		if u.PermissionsBoundary != nil {
 			boundary = nz(u.PermissionsBoundary.PermissionsBoundaryArn)
 		}
-		b.add(tPrincipals, uarn, txt("user"), acc, txt(u.UserName), nz(u.UserId), nz(u.Path), ts(u.CreateDate), lastUsed, null, pwEnabled, mfa, boundary)
+		b.add(tPrincipals, uarn, txt("user"), acc, txt(u.UserName), nz(u.UserID), nz(u.Path), ts(u.CreateDate), lastUsed, null, pwEnabled, mfa, boundary)
 		if err := addPolicies(b, u.Arn, acc, u.AttachedManagedPolicies, u.UserPolicyList, where); err != nil {
 			return err
 		}
@@ -520,7 +521,7 @@ func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
 					}
 				}
 			}
-			b.add(tAccessKeys, txt(k.AccessKeyId), uarn, txt(u.UserName), acc, nz(k.Status), ts(k.CreateDate), lu, svc, region)
+			b.add(tAccessKeys, txt(k.AccessKeyID), uarn, txt(u.UserName), acc, nz(k.Status), ts(k.CreateDate), lu, svc, region)
 		}
 	}
 
@@ -534,7 +535,7 @@ func addAccountData(b *batch, d *accountFiles, orgs *orgInfo) error {
 		if ro.PermissionsBoundary != nil {
 			boundary = nz(ro.PermissionsBoundary.PermissionsBoundaryArn)
 		}
-		b.add(tPrincipals, rarn, txt("role"), acc, txt(ro.RoleName), nz(ro.RoleId), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, null, null, boundary)
+		b.add(tPrincipals, rarn, txt("role"), acc, txt(ro.RoleName), nz(ro.RoleID), nz(ro.Path), ts(ro.CreateDate), lastUsed, region, null, null, boundary)
 		if err := addPolicies(b, ro.Arn, acc, ro.AttachedManagedPolicies, ro.RolePolicyList, where); err != nil {
 			return err
 		}
@@ -611,8 +612,8 @@ func mergeAccount(list, stored snapshot.Account) snapshot.Account {
 	if out.Email == "" {
 		out.Email = stored.Email
 	}
-	if out.OrgId == "" {
-		out.OrgId = stored.OrgId
+	if out.OrgID == "" {
+		out.OrgID = stored.OrgID
 	}
 	if out.OUPath == "" {
 		out.OUPath = stored.OUPath

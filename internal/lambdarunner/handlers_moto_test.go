@@ -99,11 +99,11 @@ func TestHandlersAgainstMoto(t *testing.T) {
 		// The Distributed Map's ItemSelector passes {"run", "account"}.
 		scan := call[pipeline.ScanOutput](t, h, "scan-account", map[string]any{"run": plan.Run, "account": a})
 		if scan.Status != "ok" || scan.CredentialReport == nil {
-			t.Fatalf("scan %s: %+v", a.Id, scan)
+			t.Fatalf("scan %s: %+v", a.ID, scan)
 		}
 		st := *scan.CredentialReport
 		if st.Done && st.Status != "ok" {
-			t.Fatalf("scan %s stored no report: %+v", a.Id, st)
+			t.Fatalf("scan %s stored no report: %+v", a.ID, st)
 		}
 		// Even when the scan stored the report (moto generates it at
 		// once), the poll step is exercised.
@@ -112,14 +112,14 @@ func TestHandlersAgainstMoto(t *testing.T) {
 			cr := call[pipeline.CredentialReportOutput](t, h, "credential-report", st)
 			if cr.Done {
 				if cr.Status != "ok" {
-					t.Fatalf("credential report %s: %+v", a.Id, cr)
+					t.Fatalf("credential report %s: %+v", a.ID, cr)
 				}
 				break
 			}
 			if i > 10 || cr.WaitSeconds < 1 {
 				t.Fatalf("credential report loop: %+v", cr)
 			}
-			st = pipeline.CredentialReportInput{Run: cr.Run, AccountId: cr.AccountId, Attempt: cr.Attempt, WaitSeconds: float64(cr.WaitSeconds)}
+			st = pipeline.CredentialReportInput{Run: cr.Run, AccountID: cr.AccountID, Attempt: cr.Attempt, WaitSeconds: float64(cr.WaitSeconds)}
 		}
 	}
 	fin := call[pipeline.FinalizeOutput](t, h, "finalize", map[string]any{"run": plan.Run})
@@ -131,7 +131,7 @@ func TestHandlersAgainstMoto(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(keys, "\n")
-	for _, want := range []string{store.ManifestKey(plan.Run), store.CredentialReportKey(plan.Run, accounts[0].Id), store.IAMKey(plan.Run, accounts[1].Id, store.DataUsers)} {
+	for _, want := range []string{store.ManifestKey(plan.Run), store.CredentialReportKey(plan.Run, accounts[0].ID), store.IAMKey(plan.Run, accounts[1].ID, store.DataUsers)} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("missing %s in S3 store:\n%s", want, joined)
 		}

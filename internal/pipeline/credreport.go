@@ -13,7 +13,7 @@ import (
 // CredentialReportInput is the state of one account's credential report loop.
 type CredentialReportInput struct {
 	Run       string `json:"run"`
-	AccountId string `json:"accountId"`
+	AccountID string `json:"accountId"`
 	Attempt   int    `json:"attempt"`
 	// WaitSeconds is the wait before this poll (the backoff so far).
 	WaitSeconds float64 `json:"waitSeconds"`
@@ -27,7 +27,7 @@ type CredentialReportInput struct {
 // CredentialReportOutput says whether to ask again, and after how long.
 type CredentialReportOutput struct {
 	Run         string `json:"run"`
-	AccountId   string `json:"accountId"`
+	AccountID   string `json:"accountId"`
 	Attempt     int    `json:"attempt"`
 	Done        bool   `json:"done"`
 	WaitSeconds int    `json:"waitSeconds"`
@@ -46,9 +46,9 @@ func (e *Env) reportPolicy() collect.CredentialReportPolicy {
 // status is failed. The serverless runner calls it from a Wait loop.
 func CredentialReport(ctx context.Context, env *Env, in CredentialReportInput) (CredentialReportOutput, error) {
 	env.init()
-	out := CredentialReportOutput{Run: in.Run, AccountId: in.AccountId}
-	id := in.AccountId
-	api := env.NewIAM(env.AccountConfig(id))
+	out := CredentialReportOutput{Run: in.Run, AccountID: in.AccountID}
+	id := in.AccountID
+	api := env.clients(env.AccountConfig(id)).IAM()
 	res, err := collect.PollCredentialReport(ctx, api, id, collect.CredentialReportState{Attempt: in.Attempt, Wait: in.WaitSeconds}, env.reportPolicy())
 	out.Attempt = res.Next.Attempt
 	if err != nil {

@@ -44,7 +44,7 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 	var orgs []*discover.Org
 	if len(env.Cfg.OrgRoles) == 0 {
 		id := env.Auth.Identity.Account
-		acct := snapshot.Account{Id: id, Status: "ACTIVE", Arn: ""}
+		acct := snapshot.Account{ID: id, Status: "ACTIVE", Arn: ""}
 		orgs = append(orgs, &discover.Org{Accounts: []snapshot.Account{acct}})
 	} else {
 		seen := map[string]string{}
@@ -60,11 +60,11 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 				out.Errors = append(out.Errors, msg)
 				continue
 			}
-			if prev, dup := seen[org.Organization.Id]; dup {
-				env.logger().Warn("organization listed twice; keeping the first", "org", org.Organization.Id, "first", prev, "second", role)
+			if prev, dup := seen[org.Organization.ID]; dup {
+				env.logger().Warn("organization listed twice; keeping the first", "org", org.Organization.ID, "first", prev, "second", role)
 				continue
 			}
-			seen[org.Organization.Id] = role
+			seen[org.Organization.ID] = role
 			orgs = append(orgs, org)
 		}
 		if len(orgs) == 0 {
@@ -80,7 +80,7 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 		return out, &UsageError{Err: fmt.Errorf("no account to scan: the organizations have %d account(s), and every one was left out (%s)", len(skipped), skipSummary(skipped))}
 	}
 	for _, org := range orgs {
-		id := org.Organization.Id
+		id := org.Organization.ID
 		if id == "" {
 			continue
 		}

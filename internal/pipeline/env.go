@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
@@ -46,8 +45,9 @@ type Env struct {
 	// (default DefaultAccountParallel).
 	AccountParallel int
 
-	// NewIAM and NewOrganizations build clients (tests may replace them).
-	NewIAM           func(aws.Config) collect.IAMAPI
+	// NewClients builds the collectors' clients of an account, and
+	// NewOrganizations discover's (tests may replace them).
+	NewClients       func(aws.Config) collect.Clients
 	NewOrganizations func(aws.Config) discover.OrgAPI
 
 	// PostScan steps run after the scan and before the manifest (index,
@@ -78,8 +78,8 @@ func (e *Env) init() {
 		// credentials cached; each target role is assumed from them.
 		e.scanParent = e.Auth.Chain("", e.Cfg.InitialRole)
 		e.listParent = e.Auth.Chain("", e.Cfg.ListInitial())
-		if e.NewIAM == nil {
-			e.NewIAM = func(c aws.Config) collect.IAMAPI { return iam.NewFromConfig(c) }
+		if e.NewClients == nil {
+			e.NewClients = collect.NewClients
 		}
 		if e.NewOrganizations == nil {
 			e.NewOrganizations = func(c aws.Config) discover.OrgAPI { return organizations.NewFromConfig(c) }
@@ -105,6 +105,13 @@ func (e *Env) accountParallel() int {
 	}
 	return DefaultAccountParallel
 }
+
+// collectors are the run's collectors (collect.List with the run's options).
+func (e *Env) collectors() []collect.Collector {
+	return collect.List(collect.Options{CredentialReport: e.Cfg.CredentialReport})
+}
+
+func (e *Env) clients(cfg aws.Config) collect.Clients { return e.NewClients(cfg) }
 
 // CollectRoleARN is the role assumed in an account.
 func (e *Env) CollectRoleARN(account string) string {

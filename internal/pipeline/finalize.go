@@ -47,7 +47,8 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 		return snapshot.Manifest{}, err
 	}
 	m := snapshot.Manifest{
-		ToolVersion: env.Version, RunID: info.RunID, Date: info.Date, Prefix: run, Store: env.Store.String(),
+		SchemaVersion: snapshot.SchemaVersion,
+		ToolVersion:   env.Version, RunID: info.RunID, Date: info.Date, Prefix: run, Store: env.Store.String(),
 		Started: info.Started, Organizations: []snapshot.Organization{},
 	}
 	orgKeys, err := env.Store.List(ctx, store.OrgPrefix(run))
@@ -100,7 +101,7 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 		}
 	}
 	for _, s := range skipped {
-		results = append(results, snapshot.AccountResult{ID: s.Id, Name: s.Name, OrgID: s.OrgId, Status: snapshot.StatusSkipped, Error: s.SkipReason})
+		results = append(results, snapshot.AccountResult{ID: s.ID, Name: s.Name, OrgID: s.OrgID, Status: snapshot.StatusSkipped, Error: s.SkipReason})
 	}
 	sort.SliceStable(results, func(i, j int) bool { return results[i].ID < results[j].ID })
 	m.Accounts = results

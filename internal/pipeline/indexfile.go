@@ -33,7 +33,7 @@ func scanEnded(ctx context.Context, env *Env, run string) (bool, error) {
 		}
 	}
 	for _, a := range accounts {
-		if !have[store.AccountKey(run, a.Id)] {
+		if !have[store.AccountKey(run, a.ID)] {
 			return false, nil
 		}
 	}

@@ -220,19 +220,19 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 			return nil
 		},
 		func(r fanout.Result[snapshot.Account]) {
-			progress.AccountDone(r.Item.Id, r.Err != nil)
+			progress.AccountDone(r.Item.ID, r.Err != nil)
 			if r.Err != nil {
 				var af accountFailed
 				if ctx.Err() == nil && !errors.As(r.Err, &af) {
 					// The store could not be written: the run cannot be trusted.
 					if fatal == nil {
-						fatal = fmt.Errorf("account %s: %w", r.Item.Id, r.Err)
+						fatal = fmt.Errorf("account %s: %w", r.Item.ID, r.Err)
 					}
 				}
-				log.Warn("account failed", "account", r.Item.Id, "name", r.Item.Name, "error", r.Err.Error())
-				res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountId: r.Item.Id, Status: snapshot.StatusFailed, Error: r.Err.Error()})
+				log.Warn("account failed", "account", r.Item.ID, "name", r.Item.Name, "error", r.Err.Error())
+				res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountID: r.Item.ID, Status: snapshot.StatusFailed, Error: r.Err.Error()})
 			} else {
-				log.Debug("account scanned", "account", r.Item.Id, "duration", r.Duration.Round(time.Millisecond))
+				log.Debug("account scanned", "account", r.Item.ID, "duration", r.Duration.Round(time.Millisecond))
 			}
 		})
 	progress.Finish()
@@ -332,7 +332,7 @@ func unfinished(ctx context.Context, env *Env, run string, accounts []snapshot.A
 		res, err := r.Result(ctx, a)
 		if err != nil {
 			// An unreadable account file: scan the account again.
-			env.logger().Warn("account data unreadable; scanning it again", "account", a.Id, "error", err.Error())
+			env.logger().Warn("account data unreadable; scanning it again", "account", a.ID, "error", err.Error())
 			out = append(out, a)
 			continue
 		}

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -98,12 +99,12 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	put(store.AccountListKey(run), []snapshot.Account{{Id: "111111111111", Name: "a", OrgId: "o-1"}, {Id: "222222222222", Name: "b", OrgId: "o-1"}, {Id: "333333333333", Name: "c", OrgId: "o-1"}})
-	put(store.SkippedListKey(run), []snapshot.Account{{Id: "444444444444", Name: "d", OrgId: "o-1", SkipReason: "account is SUSPENDED"}})
-	put(store.OrgKey(run, "o-1", "organization.json"), snapshot.Organization{Id: "o-1"})
+	put(store.AccountListKey(run), []snapshot.Account{{ID: "111111111111", Name: "a", OrgID: "o-1"}, {ID: "222222222222", Name: "b", OrgID: "o-1"}, {ID: "333333333333", Name: "c", OrgID: "o-1"}})
+	put(store.SkippedListKey(run), []snapshot.Account{{ID: "444444444444", Name: "d", OrgID: "o-1", SkipReason: "account is SUSPENDED"}})
+	put(store.OrgKey(run, "o-1", "organization.json"), snapshot.Organization{ID: "o-1"})
 	put(store.AccountKey(run, "111111111111"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 3}, DurationMS: 5}})
 	put(store.AccountKey(run, "222222222222"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 1}}})
-	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountId: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
+	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountID: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
 	// 333333333333 has no files at all: it never finished.
 
 	out, err := Finalize(ctx, env, FinalizeInput{Run: run})
@@ -150,25 +151,39 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 	}
 }
 
-func TestEmptyDataSetsAreStoredAsEmptyArrays(t *testing.T) {
+// TestAccountWriterStoresIAMDataSets checks that the IAM collector's data
+// sets are the store layout's, written where readers look for them.
+func TestAccountWriterStoresIAMDataSets(t *testing.T) {
 	ctx := context.Background()
 	env := testEnv(t)
-	d := &collect.IAMData{Users: []snapshot.User{{UserName: "alice"}}} // every other set nil
-	if err := writeIAM(ctx, env, "2026-11-20", "111111111111", d); err != nil {
-		t.Fatal(err)
+	if got := collect.IAMDataSets(); !reflect.DeepEqual(got, store.IAMDataSets) {
+		t.Fatalf("collector data sets %v, store layout %v", got, store.IAMDataSets)
 	}
+	w := &accountWriter{env: env, ctx: ctx, run: "2026-11-20", account: "111111111111"}
 	for _, name := range store.IAMDataSets {
+		if err := w.DataSet(ctx, "iam", name, []snapshot.User{}); err != nil {
+			t.Fatal(err)
+		}
 		data, err := env.Store.Get(ctx, store.IAMKey("2026-11-20", "111111111111", name))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		got := strings.TrimSpace(string(data))
-		switch {
-		case name == store.DataUsers && !strings.Contains(got, `"alice"`):
-			t.Errorf("%s = %s", name, got)
-		case name != store.DataUsers && got != "[]":
+		if got := strings.TrimSpace(string(data)); got != "[]" {
 			t.Errorf("%s = %s, want []", name, got)
 		}
+	}
+	var we *storeWriteError
+	if err := w.DataSet(ctx, "s3", "buckets", []string{}); !errors.As(err, &we) {
+		t.Errorf("a data set with no layout: %v, want a store error", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	w.ctx = cctx
+	if err := w.CredentialReport(ctx, []byte("user\n")); !errors.Is(err, context.Canceled) {
+		t.Errorf("write after the run was cancelled: %v", err)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.CredentialReportKey("2026-11-20", "111111111111")); ok {
+		t.Error("written after the run was cancelled")
 	}
 }
 

@@ -135,7 +135,7 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 	case in.Resume:
 		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json); give the --date and --run-id of the run to resume", ErrNothingToResume, env.Store, prefix)}
 	}
-	info := snapshot.RunInfo{ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
+	info := snapshot.RunInfo{SchemaVersion: snapshot.SchemaVersion, ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
 	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
 		return PlanOutput{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,7 +28,7 @@ type ScanInput struct {
 // ScanOutput is small: the account's data is in the store.
 type ScanOutput struct {
 	Run       string `json:"run"`
-	AccountId string `json:"accountId"`
+	AccountID string `json:"accountId"`
 	Status    string `json:"status"`
 	Error     string `json:"error,omitempty"`
 	// CredentialReport is the state to start the credential report loop with
@@ -57,8 +58,8 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	env.init()
 	start := env.now()
 	t0 := time.Now()
-	id := in.Account.Id
-	out := ScanOutput{Run: in.Run, AccountId: id, Status: snapshot.StatusOK}
+	id := in.Account.ID
+	out := ScanOutput{Run: in.Run, AccountID: id, Status: snapshot.StatusOK}
 	wctx := ctx // writes: cancelled with the run, not by the account's deadline
 	if d := env.Cfg.AccountTimeout; d > 0 {
 		var cancel context.CancelFunc
@@ -75,60 +76,51 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	var calls atomic.Int64
 	cfg := env.AccountConfig(id)
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls))
-	d := &collect.IAMData{}
+	w := &accountWriter{env: env, ctx: wctx, run: in.Run, account: id}
+	item := &collect.Item{Account: id, WaitCredentialReport: in.WaitCredentialReport, Parallel: env.accountParallel(), ReportPolicy: env.reportPolicy()}
+	collectors := env.collectors()
+	for _, c := range collectors {
+		if n, ok := c.(collect.Counter); ok {
+			w.zeroCounts(n.CountNames())
+		}
+	}
 	var failure *phaseError
-	var warnings []string
 
 	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
 		failure = &phaseError{"assume-role", &collect.OpError{Account: id, Operation: "sts:AssumeRole " + env.CollectRoleARN(id), Err: err}}
 	}
-	var api collect.IAMAPI
-	var report *collect.CredentialReportPoll // the credential report, once read
-	var reportErr error                      // why the local runner could not read it
 	if failure == nil {
-		api = env.NewIAM(cfg)
-		report, reportErr, warnings = collectAccount(ctx, env, api, id, in.WaitCredentialReport, d, &failure)
+		item.Clients = env.clients(cfg)
+		if err := collectAccount(ctx, collectors, item, w, &failure); err != nil {
+			return out, err
+		}
 	}
 	if err := wctx.Err(); err != nil {
 		return out, err
 	}
 
-	// Store what was collected, even after a failure.
-	if failure == nil || failure.phase != "assume-role" {
-		if err := writeIAM(wctx, env, in.Run, id, d); err != nil {
-			return out, err
-		}
-	}
-
-	if failure == nil && env.Cfg.CredentialReport {
-		switch {
-		case report != nil:
-			if err := env.put(wctx, store.CredentialReportKey(in.Run, id), report.CSV); err != nil {
-				return out, err
-			}
-			if !in.WaitCredentialReport {
-				out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: report.Next.Attempt, Done: true, Status: snapshot.StatusOK}
-			}
-		case in.WaitCredentialReport:
-			failure = &phaseError{"credential-report", reportErr}
-		default:
-			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountId: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
+	if failure == nil && env.Cfg.CredentialReport && !in.WaitCredentialReport {
+		if o := item.CredentialReport(); o != nil && o.Done {
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: o.Attempt, Done: true, Status: snapshot.StatusOK}
+		} else {
+			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: 1, WaitSeconds: env.reportPolicy().FirstWait.Seconds()}
 		}
 	}
 
 	info := snapshot.AccountInfo{
+		SchemaVersion:  snapshot.SchemaVersion,
 		Account:        in.Account,
 		Partition:      env.Auth.Identity.Partition,
 		CollectRoleArn: env.CollectRoleARN(id),
-		Aliases:        d.Aliases,
-		Summary:        d.Summary,
-		PasswordPolicy: d.PasswordPolicy,
+		Aliases:        w.facts.Aliases,
+		Summary:        w.facts.Summary,
+		PasswordPolicy: w.facts.PasswordPolicy,
 		CollectedAt:    start,
 		Scan: snapshot.ScanSummary{
-			Counts:     d.Counts(),
+			Counts:     w.counts,
 			APICalls:   calls.Load(),
 			DurationMS: time.Since(t0).Milliseconds(),
-			Warnings:   warnings,
+			Warnings:   item.Warnings(),
 		},
 	}
 	if info.Aliases == nil {
@@ -149,64 +141,35 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	return out, nil
 }
 
-// collectAccount makes an account's IAM calls with as few calls and as much
-// overlap as the data allows: it starts the credential report first, runs the
-// independent collectors concurrently (at most env.AccountParallel at once)
-// while IAM generates it, reads the report (waiting for it when wait is set,
-// else one poll), and lists access keys only for the users the report shows
-// with keys. Without a report it lists every user's keys and says so in the
-// warnings. A collector's failure is stored in *failure.
-func collectAccount(ctx context.Context, env *Env, api collect.IAMAPI, id string, wait bool, d *collect.IAMData, failure **phaseError) (report *collect.CredentialReportPoll, reportErr error, warnings []string) {
-	if env.Cfg.CredentialReport {
-		// A failed start is only a warning: the poll starts it again.
-		if err := collect.StartCredentialReport(ctx, api, id); err != nil {
-			warnings = append(warnings, describe(err))
-		}
-	}
-	if err := collect.RunIndependent(ctx, api, id, d, env.accountParallel()); err != nil {
-		*failure = &phaseError{"collect", err}
-		return nil, reportErr, warnings
-	}
-	if env.Cfg.CredentialReport {
-		var res collect.CredentialReportPoll
-		var err error
-		if wait {
-			res, err = collect.WaitCredentialReport(ctx, api, id, env.reportPolicy())
-		} else {
-			// One poll: the report is often ready by now. If not, the
-			// serverless runner's loop collects it later.
-			res, err = collect.PollCredentialReport(ctx, api, id, collect.CredentialReportState{}, env.reportPolicy())
-			if err == nil && !res.Done {
-				err = fmt.Errorf("account %s: iam:GetCredentialReport: not ready during the scan", id)
+// collectAccount runs the account-scope collectors of the run on one
+// account. Each Starter starts first (the credential report, which IAM
+// generates while the others collect; a failed start is only a warning),
+// then the collectors run in their List order, each bounding its own
+// concurrency by item.Parallel; the first failure stops the account and is
+// stored in *failure, with the collector's phase. The error return is only
+// for a store that cannot be written.
+func collectAccount(ctx context.Context, collectors []collect.Collector, item *collect.Item, w *accountWriter, failure **phaseError) error {
+	for _, c := range collectors {
+		if s, ok := c.(collect.Starter); ok && c.Scope() == collect.ScopeAccount {
+			if err := s.Start(ctx, item); err != nil {
+				item.Warn(describe(err))
 			}
 		}
-		if err == nil {
-			report = &res
-		} else {
-			reportErr = err
+	}
+	for _, c := range collectors {
+		if c.Scope() != collect.ScopeAccount {
+			continue
 		}
-		// The account ran out of time waiting for its report: that is the
-		// failure, not the key listing that would now fail at once.
-		if reportErr != nil && ctx.Err() != nil {
-			*failure = &phaseError{"credential-report", reportErr}
-			return nil, reportErr, warnings
+		if err := c.Collect(ctx, item, w); err != nil {
+			var we *storeWriteError
+			if errors.As(err, &we) {
+				return we.err
+			}
+			*failure = &phaseError{collect.PhaseOf(err), err}
+			return nil
 		}
 	}
-	var only map[string]bool // nil: every user
-	if report != nil {
-		users, err := collect.UsersToList(report.CSV, d.Users)
-		if err != nil {
-			warnings = append(warnings, fmt.Sprintf("credential report unreadable (%v): access keys listed for every user", err))
-		} else {
-			only = users
-		}
-	} else if env.Cfg.CredentialReport && len(d.Users) > 0 {
-		warnings = append(warnings, fmt.Sprintf("credential report unavailable (%s): access keys listed for every user", describe(reportErr)))
-	}
-	if err := collect.AccessKeysOf(ctx, api, id, d, only, env.accountParallel()); err != nil {
-		*failure = &phaseError{"collect", err}
-	}
-	return report, reportErr, warnings
+	return nil
 }
 
 // clearAccount removes every file of an account in the run.
@@ -234,7 +197,7 @@ func clearAccount(ctx context.Context, env *Env, run, id string) error {
 }
 
 func writeError(ctx context.Context, env *Env, run, id, phase string, err error, timedOut bool) error {
-	rec := snapshot.ErrorRecord{AccountId: id, Phase: phase, Message: describe(err), Time: env.now()}
+	rec := snapshot.ErrorRecord{SchemaVersion: snapshot.SchemaVersion, AccountID: id, Phase: phase, Message: describe(err), Time: env.now()}
 	var op *collect.OpError
 	if errors.As(err, &op) {
 		rec.Operation = op.Operation
@@ -247,33 +210,79 @@ func writeError(ctx context.Context, env *Env, run, id, phase string, err error,
 	return env.putJSON(ctx, store.ErrorKey(run, id), rec)
 }
 
-func writeIAM(ctx context.Context, env *Env, run, id string, d *collect.IAMData) error {
-	// An empty data set is stored as [], never null.
-	sets := map[string]any{
-		store.DataUsers: orEmpty(d.Users), store.DataRoles: orEmpty(d.Roles), store.DataGroups: orEmpty(d.Groups),
-		store.DataPolicies: orEmpty(d.Policies), store.DataInstanceProfiles: orEmpty(d.InstanceProfiles),
-		store.DataSAMLProviders: orEmpty(d.SAMLProviders), store.DataOIDCProviders: orEmpty(d.OIDCProviders),
-		store.DataMFADevices: orEmpty(d.MFADevices),
+// accountWriter is the collectors' Writer for one account: it maps data
+// sets to the store's keys and writes under the run's context, not the
+// account's deadline, so an account that runs out of time keeps what it read.
+type accountWriter struct {
+	env          *Env
+	ctx          context.Context
+	run, account string
+
+	mu     sync.Mutex
+	facts  collect.AccountFacts
+	counts map[string]int
+}
+
+var _ collect.Writer = (*accountWriter)(nil)
+
+// storeWriteError is a write that failed: the scan returns it as its error
+// (the store cannot be written), unlike a collector's failure, which is data.
+type storeWriteError struct{ err error }
+
+func (e *storeWriteError) Error() string { return e.err.Error() }
+func (e *storeWriteError) Unwrap() error { return e.err }
+
+// write runs one write; a run cancelled since collection started writes
+// nothing more. Its error is marked as the store's.
+func (w *accountWriter) write(put func() error) error {
+	err := w.ctx.Err()
+	if err == nil {
+		err = put()
 	}
-	for _, name := range store.IAMDataSets {
-		if err := env.putJSON(ctx, store.IAMKey(run, id, name), sets[name]); err != nil {
-			return err
-		}
-	}
-	for _, p := range d.AWSManaged {
-		if err := env.putAWSManaged(ctx, run, p); err != nil {
-			return err
-		}
+	if err != nil {
+		return &storeWriteError{err}
 	}
 	return nil
 }
 
-// orEmpty is s, or an empty slice when s is nil.
-func orEmpty[T any](s []T) []T {
-	if s == nil {
-		return []T{}
+func (w *accountWriter) DataSet(_ context.Context, service, name string, v any) error {
+	if service != "iam" {
+		return &storeWriteError{fmt.Errorf("account %s: no store layout for data set %s/%s", w.account, service, name)}
 	}
-	return s
+	return w.write(func() error { return w.env.putJSON(w.ctx, store.IAMKey(w.run, w.account, name), v) })
+}
+
+func (w *accountWriter) CredentialReport(_ context.Context, csv []byte) error {
+	return w.write(func() error { return w.env.put(w.ctx, store.CredentialReportKey(w.run, w.account), csv) })
+}
+
+func (w *accountWriter) AWSManagedPolicy(_ context.Context, p snapshot.ManagedPolicy) error {
+	return w.write(func() error { return w.env.putAWSManaged(w.ctx, w.run, p) })
+}
+
+func (w *accountWriter) Account(f collect.AccountFacts) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.facts = f
+}
+
+func (w *accountWriter) Counts(c map[string]int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.counts == nil {
+		w.counts = map[string]int{}
+	}
+	for k, n := range c {
+		w.counts[k] += n
+	}
+}
+
+func (w *accountWriter) zeroCounts(names []string) {
+	zero := map[string]int{}
+	for _, n := range names {
+		zero[n] = 0
+	}
+	w.Counts(zero)
 }
 
 // putAWSManaged stores an AWS managed policy once per run: identical in every
@@ -281,7 +290,7 @@ func orEmpty[T any](s []T) []T {
 // attachment counts differ between accounts; they are left out.
 func (e *Env) putAWSManaged(ctx context.Context, run string, p snapshot.ManagedPolicy) error {
 	key := store.AWSManagedPolicyKey(run, p.PolicyName)
-	seenKey := key + "@" + p.DefaultVersionId
+	seenKey := key + "@" + p.DefaultVersionID
 	e.managedMu.Lock()
 	seen := e.managedSeen[seenKey]
 	e.managedSeen[seenKey] = true

@@ -326,7 +326,7 @@ func (p *parser) document(b []byte) (Document, error) {
 			case fieldVersion:
 				doc.Version, err = p.string(doc.Version, f)
 			case fieldId:
-				doc.Id, err = p.string(doc.Id, f)
+				doc.ID, err = p.string(doc.ID, f)
 			case fieldStatement:
 				doc.Statement, stmtErr = nil, nil
 				var stmts []Statement

@@ -111,7 +111,7 @@ func parseV1With[L v1StringList | v1NullableList](raw []byte) (Document, error) 
 	if err := json.Unmarshal(raw, &top); err != nil {
 		return Document{}, fmt.Errorf("policy document: %w", err)
 	}
-	doc := Document{Version: top.Version, Id: top.Id}
+	doc := Document{Version: top.Version, ID: top.Id}
 	st := bytes.TrimSpace(top.Statement)
 	if len(st) == 0 || bytes.Equal(st, []byte("null")) {
 		return doc, nil

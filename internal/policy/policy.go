@@ -14,7 +14,7 @@ import (
 // Document is an IAM policy document.
 type Document struct {
 	Version   string      `json:"Version,omitempty"`
-	Id        string      `json:"Id,omitempty"`
+	ID        string      `json:"Id,omitempty"`
 	Statement []Statement `json:"Statement"`
 }
 

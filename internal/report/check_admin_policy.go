@@ -30,9 +30,9 @@ func evalAdminPolicy(s *subject) []result {
 			out = append(out, pass(p.Arn, "Default version could not be parsed: "+err.Error()))
 		case doc.IsAdmin():
 			out = append(out, fail(p.Arn, fmt.Sprintf("Default version %s allows \"*:*\" on \"*\"; %s.",
-				p.DefaultVersionId, plural(int(p.AttachmentCount), "attachment", "attachments"))))
+				p.DefaultVersionID, plural(int(p.AttachmentCount), "attachment", "attachments"))))
 		default:
-			out = append(out, pass(p.Arn, fmt.Sprintf("Default version %s does not allow \"*:*\" on \"*\".", p.DefaultVersionId)))
+			out = append(out, pass(p.Arn, fmt.Sprintf("Default version %s does not allow \"*:*\" on \"*\".", p.DefaultVersionID)))
 		}
 	}
 	return out

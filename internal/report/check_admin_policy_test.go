@@ -11,8 +11,8 @@ func TestCheckAdminPolicy(t *testing.T) {
 	t.Parallel()
 	pol := func(name, doc string, attached int32) snapshot.ManagedPolicy {
 		return snapshot.ManagedPolicy{PolicyName: name, Arn: "arn:aws:iam::" + testAccount + ":policy/" + name,
-			DefaultVersionId: "v3", AttachmentCount: attached,
-			PolicyVersionList: []snapshot.PolicyVersion{{VersionId: "v3", IsDefaultVersion: true, Document: json.RawMessage(doc)}}}
+			DefaultVersionID: "v3", AttachmentCount: attached,
+			PolicyVersionList: []snapshot.PolicyVersion{{VersionID: "v3", IsDefaultVersion: true, Document: json.RawMessage(doc)}}}
 	}
 	const admin = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`
 	const read = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`

@@ -23,7 +23,7 @@ func evalGroupPermissions(s *subject) []result {
 		u := p.user
 		// A user only the credential report knows has none of these: its
 		// policies are unknown, not absent.
-		if u.UserId == "" && u.GroupList == nil && u.AttachedManagedPolicies == nil && u.UserPolicyList == nil {
+		if u.UserID == "" && u.GroupList == nil && u.AttachedManagedPolicies == nil && u.UserPolicyList == nil {
 			continue
 		}
 		var direct []string

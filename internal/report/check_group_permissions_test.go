@@ -10,8 +10,8 @@ func TestCheckGroupPermissions(t *testing.T) {
 	t.Parallel()
 	testCheck(t, CheckGroupPermissions, []checkCase{
 		{"users", &acct{users: []snapshot.User{
-			{UserName: "ann", Arn: userArn("ann"), UserId: "AIDA1", GroupList: []string{"admins"}},
-			{UserName: "ben", Arn: userArn("ben"), UserId: "AIDA2",
+			{UserName: "ann", Arn: userArn("ann"), UserID: "AIDA1", GroupList: []string{"admins"}},
+			{UserName: "ben", Arn: userArn("ben"), UserID: "AIDA2",
 				AttachedManagedPolicies: []snapshot.AttachedPolicy{{PolicyName: "ReadOnlyAccess", PolicyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess"}},
 				UserPolicyList:          []snapshot.InlinePolicy{{PolicyName: "extra"}}},
 		}}, []result{

@@ -53,7 +53,7 @@ func activeKeys(u snapshot.User, row *snapshot.CredentialReportRow) []activeKey 
 	if u.AccessKeys != nil {
 		for _, k := range u.AccessKeys {
 			if strings.EqualFold(k.Status, "Active") {
-				out = append(out, activeKey{k.AccessKeyId, k.CreateDate})
+				out = append(out, activeKey{k.AccessKeyID, k.CreateDate})
 			}
 		}
 		return out

@@ -15,8 +15,8 @@ func TestCheckOneActiveKey(t *testing.T) {
 	one.AccessKeys[1] = snapshot.CredKey{Active: true}
 	testCheck(t, CheckOneActiveKey, []checkCase{
 		{"users.json keys", &acct{users: []snapshot.User{
-			{UserName: "ann", Arn: userArn("ann"), AccessKeys: []snapshot.AccessKey{{AccessKeyId: "AKIA1", Status: "Active"}, {AccessKeyId: "AKIA2", Status: "Active"}}},
-			{UserName: "dee", Arn: userArn("dee"), AccessKeys: []snapshot.AccessKey{{AccessKeyId: "AKIA3", Status: "Active"}, {AccessKeyId: "AKIA4", Status: "Inactive"}}},
+			{UserName: "ann", Arn: userArn("ann"), AccessKeys: []snapshot.AccessKey{{AccessKeyID: "AKIA1", Status: "Active"}, {AccessKeyID: "AKIA2", Status: "Active"}}},
+			{UserName: "dee", Arn: userArn("dee"), AccessKeys: []snapshot.AccessKey{{AccessKeyID: "AKIA3", Status: "Active"}, {AccessKeyID: "AKIA4", Status: "Inactive"}}},
 			{UserName: "eve", Arn: userArn("eve"), AccessKeys: []snapshot.AccessKey{}},
 		}}, []result{
 			fail(userArn("ann"), "User has 2 active access keys: AKIA1, AKIA2."),

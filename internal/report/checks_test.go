@@ -64,8 +64,8 @@ func testCheck(t *testing.T, c Check, cases []checkCase) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.a.account.Id == "" {
-				tc.a.account.Id = testAccount
+			if tc.a.account.ID == "" {
+				tc.a.account.ID = testAccount
 			}
 			got := c.evaluate(&subject{a: tc.a, o: fixtureOptions().withDefaults()})
 			if !reflect.DeepEqual(got, tc.want) {

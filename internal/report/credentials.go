@@ -112,7 +112,7 @@ func (c *credSpool) add(a *acct) error {
 	seg := credSeg{off: c.sp.size}
 	for _, rec := range recs[1:] {
 		row := make([]string, 2+len(own))
-		row[0], row[1] = a.account.Id, a.name()
+		row[0], row[1] = a.account.ID, a.name()
 		for i, col := range own {
 			if j, ok := pos[col]; ok && j < len(rec) {
 				row[i+2] = rec[j]

@@ -122,7 +122,7 @@ func TestRootChecksFromAccountSummary(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			a := &acct{account: snapshot.Account{Id: "555555555555"}, info: &snapshot.AccountInfo{Summary: tc.summary}}
+			a := &acct{account: snapshot.Account{ID: "555555555555"}, info: &snapshot.AccountInfo{Summary: tc.summary}}
 			o := fixtureOptions().withDefaults()
 			o.IncludePass = true
 			fs := accountFindings(a, o)

@@ -119,11 +119,11 @@ func (a *acct) partition() string {
 }
 
 func (a *acct) rootArn() string {
-	return "arn:" + a.partition() + ":iam::" + a.account.Id + ":root"
+	return "arn:" + a.partition() + ":iam::" + a.account.ID + ":root"
 }
 
 // id is the account's id.
-func (a *acct) id() string { return a.account.Id }
+func (a *acct) id() string { return a.account.ID }
 
 // summary is the account's IAM summary (nil when account.json is missing).
 func (a *acct) summary() map[string]int32 {
@@ -199,7 +199,7 @@ func (rn *run) order() []int {
 	for i := range pos {
 		pos[i] = i
 	}
-	sort.SliceStable(pos, func(i, j int) bool { return rn.list[pos[i]].Id < rn.list[pos[j]].Id })
+	sort.SliceStable(pos, func(i, j int) bool { return rn.list[pos[i]].ID < rn.list[pos[j]].ID })
 	return pos
 }
 
@@ -210,7 +210,7 @@ func (rn *run) eachAccount(ctx context.Context, r snapshot.Reader, fn func(group
 	pos := rn.order()
 	for i := 0; i < len(pos); {
 		j := i + 1
-		for j < len(pos) && rn.list[pos[j]].Id == rn.list[pos[i]].Id {
+		for j < len(pos) && rn.list[pos[j]].ID == rn.list[pos[i]].ID {
 			j++
 		}
 		group := make([]*acct, 0, j-i)
@@ -243,11 +243,11 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 	if err != nil {
 		// account.json or error.json exists but cannot be read: the scan
 		// status is unknown; the files below tell the rest.
-		res = snapshot.AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: snapshot.StatusOK}
+		res = snapshot.AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: snapshot.StatusOK}
 		note("status", err)
 	}
 	ac.result = res
-	info, err := r.AccountInfo(ctx, a.Id)
+	info, err := r.AccountInfo(ctx, a.ID)
 	if err == nil {
 		ac.info = &info
 	} else if len(ac.problems) == 0 { // else Result has named the file already
@@ -264,14 +264,14 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 		{store.DataMFADevices, &ac.mfa},
 	}
 	for _, s := range sets {
-		if err := r.IAM(ctx, a.Id, s.name, s.v); err != nil {
+		if err := r.IAM(ctx, a.ID, s.name, s.v); err != nil {
 			note("iam/"+s.name+".json", err)
 			// A data set that did not parse counts as absent, not as
 			// whatever part of it the decoder had filled.
 			reflect.ValueOf(s.v).Elem().SetZero()
 		}
 	}
-	rows, raw, err := r.CredentialReport(ctx, a.Id)
+	rows, raw, err := r.CredentialReport(ctx, a.ID)
 	note("credential-report.csv", err)
 	ac.report, ac.rawCSV = rows, raw
 	return ac

@@ -295,7 +295,7 @@ func WriteAllResult(ctx context.Context, r snapshot.Reader, o Options) (Result, 
 				return err
 			}
 			if a.partial() {
-				res.Partial = append(res.Partial, a.account.Id+": "+a.statusError())
+				res.Partial = append(res.Partial, a.account.ID+": "+a.statusError())
 			}
 		}
 		sum.add(group, us, fs)

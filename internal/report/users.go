@@ -126,7 +126,7 @@ func accountUsers(rn *run, a *acct, o Options) []UserRow {
 	for _, p := range a.principals() {
 		u := p.user
 		row := UserRow{
-			AccountID:   a.account.Id,
+			AccountID:   a.account.ID,
 			AccountName: a.name(),
 			OUPath:      a.ouPath(),
 			UserName:    u.UserName,
@@ -192,7 +192,7 @@ func joinKeys(keys []snapshot.AccessKey, row *snapshot.CredentialReportRow, now 
 	out := []KeyInfo{}
 	taken := [2]bool{}
 	for _, k := range keys {
-		ki := KeyInfo{ID: k.AccessKeyId, Status: k.Status, Active: strings.EqualFold(k.Status, "Active"), Created: k.CreateDate}
+		ki := KeyInfo{ID: k.AccessKeyID, Status: k.Status, Active: strings.EqualFold(k.Status, "Active"), Created: k.CreateDate}
 		if k.CreateDate != nil {
 			ki.AgeDays = days(now, *k.CreateDate)
 		}

@@ -275,7 +275,7 @@ type summarizer struct {
 func newSummarizer(runID string, rn *run, o Options) *summarizer {
 	z := &summarizer{s: Summary{Run: runID, GeneratedAt: o.Now, Accounts: make([]AccountSummary, len(rn.list))}, rn: rn, last: map[string]int{}}
 	for i, a := range rn.list {
-		z.last[a.Id] = i
+		z.last[a.ID] = i
 	}
 	return z
 }
@@ -285,7 +285,7 @@ func newSummarizer(runID string, rn *run, o Options) *summarizer {
 func (z *summarizer) add(group []*acct, users []UserRow, findings []Finding) {
 	for _, a := range group {
 		z.s.Accounts[a.pos] = AccountSummary{
-			AccountID: a.account.Id, AccountName: a.name(), OUPath: a.ouPath(),
+			AccountID: a.account.ID, AccountName: a.name(), OUPath: a.ouPath(),
 			Status: a.status(), Error: a.statusError(), Problems: len(a.problems),
 		}
 		switch {
@@ -325,9 +325,9 @@ func (z *summarizer) add(group []*acct, users []UserRow, findings []Finding) {
 func (z *summarizer) finish() Summary {
 	s := z.s
 	skipped := append([]snapshot.Account{}, z.rn.skipped...)
-	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].Id < skipped[j].Id })
+	sort.SliceStable(skipped, func(i, j int) bool { return skipped[i].ID < skipped[j].ID })
 	for _, a := range skipped {
-		s.Accounts = append(s.Accounts, AccountSummary{AccountID: a.Id, AccountName: a.Name, OUPath: a.OUPath, Status: snapshot.StatusSkipped, Error: a.SkipReason})
+		s.Accounts = append(s.Accounts, AccountSummary{AccountID: a.ID, AccountName: a.Name, OUPath: a.OUPath, Status: snapshot.StatusSkipped, Error: a.SkipReason})
 		s.Skipped++
 	}
 	t := &s.Totals

@@ -38,6 +38,9 @@ func ReadJSON(ctx context.Context, s store.Store, key string, v any) error {
 func (r Reader) Manifest(ctx context.Context) (Manifest, error) {
 	var m Manifest
 	err := ReadJSON(ctx, r.Store, store.ManifestKey(r.Run), &m)
+	if err == nil {
+		err = checkSchema(store.ManifestKey(r.Run), m.SchemaVersion)
+	}
 	return m, err
 }
 
@@ -45,6 +48,9 @@ func (r Reader) Manifest(ctx context.Context) (Manifest, error) {
 func (r Reader) AccountInfo(ctx context.Context, id string) (AccountInfo, error) {
 	var a AccountInfo
 	err := ReadJSON(ctx, r.Store, store.AccountKey(r.Run, id), &a)
+	if err == nil {
+		err = checkSchema(store.AccountKey(r.Run, id), a.SchemaVersion)
+	}
 	return a, err
 }
 
@@ -212,6 +218,9 @@ func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
+	if err == nil {
+		err = checkSchema(store.ErrorKey(r.Run, id), e.SchemaVersion)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -222,8 +231,8 @@ func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
 // error.json exists (or account.json is missing), ok otherwise. The local and
 // the serverless runner both build the manifest this way.
 func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
-	res := AccountResult{ID: a.Id, Name: a.Name, OrgID: a.OrgId, Status: StatusOK}
-	info, err := r.AccountInfo(ctx, a.Id)
+	res := AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: StatusOK}
+	info, err := r.AccountInfo(ctx, a.ID)
 	switch {
 	case err == nil:
 		res.Counts = info.Scan.Counts
@@ -235,7 +244,7 @@ func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
 	default:
 		return res, err
 	}
-	e, err := r.Error(ctx, a.Id)
+	e, err := r.Error(ctx, a.ID)
 	if err != nil {
 		return res, err
 	}

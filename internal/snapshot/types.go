@@ -18,6 +18,7 @@ const (
 
 // Manifest is written last; its presence marks a run complete.
 type Manifest struct {
+	SchemaVersion int             `json:"schemaVersion"`
 	ToolVersion   string          `json:"toolVersion"`
 	RunID         string          `json:"runId"`
 	Date          string          `json:"date"`
@@ -66,18 +67,19 @@ type AccountResult struct {
 
 // RunInfo is written when a run starts (run.json).
 type RunInfo struct {
-	ToolVersion string    `json:"toolVersion"`
-	RunID       string    `json:"runId"`
-	Date        string    `json:"date"`
-	Prefix      string    `json:"prefix"`
-	Started     time.Time `json:"started"`
+	SchemaVersion int       `json:"schemaVersion"`
+	ToolVersion   string    `json:"toolVersion"`
+	RunID         string    `json:"runId"`
+	Date          string    `json:"date"`
+	Prefix        string    `json:"prefix"`
+	Started       time.Time `json:"started"`
 }
 
 // Organization is organizations:DescribeOrganization's shape.
 type Organization struct {
-	Id                 string `json:"Id"`
+	ID                 string `json:"Id"`
 	Arn                string `json:"Arn,omitempty"`
-	MasterAccountId    string `json:"MasterAccountId,omitempty"`
+	MasterAccountID    string `json:"MasterAccountId,omitempty"`
 	MasterAccountArn   string `json:"MasterAccountArn,omitempty"`
 	MasterAccountEmail string `json:"MasterAccountEmail,omitempty"`
 	FeatureSet         string `json:"FeatureSet,omitempty"`
@@ -87,11 +89,11 @@ type Organization struct {
 
 // OU is an organizational unit (or the root, Type "ROOT").
 type OU struct {
-	Id       string `json:"Id"`
+	ID       string `json:"Id"`
 	Arn      string `json:"Arn,omitempty"`
 	Name     string `json:"Name"`
 	Type     string `json:"Type"` // ROOT or ORGANIZATIONAL_UNIT
-	ParentId string `json:"ParentId,omitempty"`
+	ParentID string `json:"ParentId,omitempty"`
 	// Path is the names from the root, e.g. "Root/Workloads/Prod".
 	Path string `json:"Path"`
 }
@@ -99,7 +101,7 @@ type OU struct {
 // Account is organizations' Account shape plus where it sits. It is the item
 // of the run's account list (the scan step's input).
 type Account struct {
-	Id              string     `json:"Id"`
+	ID              string     `json:"Id"`
 	Arn             string     `json:"Arn,omitempty"`
 	Name            string     `json:"Name,omitempty"`
 	Email           string     `json:"Email,omitempty"`
@@ -107,8 +109,8 @@ type Account struct {
 	State           string     `json:"State,omitempty"`
 	JoinedMethod    string     `json:"JoinedMethod,omitempty"`
 	JoinedTimestamp *time.Time `json:"JoinedTimestamp,omitempty"`
-	OrgId           string     `json:"OrgId,omitempty"`
-	ParentId        string     `json:"ParentId,omitempty"`
+	OrgID           string     `json:"OrgId,omitempty"`
+	ParentID        string     `json:"ParentId,omitempty"`
 	OUPath          string     `json:"OUPath,omitempty"`
 	// Management is true for the organization's management account.
 	Management bool `json:"Management,omitempty"`
@@ -119,28 +121,32 @@ type Account struct {
 // ScanSummary is what the scan step recorded in account.json.
 type ScanSummary struct {
 	// Counts of entities collected, by data set (users, roles, …).
-	Counts     map[string]int `json:"Counts"`
-	APICalls   int64          `json:"APICalls"`
-	DurationMS int64          `json:"DurationMs"`
-	Warnings   []string       `json:"Warnings,omitempty"`
+	Counts     map[string]int `json:"counts,case:ignore"`
+	APICalls   int64          `json:"apiCalls,case:ignore"`
+	DurationMS int64          `json:"durationMs,case:ignore"`
+	Warnings   []string       `json:"warnings,omitempty,case:ignore"`
 }
 
-// AccountInfo is accounts/<id>/account.json.
+// AccountInfo is accounts/<id>/account.json: the account as Organizations
+// describes it (its AWS shape, PascalCase), then orgiam's own fields
+// (camelCase, versioned by SchemaVersion). Summary and PasswordPolicy hold
+// AWS shapes.
 type AccountInfo struct {
 	Account
-	Partition      string           `json:"Partition"`
-	CollectRoleArn string           `json:"CollectRoleArn,omitempty"`
-	Aliases        []string         `json:"Aliases"`
-	Summary        map[string]int32 `json:"Summary,omitempty"`
+	SchemaVersion  int              `json:"schemaVersion"`
+	Partition      string           `json:"partition,case:ignore"`
+	CollectRoleArn string           `json:"collectRoleArn,omitempty,case:ignore"`
+	Aliases        []string         `json:"aliases,case:ignore"`
+	Summary        map[string]int32 `json:"summary,omitempty,case:ignore"`
 	// PasswordPolicy is nil when the account has none (NoSuchEntity).
-	PasswordPolicy *PasswordPolicy `json:"PasswordPolicy"`
-	CollectedAt    time.Time       `json:"CollectedAt"`
-	Scan           ScanSummary     `json:"Scan"`
+	PasswordPolicy *PasswordPolicy `json:"passwordPolicy,case:ignore"`
+	CollectedAt    time.Time       `json:"collectedAt,case:ignore"`
+	Scan           ScanSummary     `json:"scan,case:ignore"`
 }
 
 // PasswordPolicy is iam:GetAccountPasswordPolicy's shape.
 type PasswordPolicy struct {
-	MinimumPasswordLength      int32 `json:"MinimumPasswordLength"`
+	MinimumPasswordLength      int32 `json:"MinimumPasswordLength,case:ignore"`
 	RequireSymbols             bool  `json:"RequireSymbols"`
 	RequireNumbers             bool  `json:"RequireNumbers"`
 	RequireUppercaseCharacters bool  `json:"RequireUppercaseCharacters"`
@@ -178,7 +184,7 @@ type Boundary struct {
 
 // AccessKey is iam:ListAccessKeys' shape. Last use comes from the credential report.
 type AccessKey struct {
-	AccessKeyId string     `json:"AccessKeyId"`
+	AccessKeyID string     `json:"AccessKeyId"`
 	Status      string     `json:"Status"` // Active or Inactive
 	CreateDate  *time.Time `json:"CreateDate"`
 }
@@ -187,7 +193,7 @@ type AccessKey struct {
 type User struct {
 	Path                    string           `json:"Path"`
 	UserName                string           `json:"UserName"`
-	UserId                  string           `json:"UserId"`
+	UserID                  string           `json:"UserId"`
 	Arn                     string           `json:"Arn"`
 	CreateDate              *time.Time       `json:"CreateDate"`
 	UserPolicyList          []InlinePolicy   `json:"UserPolicyList"`
@@ -202,7 +208,7 @@ type User struct {
 type Group struct {
 	Path                    string           `json:"Path"`
 	GroupName               string           `json:"GroupName"`
-	GroupId                 string           `json:"GroupId"`
+	GroupID                 string           `json:"GroupId"`
 	Arn                     string           `json:"Arn"`
 	CreateDate              *time.Time       `json:"CreateDate"`
 	GroupPolicyList         []InlinePolicy   `json:"GroupPolicyList"`
@@ -219,7 +225,7 @@ type RoleLastUsed struct {
 type RoleRef struct {
 	Path     string `json:"Path"`
 	RoleName string `json:"RoleName"`
-	RoleId   string `json:"RoleId"`
+	RoleID   string `json:"RoleId"`
 	Arn      string `json:"Arn"`
 }
 
@@ -227,7 +233,7 @@ type RoleRef struct {
 type InstanceProfile struct {
 	Path                string     `json:"Path"`
 	InstanceProfileName string     `json:"InstanceProfileName"`
-	InstanceProfileId   string     `json:"InstanceProfileId"`
+	InstanceProfileID   string     `json:"InstanceProfileId"`
 	Arn                 string     `json:"Arn"`
 	CreateDate          *time.Time `json:"CreateDate"`
 	Roles               []RoleRef  `json:"Roles"`
@@ -238,7 +244,7 @@ type InstanceProfile struct {
 type Role struct {
 	Path                     string            `json:"Path"`
 	RoleName                 string            `json:"RoleName"`
-	RoleId                   string            `json:"RoleId"`
+	RoleID                   string            `json:"RoleId"`
 	Arn                      string            `json:"Arn"`
 	CreateDate               *time.Time        `json:"CreateDate"`
 	AssumeRolePolicyDocument json.RawMessage   `json:"AssumeRolePolicyDocument"`
@@ -252,7 +258,7 @@ type Role struct {
 
 // PolicyVersion is one version of a managed policy.
 type PolicyVersion struct {
-	VersionId        string          `json:"VersionId"`
+	VersionID        string          `json:"VersionId"`
 	IsDefaultVersion bool            `json:"IsDefaultVersion"`
 	CreateDate       *time.Time      `json:"CreateDate"`
 	Document         json.RawMessage `json:"Document"`
@@ -263,10 +269,10 @@ type PolicyVersion struct {
 // policies are stored once per run under aws-managed-policies/.
 type ManagedPolicy struct {
 	PolicyName                    string          `json:"PolicyName"`
-	PolicyId                      string          `json:"PolicyId"`
+	PolicyID                      string          `json:"PolicyId"`
 	Arn                           string          `json:"Arn"`
 	Path                          string          `json:"Path"`
-	DefaultVersionId              string          `json:"DefaultVersionId"`
+	DefaultVersionID              string          `json:"DefaultVersionId"`
 	AttachmentCount               int32           `json:"AttachmentCount"`
 	PermissionsBoundaryUsageCount int32           `json:"PermissionsBoundaryUsageCount"`
 	IsAttachable                  bool            `json:"IsAttachable"`
@@ -279,7 +285,7 @@ type ManagedPolicy struct {
 // DefaultDocument returns the document of the default version (nil if absent).
 func (p ManagedPolicy) DefaultDocument() json.RawMessage {
 	for _, v := range p.PolicyVersionList {
-		if v.IsDefaultVersion || (p.DefaultVersionId != "" && v.VersionId == p.DefaultVersionId) {
+		if v.IsDefaultVersion || (p.DefaultVersionID != "" && v.VersionID == p.DefaultVersionID) {
 			return v.Document
 		}
 	}
@@ -308,7 +314,7 @@ type OIDCProvider struct {
 // MFAUser is the user a virtual MFA device is assigned to.
 type MFAUser struct {
 	UserName string `json:"UserName"`
-	UserId   string `json:"UserId"`
+	UserID   string `json:"UserId"`
 	Arn      string `json:"Arn"`
 }
 
@@ -322,10 +328,11 @@ type MFADevice struct {
 
 // ErrorRecord is accounts/<id>/error.json: why an account's scan failed.
 type ErrorRecord struct {
-	AccountId string    `json:"accountId"`
-	Phase     string    `json:"phase"`               // assume-role, collect, credential-report, …
-	Operation string    `json:"operation,omitempty"` // e.g. sts:AssumeRole
-	Code      string    `json:"code,omitempty"`      // AWS error code, e.g. AccessDenied
-	Message   string    `json:"message"`
-	Time      time.Time `json:"time"`
+	SchemaVersion int       `json:"schemaVersion"`
+	AccountID     string    `json:"accountId"`
+	Phase         string    `json:"phase"`               // assume-role, collect, credential-report, …
+	Operation     string    `json:"operation,omitempty"` // e.g. sts:AssumeRole
+	Code          string    `json:"code,omitempty"`      // AWS error code, e.g. AccessDenied
+	Message       string    `json:"message"`
+	Time          time.Time `json:"time"`
 }
