@@ -92,26 +92,5 @@ func (db *DB) guardedQuery(ctx context.Context, q string) (Rows, error) {
 		}
 		return Rows{}, err
 	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return Rows{}, err
-	}
-	out := Rows{Columns: cols, Data: [][]string{}}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return Rows{}, err
-		}
-		rec := make([]string, len(cols))
-		for i, v := range vals {
-			rec[i] = str(v)
-		}
-		out.Data = append(out.Data, rec)
-	}
-	return out, rows.Err()
+	return collectRows(rows)
 }

@@ -130,6 +130,11 @@ func (db *DB) query(ctx context.Context, q string, args ...any) (Rows, error) {
 	if err != nil {
 		return Rows{}, err
 	}
+	return collectRows(rows)
+}
+
+// collectRows reads every row as text and closes rows.
+func collectRows(rows *sql.Rows) (Rows, error) {
 	defer rows.Close()
 	cols, err := rows.Columns()
 	if err != nil {
