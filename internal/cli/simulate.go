@@ -87,6 +87,7 @@ of which policies decided, level by level. --format json prints
 				if err := checkAction("--action", action); err != nil {
 					return err
 				}
+				defer access.GCForLoad()()
 				o, err := loadOrg(c.Context(), &f)
 				if err != nil {
 					return err

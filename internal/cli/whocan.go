@@ -49,6 +49,7 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 			if format == "" {
 				format = "table"
 			}
+			defer access.GCForLoad()()
 			o, err := loadOrg(c.Context(), &f)
 			if err != nil {
 				return err
@@ -106,6 +107,7 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 			if format == "" {
 				format = "table"
 			}
+			defer access.GCForLoad()()
 			o, err := loadOrg(c.Context(), &f)
 			if err != nil {
 				return err
