@@ -13,6 +13,7 @@ import (
 
 func newWhoCan(stdio IO) *cobra.Command {
 	var f readFlags
+	var cacheDir string
 	var resource, resourceAccount string
 	var conditional bool
 	var depth int
@@ -50,7 +51,7 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 				format = "table"
 			}
 			defer access.GCForLoad()()
-			o, err := loadOrg(c.Context(), &f)
+			o, err := loadOrg(c.Context(), &f, cacheDir)
 			if err != nil {
 				return err
 			}
@@ -81,6 +82,7 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 		},
 	}
 	f.register(cmd, "table, json, csv (default table)")
+	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&resource, "resource", "", "the resource ARN (default *)")
 	cmd.Flags().StringVar(&resourceAccount, "resource-account", "", "the resource's account when its ARN does not say (S3)")
 	cmd.Flags().BoolVar(&conditional, "include-conditional", false, "also list principals whose access depends on unknown context keys")
@@ -90,6 +92,7 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 
 func newCan(stdio IO) *cobra.Command {
 	var f readFlags
+	var cacheDir string
 	var service string
 	cmd := &cobra.Command{
 		Use:   "can PRINCIPAL [--service S]",
@@ -108,7 +111,7 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 				format = "table"
 			}
 			defer access.GCForLoad()()
-			o, err := loadOrg(c.Context(), &f)
+			o, err := loadOrg(c.Context(), &f, cacheDir)
 			if err != nil {
 				return err
 			}
@@ -139,6 +142,7 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 		},
 	}
 	f.register(cmd, "table, json, csv (default table)")
+	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&service, "service", "", "only this service prefix (s3, iam, …)")
 	return cmd
 }

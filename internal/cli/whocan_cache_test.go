@@ -1,0 +1,100 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/orgiam/orgiam/internal/access"
+	"github.com/orgiam/orgiam/internal/fakeaws"
+	"github.com/orgiam/orgiam/internal/snapshot"
+	"github.com/orgiam/orgiam/internal/store"
+)
+
+// TestLoadCacheSameAnswers loads a fakeaws organization from its JSON and
+// through the model cache (written, then read) and asks the same questions
+// of both: the answers, principals and warnings must be identical.
+func TestLoadCacheSameAnswers(t *testing.T) {
+	_, _, m, code, _ := fakeRun(t, fakeaws.Options{Seed: 11, AccountsPerOrg: 12}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{} }, nil)
+	if code != 0 {
+		t.Fatalf("collect exit %d", code)
+	}
+	ctx := context.Background()
+	r := snapshot.Reader{Store: store.NewFile(strings.TrimPrefix(m.Store, "file://")), Run: m.Prefix}
+	dir := t.TempDir()
+	plain, err := access.Load(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgs [2]*access.Org
+	for i := range orgs {
+		var cached bool
+		if orgs[i], err = access.LoadWith(ctx, r, access.LoadOptions{CacheDir: dir, Cached: &cached}); err != nil {
+			t.Fatal(err)
+		}
+		if cached != (i == 1) {
+			t.Fatalf("load %d: cached=%v", i+1, cached)
+		}
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "access", "*.bin"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one", files)
+	}
+	asks := []access.Ask{
+		{Action: "s3:GetObject", Resource: "*"},
+		{Action: "iam:CreateUser", Resource: "*"},
+		{Action: "sts:AssumeRole", Resource: "*"},
+		{Action: "ec2:RunInstances", Resource: "*"},
+	}
+	for _, o := range orgs {
+		if !reflect.DeepEqual(o.Warnings, plain.Warnings) || len(o.Principals) != len(plain.Principals) {
+			t.Fatalf("warnings or principals differ: %d vs %d principals\n%v\n%v", len(o.Principals), len(plain.Principals), o.Warnings, plain.Warnings)
+		}
+		for i, p := range o.Principals {
+			q := plain.Principals[i]
+			if p.ARN != q.ARN || len(p.Identity) != len(q.Identity) || (p.Boundary == nil) != (q.Boundary == nil) || (p.Trust == nil) != (q.Trust == nil) || !reflect.DeepEqual(p.Tags, q.Tags) {
+				t.Fatalf("principal %d differs: %s vs %s", i, p.ARN, q.ARN)
+			}
+		}
+		total := 0
+		for _, ask := range asks {
+			want, err := plain.WhoCan(ctx, ask, access.WhoCanOptions{IncludeConditional: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := o.WhoCan(ctx, ask, access.WhoCanOptions{IncludeConditional: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("who-can %s: %d grants through the cache, %d without", ask.Action, len(got), len(want))
+			}
+			total += len(want)
+		}
+		if total == 0 {
+			t.Fatal("no grant at all: the comparison compares nothing")
+		}
+	}
+	// A damaged cache is a miss, rewritten.
+	if err := os.WriteFile(files[0], []byte("orgiam access model cache 1\n\xff\xff"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var cached bool
+	o, err := access.LoadWith(ctx, r, access.LoadOptions{CacheDir: dir, Cached: &cached})
+	if err != nil || cached || len(o.Principals) != len(plain.Principals) {
+		t.Fatalf("damaged cache: cached=%v err=%v", cached, err)
+	}
+	if _, err = access.LoadWith(ctx, r, access.LoadOptions{CacheDir: dir, Cached: &cached}); err != nil || !cached {
+		t.Fatalf("rewritten cache not used: cached=%v err=%v", cached, err)
+	}
+	// The CLI uses it: --cache-dir none works, and so does the default.
+	st := strings.TrimPrefix(m.Store, "file://")
+	_, out1, _ := runCLI(t, "", "who-can", "iam:CreateUser", "--store", st, "--format", "json", "--cache-dir", "none")
+	code, out2, errs := runCLI(t, "", "who-can", "iam:CreateUser", "--store", st, "--format", "json", "--cache-dir", dir)
+	if code != 0 || out1 != out2 || out1 == "" {
+		t.Fatalf("who-can with and without cache differ (exit %d, %s)", code, errs)
+	}
+}
