@@ -194,11 +194,19 @@ func actionNotes(action string) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
+	var out []string
 	if _, ok := c.Action(action); !ok {
-		return []string{fmt.Sprintf("warning: action %s is not in the IAM catalogue (%s): evaluated literally", action, c.Source)}
+		out = append(out, fmt.Sprintf("warning: action %s is not in the IAM catalogue (%s): evaluated literally", action, c.Source))
 	}
-	return nil
+	if svc, _, _ := strings.Cut(strings.ToLower(action), ":"); svc == "s3" || svc == "*" {
+		out = append(out, s3Note)
+	}
+	return out
 }
+
+// s3Note says what of S3's access control the evaluator leaves out: it
+// evaluates policies only, and S3 also decides by its own settings.
+const s3Note = "note: S3 Block Public Access settings and S3 ACLs are not modelled: an Allowed answer can still be blocked by Block Public Access, and access granted only by an ACL is not shown"
 
 func orgNotes(o *access.Org) []string {
 	var out []string

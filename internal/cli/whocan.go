@@ -127,8 +127,13 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 				return usageErr(fmt.Errorf("--service: %w", err))
 			}
 			rows := make([][]string, 0, len(caps))
+			s3 := false
 			for _, cp := range caps {
+				s3 = s3 || cp.Service == "s3"
 				rows = append(rows, []string{cp.Service, cp.Action, cp.Resource, cp.Decision, strings.Join(cp.UnknownKeys, " ")})
+			}
+			if s3 {
+				fmt.Fprintln(stdio.Err, "orgiam: "+s3Note)
 			}
 			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {

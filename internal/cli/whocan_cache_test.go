@@ -98,3 +98,23 @@ func TestLoadCacheSameAnswers(t *testing.T) {
 		t.Fatalf("who-can with and without cache differ (exit %d, %s)", code, errs)
 	}
 }
+
+// TestS3NotModelledNote: the commands say that S3 Block Public Access and
+// ACLs are outside the evaluation when the question is about S3, and only
+// then.
+func TestS3NotModelledNote(t *testing.T) {
+	isolate(t)
+	req := func(action string) string {
+		return `{"principal":"arn:aws:iam::111111111111:user/alice","action":"` + action + `","resource":"*",
+ "identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}]}`
+	}
+	for action, want := range map[string]bool{"s3:GetObject": true, "S3:PutObject": true, "ec2:RunInstances": false} {
+		code, _, errs := runCLI(t, req(action), "simulate", "--input", "-")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", action, code, errs)
+		}
+		if got := strings.Contains(errs, "Block Public Access"); got != want {
+			t.Errorf("%s: note shown %v, want %v:\n%s", action, got, want, errs)
+		}
+	}
+}
