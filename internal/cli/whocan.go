@@ -94,6 +94,7 @@ func newCan(stdio IO) *cobra.Command {
 	var f readFlags
 	var cacheDir string
 	var service string
+	var canDepth int
 	cmd := &cobra.Command{
 		Use:   "can PRINCIPAL [--service S]",
 		Short: "What a principal can do, per service and action, with resources",
@@ -102,8 +103,10 @@ principal's identity policies allow, on the resources the allowing statements
 name, each evaluated in full with AWS's logic (boundary, SCPs and RCPs when
 stored, denies, conditions). PRINCIPAL is a user or role ARN, or a role session
 ARN. Conditional answers are listed with the keys they depend on. Roles the
-principal can assume are the rows of sts:AssumeRole; what they grant is
-"orgiam can ROLE".`,
+principal can assume are the rows of sts:AssumeRole; with --max-depth N what
+they grant is listed too, up to N assumptions away, each row with the chain of
+roles in the via column (trust policies and permissions evaluated as for
+who-can; each role reached once).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			format := f.format
@@ -122,7 +125,10 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 			for _, n := range orgNotes(o) {
 				fmt.Fprintln(stdio.Err, "orgiam: "+n)
 			}
-			caps, err := o.Can(c.Context(), p, service)
+			if canDepth < 0 {
+				return usageErr(errors.New("--max-depth: must be 0 or more"))
+			}
+			caps, err := o.CanFollow(c.Context(), p, service, canDepth)
 			if err != nil {
 				return usageErr(fmt.Errorf("--service: %w", err))
 			}
@@ -130,7 +136,7 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 			s3 := false
 			for _, cp := range caps {
 				s3 = s3 || cp.Service == "s3"
-				rows = append(rows, []string{cp.Service, cp.Action, cp.Resource, cp.Decision, strings.Join(cp.UnknownKeys, " ")})
+				rows = append(rows, []string{cp.Service, cp.Action, cp.Resource, cp.Decision, strings.Join(cp.UnknownKeys, " "), strings.Join(cp.Via, " > ")})
 			}
 			if s3 {
 				fmt.Fprintln(stdio.Err, "orgiam: "+s3Note)
@@ -140,7 +146,7 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 				return err
 			}
 			defer abort()
-			if err := tableout.Write(w, format, []string{"service", "action", "resource", "decision", "unknown_keys"}, rows); err != nil {
+			if err := tableout.Write(w, format, []string{"service", "action", "resource", "decision", "unknown_keys", "via"}, rows); err != nil {
 				return usageErr(fmt.Errorf("--format: %w", err))
 			}
 			return commit()
@@ -149,5 +155,6 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 	f.register(cmd, "table, json, csv (default table)")
 	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&service, "service", "", "only this service prefix (s3, iam, …)")
+	cmd.Flags().IntVar(&canDepth, "max-depth", 0, "also list what the roles PRINCIPAL can assume can do, up to this many assumptions away (the via column is the chain)")
 	return cmd
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -116,5 +117,46 @@ func TestS3NotModelledNote(t *testing.T) {
 		if got := strings.Contains(errs, "Block Public Access"); got != want {
 			t.Errorf("%s: note shown %v, want %v:\n%s", action, got, want, errs)
 		}
+	}
+}
+
+// TestCanMaxDepth: can --max-depth lists what the roles a principal can
+// assume can do, with the chain; without it, only the principal's own.
+func TestCanMaxDepth(t *testing.T) {
+	world, _, m, code, _ := fakeRun(t, fakeaws.Options{Seed: 3, AccountsPerOrg: 4}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{} }, nil)
+	if code != 0 {
+		t.Fatalf("collect exit %d", code)
+	}
+	st := strings.TrimPrefix(m.Store, "file://")
+	mgmt := world.Orgs()[0].ManagementAccountID
+	code, out, errs := runCLI(t, "", "who-can", "iam:CreateUser", "--store", st, "--format", "json")
+	if code != 0 {
+		t.Fatalf("who-can: exit %d %s", code, errs)
+	}
+	var rows []map[string]string
+	if err := json.Unmarshal([]byte(out), &rows); err != nil {
+		t.Fatal(err)
+	}
+	var who, role string
+	for _, r := range rows {
+		if r["account"] == mgmt && strings.HasSuffix(r["via"], "role/OrganizationAccountAccessRole") && !strings.Contains(r["via"], " > ") {
+			who, role = r["principal"], r["via"]
+			break
+		}
+	}
+	if who == "" {
+		t.Fatalf("no principal of %s reaches a member's OrganizationAccountAccessRole in one step:\n%s", mgmt, out)
+	}
+	row := "iam,iam:CreateUser,*,Allowed,," + role
+	code, out, errs = runCLI(t, "", "can", who, "--store", st, "--service", "iam", "--format", "csv", "--max-depth", "1")
+	if code != 0 || !strings.Contains(out, row+"\n") {
+		t.Fatalf("can --max-depth 1: exit %d, no row %q\n%s\n%s", code, row, out, errs)
+	}
+	code, out, _ = runCLI(t, "", "can", who, "--store", st, "--service", "iam", "--format", "csv")
+	if code != 0 || strings.Contains(out, role) {
+		t.Fatalf("can without --max-depth lists what %s grants:\n%s", role, out)
+	}
+	if code, _, _ := runCLI(t, "", "can", who, "--store", st, "--max-depth", "-1"); code != ExitUsage {
+		t.Errorf("--max-depth -1: exit %d, want %d", code, ExitUsage)
 	}
 }
