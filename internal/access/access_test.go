@@ -270,3 +270,73 @@ func TestSimulateAndCan(t *testing.T) {
 		t.Fatal("unknown service accepted")
 	}
 }
+
+func TestCanFollow(t *testing.T) {
+	ctx := context.Background()
+	o, err := Load(ctx, testOrg(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	who := func(arn string) *Principal {
+		p, ok := o.Principal(arn)
+		if !ok {
+			t.Fatalf("no principal %s", arn)
+		}
+		return p
+	}
+	find := func(caps []Capability, action string, via string) *Capability {
+		for i, c := range caps {
+			if c.Action == action && strings.Join(c.Via, " > ") == via {
+				return &caps[i]
+			}
+		}
+		return nil
+	}
+	dave := who("arn:aws:iam::" + acC + ":user/dave")
+	auditor := "arn:aws:iam::" + mgmt + ":role/auditor"
+	caps, err := o.CanFollow(ctx, dave, "s3", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(caps) != 0 {
+		t.Errorf("dave on his own can do S3: %v", caps)
+	}
+	caps, err = o.CanFollow(ctx, dave, "s3", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := find(caps, "s3:GetObject", auditor); c == nil || c.Decision != "Allowed" {
+		t.Errorf("dave via auditor: %+v in %v", c, caps)
+	}
+	alice := who("arn:aws:iam::" + mgmt + ":user/alice")
+	caps, err = o.CanFollow(ctx, alice, "iam", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := find(caps, "iam:CreateUser", "arn:aws:iam::"+acB+":role/OrganizationAccountAccessRole"); c == nil || c.Decision != "Allowed" {
+		t.Errorf("alice via OrganizationAccountAccessRole: %+v", c)
+	}
+	// erin reaches mfa-admin only with MFA: conditional, with the key.
+	erin := who("arn:aws:iam::" + acC + ":user/erin")
+	caps, err = o.CanFollow(ctx, erin, "iam", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := find(caps, "iam:CreateUser", "arn:aws:iam::"+acC+":role/mfa-admin")
+	if c == nil || c.Decision != "Conditional" || !strings.Contains(strings.ToLower(strings.Join(c.UnknownKeys, ",")), "multifactorauthpresent") {
+		t.Errorf("erin via mfa-admin: %+v", c)
+	}
+	// A cycle ends: loop-a reaches loop-b, which reaches loop-a (already reached).
+	caps, err = o.CanFollow(ctx, who("arn:aws:iam::"+acC+":role/loop-a"), "sts", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if find(caps, "sts:AssumeRole", "arn:aws:iam::"+acC+":role/loop-b") == nil {
+		t.Errorf("loop-a via loop-b missing: %v", caps)
+	}
+	for _, c := range caps {
+		if len(c.Via) > 1 {
+			t.Errorf("loop-a: chain %v longer than the cycle", c.Via)
+		}
+	}
+}

@@ -18,7 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -172,9 +172,24 @@ func (o *Org) Principal(arnStr string) (*Principal, bool) {
 	return nil, false
 }
 
+// LoadOptions tune Load.
+type LoadOptions struct {
+	// CacheDir, when set, holds model caches (cache.go): a complete run's
+	// decoded IAM data is read from there when present and written there
+	// when not, so that later loads skip reading every account's JSON.
+	CacheDir string
+	// Cached, set by Load, tells whether the IAM data came from CacheDir.
+	Cached *bool
+}
+
 // Load reads the run's accounts, organizations and IAM data sets and
 // compiles every policy. Accounts are read in parallel.
 func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
+	return LoadWith(ctx, r, LoadOptions{})
+}
+
+// LoadWith is Load with options.
+func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, error) {
 	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, Management: map[string]string{}}
 	paths, err := o.loadOrganizations(ctx, r)
 	if err != nil {
@@ -188,6 +203,30 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Read phase: every account's IAM data, from the cache or the snapshot.
+	datas := make([]*accountData, len(accts))
+	errs := make([]error, len(accts))
+	var cacheFile string
+	if opt.CacheDir != "" {
+		cacheFile = cachePath(ctx, r, opt.CacheDir)
+	}
+	cached := cacheFile != "" && readCache(cacheFile, accts, datas, errs) == nil
+	if opt.Cached != nil {
+		*opt.Cached = cached
+	}
+	if !cached {
+		eachIndex(ctx, len(accts), func(i int) {
+			datas[i], errs[i] = readAccount(ctx, r, accts[i].ID)
+		})
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if cacheFile != "" {
+			// A cache that cannot be written only costs the next load time.
+			_ = writeCache(cacheFile, accts, datas, errs)
+		}
+	}
+	// Build phase: compile and wire, the same whatever the source.
 	cache := &docCache{}
 	type result struct {
 		acct  *Account
@@ -196,31 +235,26 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 		err   error
 	}
 	results := make([]result, len(accts))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				a := accts[i]
-				acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a)}
-				ps, warns, err := loadAccount(ctx, r, acct, managed, cache)
-				results[i] = result{acct, ps, warns, err}
-			}
-		}()
-	}
-	for i := range accts {
-		if ctx.Err() != nil {
-			break
+	eachIndex(ctx, len(accts), func(i int) {
+		a := accts[i]
+		acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a)}
+		res := result{acct: acct, err: errs[i]}
+		if datas[i] != nil {
+			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+		results[i] = res
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Sized once: 200,000 principals grow a map and a slice many times.
+	n := 0
+	for _, res := range results {
+		n += len(res.ps)
+	}
+	o.byARN = make(map[string]*Principal, n)
+	o.Principals = make([]*Principal, 0, n)
+	o.Accounts = make(map[string]*Account, len(results))
 	for _, res := range results {
 		if res.err != nil {
 			// A failed or missing account is data: it is left out, and said.
@@ -241,8 +275,30 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 			o.Principals = append(o.Principals, p)
 		}
 	}
-	sort.Slice(o.Principals, func(i, j int) bool { return o.Principals[i].ARN < o.Principals[j].ARN })
+	slices.SortFunc(o.Principals, func(a, b *Principal) int { return strings.Compare(a.ARN, b.ARN) })
 	return o, nil
+}
+
+// eachIndex calls f(0) … f(n-1) on GOMAXPROCS goroutines, handing out
+// indexes one at a time (accounts differ in size), and stops handing out
+// when ctx is done.
+func eachIndex(ctx context.Context, n int, f func(int)) {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				f(i)
+			}
+		}()
+	}
+	for i := 0; i < n && ctx.Err() == nil; i++ {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 }
 
 // orgPaths maps OU ids to their aws:PrincipalOrgPaths prefix.
@@ -380,25 +436,53 @@ type groupData struct {
 	AttachedManagedPolicies []snapshot.AttachedPolicy `json:"AttachedManagedPolicies"`
 }
 
-func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManaged map[string]*evaluate.Policy, cache *docCache) ([]*Principal, []string, error) {
+// policyData is a customer managed policy as the evaluator reads it: its
+// ARN and default version's document.
+type policyData struct {
+	Arn string
+	Doc json.RawMessage
+}
+
+// accountData is what the evaluator reads of one account's IAM data sets:
+// what readAccount decodes from the snapshot's JSON, and what the model
+// cache (cache.go) stores. buildAccount turns it into principals the same
+// way whichever of the two it came from.
+type accountData struct {
+	users  []userData
+	roles  []roleData
+	groups []groupData
+	pols   []policyData
+}
+
+// readAccount decodes an account's IAM data sets.
+func readAccount(ctx context.Context, r snapshot.Reader, id string) (*accountData, error) {
 	// account.json marks a scanned account; only its presence matters here.
-	if ok, err := r.Store.Exists(ctx, store.AccountKey(r.Run, acct.ID)); err != nil {
-		return nil, nil, err
+	if ok, err := r.Store.Exists(ctx, store.AccountKey(r.Run, id)); err != nil {
+		return nil, err
 	} else if !ok {
-		return nil, nil, errors.New("not scanned (no account.json): left out")
+		return nil, errors.New("not scanned (no account.json): left out")
 	}
-	var users []userData
-	var roles []roleData
-	var groups []groupData
+	d := &accountData{}
 	var pols []snapshot.ManagedPolicy
 	for _, ds := range []struct {
 		name string
 		v    any
-	}{{"users", &users}, {"roles", &roles}, {"groups", &groups}, {"policies", &pols}} {
-		if err := r.IAM(ctx, acct.ID, ds.name, ds.v); err != nil {
-			return nil, nil, err
+	}{{"users", &d.users}, {"roles", &d.roles}, {"groups", &d.groups}, {"policies", &pols}} {
+		if err := r.IAM(ctx, id, ds.name, ds.v); err != nil {
+			return nil, err
 		}
 	}
+	d.pols = make([]policyData, len(pols))
+	for i, mp := range pols {
+		d.pols[i] = policyData{mp.Arn, mp.DefaultDocument()}
+	}
+	return d, nil
+}
+
+// buildAccount compiles an account's policies (each distinct one once,
+// through cache) and wires its principals.
+func buildAccount(d *accountData, acct *Account, awsManaged map[string]*evaluate.Policy, cache *docCache) ([]*Principal, []string) {
+	users, roles, groups, pols := d.users, d.roles, d.groups, d.pols
 	var warns []string
 	compile := func(name string, doc []byte) *evaluate.Policy {
 		if len(doc) == 0 {
@@ -413,7 +497,7 @@ func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManag
 	}
 	customer := make(map[string]*evaluate.Policy, len(pols))
 	for _, mp := range pols {
-		if p := compile(mp.Arn, mp.DefaultDocument()); p != nil {
+		if p := compile(mp.Arn, mp.Doc); p != nil {
 			customer[mp.Arn] = p
 		}
 	}
@@ -485,5 +569,5 @@ func loadAccount(ctx context.Context, r snapshot.Reader, acct *Account, awsManag
 		p.Trust = compile("trust policy", rl.AssumeRolePolicyDocument)
 		out = append(out, p)
 	}
-	return out, warns, nil
+	return out, warns
 }

@@ -350,6 +350,113 @@ type Capability struct {
 	Resource    string   `json:"resource"`
 	Decision    string   `json:"decision"`
 	UnknownKeys []string `json:"unknownKeys,omitempty"`
+	// Via is the chain of roles assumed to get it, first to last; empty
+	// for what the principal can do itself.
+	Via []string `json:"via,omitempty"`
+}
+
+// CanFollow is Can for the principal and, up to maxDepth role assumptions
+// away, for every role it can assume (the role's trust policy and the
+// assumer's permissions both evaluated, as in WhoCan): their capabilities
+// come with the chain, and are Conditional when the chain is. Each role
+// is reached once, by the shortest chain found first (unconditional
+// preferred), so cycles end. maxDepth 0 is Can.
+func (o *Org) CanFollow(ctx context.Context, p *Principal, service string, maxDepth int) ([]Capability, error) {
+	type hop struct {
+		via      []string
+		cond     bool
+		unknowns []string
+	}
+	reached := map[*Principal]*hop{p: {}}
+	order := []*Principal{p}
+	frontier := []*Principal{p}
+	var roles []*Principal
+	for _, r := range o.Principals {
+		if r.Kind == "role" && r.Trust != nil {
+			roles = append(roles, r)
+		}
+	}
+	type trusted struct {
+		named    map[*Principal]bool
+		accounts map[string]bool
+	}
+	var trust []trusted
+	if maxDepth > 0 {
+		trust = make([]trusted, len(roles))
+		for i, r := range roles {
+			named, accounts := o.assumers(r)
+			t := trusted{named: map[*Principal]bool{}, accounts: map[string]bool{}}
+			for _, n := range named {
+				t.named[n] = true
+			}
+			for _, a := range accounts {
+				t.accounts[a] = true
+			}
+			trust[i] = t
+		}
+	}
+	for depth := 1; depth <= maxDepth && len(frontier) > 0; depth++ {
+		type pair struct{ who, role *Principal }
+		var pairs []pair
+		for _, who := range frontier {
+			if !mayAllow(who, "sts:assumerole") {
+				continue
+			}
+			for i, r := range roles {
+				if reached[r] == nil && (trust[i].named[who] || trust[i].accounts[who.Account.ID]) {
+					pairs = append(pairs, pair{who, r})
+				}
+			}
+		}
+		res, err := parallel(ctx, pairs, func(pr pair) *evaluate.Decision {
+			d, err := o.Simulate(pr.who, Ask{Action: "sts:AssumeRole", Resource: pr.role.ARN, Quiet: true})
+			if err != nil {
+				return nil
+			}
+			return d
+		})
+		if err != nil {
+			return nil, err
+		}
+		var next []*Principal
+		for i, d := range res {
+			if d == nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
+				continue
+			}
+			who, role := pairs[i].who, pairs[i].role
+			from := reached[who]
+			h := &hop{via: append(append([]string{}, from.via...), role.ARN), cond: from.cond || d.Decision == evaluate.Conditional, unknowns: union(from.unknowns, d.UnknownKeys)}
+			if old := reached[role]; old != nil {
+				if !old.cond || h.cond {
+					continue
+				}
+			} else {
+				next = append(next, role)
+				order = append(order, role)
+			}
+			reached[role] = h
+		}
+		frontier = next
+	}
+	var out []Capability
+	for _, who := range order {
+		caps, err := o.Can(ctx, who, service)
+		if err != nil {
+			return nil, err
+		}
+		h := reached[who]
+		for _, c := range caps {
+			if len(h.via) > 0 {
+				c.Via = h.via
+				c.UnknownKeys = union(c.UnknownKeys, h.unknowns)
+				if h.cond {
+					c.Decision = evaluate.Conditional
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Can lists what a principal can do: every catalogue action (of service,

@@ -24,6 +24,7 @@ func isolate(t *testing.T) string {
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "none"))
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("XDG_CACHE_HOME", filepath.Join(dir, "cache")) // the evaluator's model cache
 	return dir
 }
 

@@ -120,6 +120,7 @@ Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
 	}
 	root.AddCommand(newCollect(stdio), newInit(stdio), newVersion(stdio))
 	root.AddCommand(newSimulate(stdio), newWhoCan(stdio), newCan(stdio))
+	root.AddCommand(newExport(stdio))
 	root.AddCommand(newDiff(stdio), newServe(stdio))
 	root.AddCommand(newPolicy(stdio))
 	root.AddCommand(newIndex(stdio), newQuery(stdio), newReport(stdio))

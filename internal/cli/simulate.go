@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,7 @@ import (
 
 func newSimulate(stdio IO) *cobra.Command {
 	var f readFlags
+	var cacheDir string
 	var input, principal, action, resource, resourceAccount, format string
 	var contextKV []string
 	var explain bool
@@ -87,7 +89,8 @@ of which policies decided, level by level. --format json prints
 				if err := checkAction("--action", action); err != nil {
 					return err
 				}
-				o, err := loadOrg(c.Context(), &f)
+				defer access.GCForLoad()()
+				o, err := loadOrg(c.Context(), &f, cacheDir)
 				if err != nil {
 					return err
 				}
@@ -114,6 +117,7 @@ of which policies decided, level by level. --format json prints
 		},
 	}
 	f.register(cmd, "")
+	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&input, "input", "", "request file (JSON), - for standard input")
 	cmd.Flags().StringVar(&principal, "principal", "", "user or role ARN (or a role session ARN) of the snapshot")
 	cmd.Flags().StringVar(&action, "action", "", "the action, service:Action")
@@ -190,11 +194,19 @@ func actionNotes(action string) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
+	var out []string
 	if _, ok := c.Action(action); !ok {
-		return []string{fmt.Sprintf("warning: action %s is not in the IAM catalogue (%s): evaluated literally", action, c.Source)}
+		out = append(out, fmt.Sprintf("warning: action %s is not in the IAM catalogue (%s): evaluated literally", action, c.Source))
 	}
-	return nil
+	if svc, _, _ := strings.Cut(strings.ToLower(action), ":"); svc == "s3" || svc == "*" {
+		out = append(out, s3Note)
+	}
+	return out
 }
+
+// s3Note says what of S3's access control the evaluator leaves out: it
+// evaluates policies only, and S3 also decides by its own settings.
+const s3Note = "note: S3 Block Public Access settings and S3 ACLs are not modelled: an Allowed answer can still be blocked by Block Public Access, and access granted only by an ACL is not shown"
 
 func orgNotes(o *access.Org) []string {
 	var out []string
@@ -255,11 +267,26 @@ func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format strin
 	return nil
 }
 
-// loadOrg opens the store and loads the run for the evaluator.
-func loadOrg(ctx context.Context, f *readFlags) (*access.Org, error) {
+// loadOrg opens the store and loads the run for the evaluator, through
+// the model cache in cacheDir unless it is "" or "none".
+func loadOrg(ctx context.Context, f *readFlags, cacheDir string) (*access.Org, error) {
 	st, run, err := f.open(ctx, false)
 	if err != nil {
 		return nil, err
 	}
-	return access.Load(ctx, snapshot.Reader{Store: st, Run: run})
+	if cacheDir == "none" {
+		cacheDir = ""
+	}
+	return access.LoadWith(ctx, snapshot.Reader{Store: st, Run: run}, access.LoadOptions{CacheDir: cacheDir})
+}
+
+// cacheDirFlag registers --cache-dir: where the evaluator keeps the
+// decoded IAM data of complete runs (access.LoadOptions.CacheDir), by
+// default the user's cache folder.
+func cacheDirFlag(cmd *cobra.Command, v *string) {
+	def := ""
+	if d, err := os.UserCacheDir(); err == nil {
+		def = filepath.Join(d, "orgiam")
+	}
+	cmd.Flags().StringVar(v, "cache-dir", def, "folder for the evaluator's cache of complete runs (\"none\": no cache)")
 }

@@ -13,6 +13,7 @@ import (
 
 func newWhoCan(stdio IO) *cobra.Command {
 	var f readFlags
+	var cacheDir string
 	var resource, resourceAccount string
 	var conditional bool
 	var depth int
@@ -49,7 +50,8 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 			if format == "" {
 				format = "table"
 			}
-			o, err := loadOrg(c.Context(), &f)
+			defer access.GCForLoad()()
+			o, err := loadOrg(c.Context(), &f, cacheDir)
 			if err != nil {
 				return err
 			}
@@ -80,6 +82,7 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 		},
 	}
 	f.register(cmd, "table, json, csv (default table)")
+	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&resource, "resource", "", "the resource ARN (default *)")
 	cmd.Flags().StringVar(&resourceAccount, "resource-account", "", "the resource's account when its ARN does not say (S3)")
 	cmd.Flags().BoolVar(&conditional, "include-conditional", false, "also list principals whose access depends on unknown context keys")
@@ -89,7 +92,9 @@ with the keys. Without --resource-account, a resource whose ARN names no account
 
 func newCan(stdio IO) *cobra.Command {
 	var f readFlags
+	var cacheDir string
 	var service string
+	var canDepth int
 	cmd := &cobra.Command{
 		Use:   "can PRINCIPAL [--service S]",
 		Short: "What a principal can do, per service and action, with resources",
@@ -98,15 +103,18 @@ principal's identity policies allow, on the resources the allowing statements
 name, each evaluated in full with AWS's logic (boundary, SCPs and RCPs when
 stored, denies, conditions). PRINCIPAL is a user or role ARN, or a role session
 ARN. Conditional answers are listed with the keys they depend on. Roles the
-principal can assume are the rows of sts:AssumeRole; what they grant is
-"orgiam can ROLE".`,
+principal can assume are the rows of sts:AssumeRole; with --max-depth N what
+they grant is listed too, up to N assumptions away, each row with the chain of
+roles in the via column (trust policies and permissions evaluated as for
+who-can; each role reached once).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(c *cobra.Command, args []string) error {
 			format := f.format
 			if format == "" {
 				format = "table"
 			}
-			o, err := loadOrg(c.Context(), &f)
+			defer access.GCForLoad()()
+			o, err := loadOrg(c.Context(), &f, cacheDir)
 			if err != nil {
 				return err
 			}
@@ -117,26 +125,36 @@ principal can assume are the rows of sts:AssumeRole; what they grant is
 			for _, n := range orgNotes(o) {
 				fmt.Fprintln(stdio.Err, "orgiam: "+n)
 			}
-			caps, err := o.Can(c.Context(), p, service)
+			if canDepth < 0 {
+				return usageErr(errors.New("--max-depth: must be 0 or more"))
+			}
+			caps, err := o.CanFollow(c.Context(), p, service, canDepth)
 			if err != nil {
 				return usageErr(fmt.Errorf("--service: %w", err))
 			}
 			rows := make([][]string, 0, len(caps))
+			s3 := false
 			for _, cp := range caps {
-				rows = append(rows, []string{cp.Service, cp.Action, cp.Resource, cp.Decision, strings.Join(cp.UnknownKeys, " ")})
+				s3 = s3 || cp.Service == "s3"
+				rows = append(rows, []string{cp.Service, cp.Action, cp.Resource, cp.Decision, strings.Join(cp.UnknownKeys, " "), strings.Join(cp.Via, " > ")})
+			}
+			if s3 {
+				fmt.Fprintln(stdio.Err, "orgiam: "+s3Note)
 			}
 			w, commit, abort, err := f.output(stdio.Out)
 			if err != nil {
 				return err
 			}
 			defer abort()
-			if err := tableout.Write(w, format, []string{"service", "action", "resource", "decision", "unknown_keys"}, rows); err != nil {
+			if err := tableout.Write(w, format, []string{"service", "action", "resource", "decision", "unknown_keys", "via"}, rows); err != nil {
 				return usageErr(fmt.Errorf("--format: %w", err))
 			}
 			return commit()
 		},
 	}
 	f.register(cmd, "table, json, csv (default table)")
+	cacheDirFlag(cmd, &cacheDir)
 	cmd.Flags().StringVar(&service, "service", "", "only this service prefix (s3, iam, …)")
+	cmd.Flags().IntVar(&canDepth, "max-depth", 0, "also list what the roles PRINCIPAL can assume can do, up to this many assumptions away (the via column is the chain)")
 	return cmd
 }
