@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/lambdarunner"
+	"github.com/orgiam/orgiam/internal/pipeline"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -56,6 +59,7 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 	defer srv.Close()
 	srv.CreateBucket("orgiam-data")
 
+	var later atomic.Int64
 	vars := map[string]string{
 		"ORGIAM_STORE":                  "s3://orgiam-data/inventory",
 		"ORGIAM_ORG_ROLES":              world.CollectRoleArn(world.Orgs()[0].ManagementAccountID),
@@ -67,9 +71,20 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
 		Auth: awsauth.Options{Region: "us-east-1", Endpoint: url,
 			Credentials: credentials.NewStaticCredentialsProvider("AKIASFNTEST000000000", "x", "")},
-		Now: func() time.Time { return now },
+		// The second execution runs an hour later: the first run then
+		// finished before it started, so it is the run diff compares with.
+		Now: func() time.Time { return now.Add(time.Duration(later.Load()) * time.Hour) },
 	}
 	inv := &lambdarunner.InvokeServer{Handlers: lambdarunner.Handlers(b)}
+	// failDiff makes the diff function fail, as a store error would.
+	var failDiff atomic.Bool
+	diffFn := inv.Handlers["diff"]
+	inv.Handlers["diff"] = func(ctx context.Context, in json.RawMessage) (any, error) {
+		if failDiff.Load() {
+			return nil, errors.New("diff: store unavailable")
+		}
+		return diffFn(ctx, in)
+	}
 	lambdaURL, err := inv.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -77,29 +92,39 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 	defer inv.Close()
 
 	snsFile := filepath.Join(t.TempDir(), "sns.jsonl")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join("stepfunctions", "run-local.mjs"), InlineDefinitionPath, "{}")
-	cmd.Env = append(os.Environ(),
-		"AWS_ENDPOINT_URL_LAMBDA="+lambdaURL, "AWS_ENDPOINT_URL_S3="+url,
-		"ORGIAM_SNS_RECORD="+snsFile, "ORGIAM_WAIT_MS=200", "ORGIAM_RETRY_MS=10")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("execution failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
-	}
-	var out struct {
+	type output struct {
 		Run      string `json:"run"`
 		Finalize struct {
 			OK, Failed, Skipped int
 			ManifestKey         string `json:"manifestKey"`
 		} `json:"finalize"`
+		Diff *struct {
+			Result pipeline.DiffOutput `json:"result"`
+		} `json:"diff"`
+		DiffError any `json:"diffError"`
 	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("execution output: %v\n%s", err, stdout.String())
+	execute := func() output {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, node, filepath.Join("stepfunctions", "run-local.mjs"), InlineDefinitionPath, "{}")
+		cmd.Env = append(os.Environ(),
+			"AWS_ENDPOINT_URL_LAMBDA="+lambdaURL, "AWS_ENDPOINT_URL_S3="+url,
+			"ORGIAM_SNS_RECORD="+snsFile, "ORGIAM_WAIT_MS=200", "ORGIAM_RETRY_MS=10")
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("execution failed: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+		}
+		var out output
+		if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
+			t.Fatalf("execution output: %v\n%s", err, stdout.String())
+		}
+		return out
 	}
+	out := execute()
 	if out.Finalize.OK != active-1 || out.Finalize.Failed != 1 {
-		t.Fatalf("finalize: %+v (active accounts %d)\n%s", out.Finalize, active, stdout.String())
+		t.Fatalf("finalize: %+v (active accounts %d)\n%+v", out.Finalize, active, out)
 	}
 
 	// The snapshot in S3 is complete: manifest, index, reports, and every
@@ -153,5 +178,46 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 	}
 	if !notified {
 		t.Errorf("no SNS message names the failed account %s", denied)
+	}
+
+	// The first run has no previous complete run: the Diff state ran and
+	// wrote nothing.
+	if calls["diff"] != 1 || out.Diff == nil || out.DiffError != nil || out.Diff.Result.Previous != "" {
+		t.Errorf("first run: diff called %d times, state output %+v, error %v", calls["diff"], out.Diff, out.DiffError)
+	}
+	if ok, _ := env.Store.Exists(ctx, store.ReportKey(out.Run, pipeline.DiffReportName)); ok {
+		t.Errorf("first run wrote %s with no previous run", pipeline.DiffReportName)
+	}
+	// A second execution an hour later compares itself with the first.
+	later.Store(1)
+	second := execute()
+	if second.Run == out.Run || second.Finalize.ManifestKey == "" {
+		t.Fatalf("second run %s (first %s), finalize %+v", second.Run, out.Run, second.Finalize)
+	}
+	if second.Diff == nil || second.DiffError != nil || second.Diff.Result.Previous != out.Run {
+		t.Fatalf("second run: diff state output %+v, error %v (want previous %s)", second.Diff, second.DiffError, out.Run)
+	}
+	wantKey := store.ReportKey(second.Run, pipeline.DiffReportName)
+	if second.Diff.Result.Key != wantKey {
+		t.Errorf("diff key %q, want %q", second.Diff.Result.Key, wantKey)
+	}
+	data, err := env.Store.Get(ctx, wantKey)
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	var rep map[string]any
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("%s: %v", wantKey, err)
+	}
+
+	// A failing diff is caught: the run is still finalized.
+	later.Store(2)
+	failDiff.Store(true)
+	third := execute()
+	if third.DiffError == nil || third.Finalize.ManifestKey == "" {
+		t.Fatalf("third run with a failing diff: error %v, finalize %+v", third.DiffError, third.Finalize)
+	}
+	if _, err := (snapshot.Reader{Store: env.Store, Run: third.Run}).Manifest(ctx); err != nil {
+		t.Errorf("third run not complete: %v", err)
 	}
 }

@@ -443,6 +443,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 		"credential-report": {"AssumeCollectRole", "WriteCredentialReport"},
 		"index":             {"WriteIndex"},
 		"report":            {"WriteReports"},
+		"diff":              {"WriteDiff"},
 		"finalize":          {"WriteManifest"},
 		"notify-summary":    {"PublishSummary"},
 	}

@@ -142,6 +142,7 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"credential-report": step(b, pipeline.CredentialReport),
 		"index":             step(b, pipeline.Index),
 		"report":            step(b, pipeline.Report),
+		"diff":              step(b, pipeline.Diff),
 		"finalize":          step(b, pipeline.Finalize),
 		"notify-summary":    step(b, pipeline.Notify),
 		// Not part of the state machine: its own EventBridge rule calls it.

@@ -148,7 +148,7 @@ func TestHandlersAgainstMoto(t *testing.T) {
 }
 
 func TestHandlerNames(t *testing.T) {
-	want := "config-report credential-report discover finalize index notify-summary plan report scan-account"
+	want := "config-report credential-report diff discover finalize index notify-summary plan report scan-account"
 	if got := strings.Join(Names(), " "); got != want {
 		t.Fatalf("handlers %q, want %q", got, want)
 	}

@@ -126,6 +126,18 @@ locals {
         Resource = "${local.objects_arn}*/reports/*"
       },
     ]
+    # Reads the run and the previous complete runs (ListRunKeys, ReadRuns),
+    # writes reports/diff.json only.
+    diff = [
+      local.list_run_statement,
+      local.read_runs_statement,
+      {
+        Sid      = "WriteDiff"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = "${local.objects_arn}*/reports/diff.json"
+      },
+    ]
     finalize = [
       local.list_run_statement,
       local.read_runs_statement,

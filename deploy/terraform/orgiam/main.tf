@@ -18,6 +18,7 @@ locals {
     "credential-report",
     "index",
     "report",
+    "diff",
     "finalize",
     "notify-summary",
   ])

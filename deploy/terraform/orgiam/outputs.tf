@@ -116,6 +116,21 @@ output "report_lambda_execution_role_arn" {
   value       = aws_iam_role.lambda["report"].arn
 }
 
+output "diff_lambda_arn" {
+  description = "ARN of the diff function."
+  value       = aws_lambda_function.handler["diff"].arn
+}
+
+output "diff_lambda_name" {
+  description = "Name of the diff function."
+  value       = aws_lambda_function.handler["diff"].function_name
+}
+
+output "diff_lambda_execution_role_arn" {
+  description = "ARN of the execution role of the diff function."
+  value       = aws_iam_role.lambda["diff"].arn
+}
+
 output "finalize_lambda_arn" {
   description = "ARN of the finalize function."
   value       = aws_lambda_function.handler["finalize"].arn

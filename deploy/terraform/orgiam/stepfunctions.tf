@@ -28,6 +28,7 @@ locals {
     credential_report_function_arn = aws_lambda_function.handler["credential-report"].arn
     index_function_arn             = aws_lambda_function.handler["index"].arn
     report_function_arn            = aws_lambda_function.handler["report"].arn
+    diff_function_arn              = aws_lambda_function.handler["diff"].arn
     finalize_function_arn          = aws_lambda_function.handler["finalize"].arn
     notify_summary_function_arn    = aws_lambda_function.handler["notify-summary"].arn
     sns_topic_arn                  = local.topic_arn

@@ -88,7 +88,7 @@ run "defaults" {
   command = apply
 
   assert {
-    condition     = length(aws_lambda_function.handler) == 8 && length(aws_iam_role.lambda) == 8 && length(aws_cloudwatch_log_group.lambda) == 8
+    condition     = length(aws_lambda_function.handler) == 9 && length(aws_iam_role.lambda) == 9 && length(aws_cloudwatch_log_group.lambda) == 9
     error_message = "one function, role and log group per pipeline handler"
   }
   assert {
@@ -251,8 +251,8 @@ run "existing_kms_key_and_cross_account_bucket" {
     error_message = "only S3 statements go into the bucket policy"
   }
   assert {
-    condition     = length(jsondecode(output.kms_key_policy_statements_json)[0].Principal.AWS) == 9
-    error_message = "the key policy statement names the 8 function roles and the state machine role"
+    condition     = length(jsondecode(output.kms_key_policy_statements_json)[0].Principal.AWS) == 10
+    error_message = "the key policy statement names the 9 function roles and the state machine role"
   }
 }
 
@@ -350,7 +350,7 @@ run "config_report_on" {
     error_message = "config-report's role holds exactly its five grants"
   }
   assert {
-    condition     = length(aws_lambda_function.handler) == 8 && output.config_report_store_prefix == "s3://orgiam-test-bucket/iam-data/config-reports/"
+    condition     = length(aws_lambda_function.handler) == 9 && output.config_report_store_prefix == "s3://orgiam-test-bucket/iam-data/config-reports/"
     error_message = "the pipeline functions are unchanged"
   }
 }
