@@ -256,6 +256,7 @@ func TestFaultSuite(t *testing.T) {
 		{"overwrite killed midway, then an overwrite with a failing account", faultOverwriteKilled},
 		{"read-only store and readers", faultReadOnlyStore},
 		{"damaged manifest", faultDamagedManifest},
+		{"corrupt credential reports and data set, each in one account", faultCorruptAccountFiles},
 		{"canary secrets in every output and file", faultCanarySecrets},
 	}
 	var results []faultResult

@@ -141,6 +141,12 @@ func ParseCredentialReport(data []byte) ([]CredentialReportRow, error) {
 		if err != nil {
 			return nil, fmt.Errorf("credential report line %d: %w", line, err)
 		}
+		// IAM writes every row with the header's fields. FieldsPerRecord
+		// is off so this error can say what a different count means: a
+		// row read with fields missing or shifted would be wrong silently.
+		if len(rec) != len(header) {
+			return nil, fmt.Errorf("credential report line %d: %d fields, the header has %d (a value with an unquoted comma, or the file cut short)", line, len(rec), len(header))
+		}
 		get := func(i int) string {
 			if i < 0 || i >= len(rec) {
 				return ""

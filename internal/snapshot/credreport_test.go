@@ -41,6 +41,10 @@ func TestParseCredentialReportErrors(t *testing.T) {
 		{"", "empty"},
 		{"user,password_enabled,mfa_active\nx,true,false\n", `column "arn" missing`},
 		{strings.Replace(report, "2024-03-02T00:00:00+00:00", "yesterday", 1), "line 3, column access_key_1_last_rotated"},
+		// Cut short in its last row: the missing fields are not read as empty.
+		{report[:strings.LastIndex(report, "false,N/A,false")], "line 3: 19 fields, the header has 22"},
+		// A user name with an unquoted comma shifts every field after it.
+		{strings.Replace(report, "alice,", "alice,x,", 1), "line 3: 23 fields, the header has 22"},
 	} {
 		if _, err := ParseCredentialReport([]byte(tt.in)); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("err %v, want %q", err, tt.want)
