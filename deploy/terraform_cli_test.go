@@ -39,7 +39,7 @@ import (
 
 // terraformTools returns the terraform binary and the provider mirror (the
 // folder above registry.terraform.io), or skips the test saying which is
-// missing. ORGIAM_TF_PLUGIN_DIR names the mirror explicitly.
+// missing. TERRAFORM_PROVIDER_MIRROR names the mirror explicitly.
 func terraformTools(t *testing.T) (bin, pluginDir string) {
 	t.Helper()
 	bin, err := exec.LookPath("terraform")
@@ -49,15 +49,15 @@ func terraformTools(t *testing.T) (bin, pluginDir string) {
 	if dir := findProviderMirror(); dir != "" {
 		return bin, dir
 	}
-	t.Skip("no filesystem mirror of hashicorp/aws found (set ORGIAM_TF_PLUGIN_DIR to the folder above registry.terraform.io)")
+	t.Skip("no filesystem mirror of hashicorp/aws found (set TERRAFORM_PROVIDER_MIRROR to the folder above registry.terraform.io)")
 	return "", ""
 }
 
 // findProviderMirror looks for <dir>/registry.terraform.io/hashicorp/aws/<v>/<os_arch>/terraform-provider-aws_*
-// in ORGIAM_TF_PLUGIN_DIR and the usual places, then a shallow walk of /opt.
+// in TERRAFORM_PROVIDER_MIRROR and the usual places, then a shallow walk of /opt.
 func findProviderMirror() string {
 	home, _ := os.UserHomeDir()
-	candidates := []string{os.Getenv("ORGIAM_TF_PLUGIN_DIR"), "/opt/tf-plugins", "/opt/terraform/plugins",
+	candidates := []string{os.Getenv("TERRAFORM_PROVIDER_MIRROR"), "/opt/tf-plugins", "/opt/terraform/plugins",
 		"/usr/share/terraform/plugins", "/usr/local/share/terraform/plugins",
 		filepath.Join(home, ".terraform.d", "plugins"), filepath.Join(home, ".local", "share", "terraform", "plugins")}
 	has := func(dir string) bool {

@@ -120,7 +120,7 @@ func TestDashboardInChromium(t *testing.T) {
 	cmd := exec.Command(node, "e2e.mjs")
 	cmd.Dir = e2eDir
 	cmd.Env = append(os.Environ(), "BASE="+base, "CHROMIUM="+chromium, "E2E_ACCOUNT="+account, "E2E_OU="+info.OUPath,
-		"E2E_USER=ext-contractor", "E2E_KEY=AKIADRIFTCONTRACTOR1", "E2E_OUTSIDE="+outside, "E2E_SCREENSHOTS="+os.Getenv("ORGIAM_E2E_SCREENSHOTS"))
+		"E2E_USER=ext-contractor", "E2E_KEY=AKIADRIFTCONTRACTOR1", "E2E_OUTSIDE="+outside, "E2E_SCREENSHOTS="+os.Getenv("DASHBOARD_SCREENSHOTS"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	tctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
