@@ -15,15 +15,26 @@ import (
 // instant, so nothing depends on the day or the zone the suite runs in.
 func testNow() time.Time { return time.Date(2026, 11, 23, 9, 30, 0, 0, time.UTC) }
 
-func isolate(t *testing.T) string {
-	dir := t.TempDir()
-	// A test sees none of the machine's ORGIAM_* variables: collect refuses
-	// unknown ones, and the tests must not depend on what a shell exported.
+// machineOrgiamVars are the ORGIAM_* variables set when the test binary
+// started, before any test set its own.
+var machineOrgiamVars = func() []string {
+	var ks []string
 	for _, kv := range os.Environ() {
 		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "ORGIAM_") {
-			t.Setenv(k, "") // restored when the test ends
-			os.Unsetenv(k)
+			ks = append(ks, k)
 		}
+	}
+	return ks
+}()
+
+func isolate(t *testing.T) string {
+	dir := t.TempDir()
+	// A test sees none of the ORGIAM_* variables the machine's environment
+	// had (collect refuses unknown ones, and the tests must not depend on what
+	// a shell exported); those a test sets itself are kept.
+	for _, k := range machineOrgiamVars {
+		t.Setenv(k, "") // restored when the test ends
+		os.Unsetenv(k)
 	}
 	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
 		t.Setenv(k, "")

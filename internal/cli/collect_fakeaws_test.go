@@ -53,7 +53,7 @@ func fakeRun(t *testing.T, opts fakeaws.Options, knobs func(*fakeaws.World) fake
 	}
 	m, merr := snapshot.Reader{Store: store.NewFile(cfg.Store), Run: "2026-11-23"}.Manifest(context.Background())
 	if merr != nil {
-		t.Fatalf("manifest: %v\n%s", merr, errb.String())
+		t.Fatalf("manifest: %v (collect: %v)\n%s", merr, err, errb.String())
 	}
 	return world, srv, m, code, out.String()
 }
