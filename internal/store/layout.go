@@ -21,6 +21,10 @@ import (
 //	  accounts/<account-id>/iam/<data-set>.json
 //	  accounts/<account-id>/credential-report.csv
 //	  accounts/<account-id>/error.json     only when that account's scan failed
+//	  accounts/<account-id>/resources.json account-wide resource data: S3 buckets (each with its region), account Block Public Access
+//	  accounts/<account-id>/regions/<region>.json  one account × region item: every regional collector's resources and the item's outcome
+//	  organizations/<org-id>/policies.json, delegated-administrators.json, policy-chains.json   SCPs, RCPs, their targets, each account's chain
+//	  exec/<account-id>/<region>/stdout, stderr, result.json   orgiam exec, one folder per item; exec/results.csv, results.json
 //	  aws-managed-policies/<policy-name>.json
 //	  index.sqlite
 //	  reports/<name>
@@ -131,6 +135,33 @@ func CredentialReportKey(run, accountID string) string {
 	return j(run, "accounts", accountID, "credential-report.csv")
 }
 
+// AccountResourcesKey is accounts/<id>/resources.json.
+func AccountResourcesKey(run, accountID string) string {
+	return j(run, "accounts", accountID, "resources.json")
+}
+
+// RegionKey is accounts/<id>/regions/<region>.json: one account × region item.
+func RegionKey(run, accountID, region string) string {
+	return j(run, "accounts", accountID, "regions", region+".json")
+}
+
+// RegionsPrefix is the folder of an account's region items.
+func RegionsPrefix(run, accountID string) string {
+	return j(run, "accounts", accountID, "regions") + "/"
+}
+
+// Files of an organization's folder (OrgKey), beside organization.json,
+// accounts.json and ous.json.
+const (
+	OrgPoliciesFile        = "policies.json"
+	OrgDelegatedAdminsFile = "delegated-administrators.json"
+	OrgPolicyChainsFile    = "policy-chains.json"
+)
+
+// ExecKey is exec/<name> of a run: "<account-id>/<region>/stdout", … or
+// "results.csv".
+func ExecKey(run, name string) string { return j(run, "exec", name) }
+
 // ErrorKey is accounts/<id>/error.json.
 func ErrorKey(run, accountID string) string { return j(run, "accounts", accountID, "error.json") }
 
@@ -200,7 +231,7 @@ func ConfigReportKey(prefix, date, name string) string { return j(prefix, date, 
 
 // RunLevelDirs are the folders a run holds; no run id may take these names
 // (a run <date>/<name> would be read as part of the run of <date>).
-var RunLevelDirs = []string{"accounts", "organizations", "reports", "aws-managed-policies", "policies"}
+var RunLevelDirs = []string{"accounts", "organizations", "reports", "aws-managed-policies", "policies", "exec"}
 
 // ReservedRunID reports whether id is the name of one of a run's own folders.
 func ReservedRunID(id string) bool {
