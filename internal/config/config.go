@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/agext/levenshtein"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
 
@@ -483,7 +484,7 @@ func applyYAML(c *Config, file string, data []byte) error {
 func suggest(key string) string {
 	best, bestD := "", 4
 	for _, f := range Fields {
-		if d := distance(key, f.Name); d < bestD {
+		if d := levenshtein.Distance(key, f.Name, nil); d < bestD {
 			best, bestD = f.Name, d
 		}
 	}
@@ -491,26 +492,6 @@ func suggest(key string) string {
 		return " (see `orgiam init` for every setting)"
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 var (

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/agext/levenshtein"
 )
 
 // OtherVariables are the ORGIAM_* variables read outside the field table.
@@ -58,7 +60,7 @@ func CheckEnv(environ []string, c *Config) error {
 	name := unknown[0]
 	best, bestD := "", 4
 	for _, n := range names {
-		if d := distance(name, n); d < bestD {
+		if d := levenshtein.Distance(name, n, nil); d < bestD {
 			best, bestD = n, d
 		}
 	}
