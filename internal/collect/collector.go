@@ -199,6 +199,8 @@ func List(o Options) []Collector {
 	if o.CredentialReport {
 		out = append(out, CredentialReportCollector{})
 	}
+	out = append(out, ServerCertificatesCollector{})
+	out = append(out, SecurityContactCollector{})
 	return out
 }
 

@@ -92,7 +92,7 @@ func TestCollectorList(t *testing.T) {
 		}
 	}
 	got := RoleActions()
-	if len(got) != 13 || got[0] != "iam:GenerateCredentialReport" {
+	if len(got) != 15 || got[0] != "account:GetAlternateContact" || got[1] != "iam:GenerateCredentialReport" || !strings.Contains(strings.Join(got, ","), "iam:ListServerCertificates") {
 		t.Errorf("role actions %v", got)
 	}
 }
