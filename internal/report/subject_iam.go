@@ -60,6 +60,10 @@ type identity struct {
 	// caller is the ARN its requests are made as (a role acts through a
 	// session).
 	caller string
+	// delegate is a resource policy that lets the account's IAM policies
+	// decide (a default KMS key policy; a trust policy naming the account):
+	// for the services whose resource policy must allow the account.
+	delegate *evaluate.Policy
 }
 
 // serviceLinked: a role AWS manages, whose policies and trust the account
@@ -148,11 +152,14 @@ func (s *subject) identities() []*identity {
 			id.boundary = evaluate.MustCompile(b.PermissionsBoundaryArn, `{"Version":"2012-10-17","Statement":[]}`)
 		}
 	}
+	delegate := evaluate.MustCompile("resource policy delegating to IAM (assumed)",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"`+a.rootArn()+`"},"Action":"*","Resource":"*"}]}`)
 	groups := map[string]*snapshot.Group{}
 	for i := range a.groups {
 		groups[a.groups[i].GroupName] = &a.groups[i]
 	}
 	finish := func(id *identity) {
+		id.delegate = delegate
 		for _, h := range id.policies {
 			id.admin = id.admin || h.admin
 		}
@@ -230,13 +237,21 @@ func (id *identity) mayAllow(action string) bool {
 // (nil when the request is not allowed). Context keys the snapshot does not
 // know are unknown: a decision that depends on one (Conditional) does not
 // count as allowed. SCPs, resource policies and session policies are not
-// part of the evaluation.
+// part of the evaluation (KMS and sts:AssumeRole are evaluated as if the
+// key or trust policy delegated to IAM).
 func (id *identity) allows(action, resource string, ctx map[string][]string) []string {
 	if !id.mayAllow(strings.ToLower(action)) {
 		return nil
 	}
 	req := &evaluate.Request{Principal: id.caller, Action: action, Resource: resource, Context: ctx,
 		IdentityPolicies: id.compiledPolicies(), PermissionBoundary: id.boundary, Quiet: true, Unknown: []string{"*"}}
+	if lower := strings.ToLower(action); strings.HasPrefix(lower, "kms:") || lower == "sts:assumerole" {
+		// A KMS key policy and a role's trust policy must allow the
+		// account before identity policies count: the question here is
+		// what the identity policies allow, so the resource policy is
+		// taken to be the default one that delegates to IAM.
+		req.ResourcePolicy = id.delegate
+	}
 	d, err := evaluate.Evaluate(req)
 	if err != nil || d.Decision != evaluate.Allowed {
 		return nil
@@ -271,4 +286,4 @@ func policyLabel(name string) string {
 
 // identityOnly is said in the evidence of every check that evaluates
 // permissions.
-const identityOnly = "Only identity policies and permissions boundaries were evaluated (not SCPs, resource policies or session policies); conditions on keys the snapshot does not know count as not met."
+const identityOnly = "Only identity policies and permissions boundaries were evaluated (not SCPs, resource policies or session policies; KMS key and role trust policies taken to delegate to IAM); conditions on keys the snapshot does not know count as not met."
