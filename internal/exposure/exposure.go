@@ -416,7 +416,7 @@ func principalClass(typ, value, owner string, org Org) (string, Class) {
 			return "*", ClassPublic
 		}
 		acct := value
-		if !validAccount(value) {
+		if !iamarn.ValidAccount(value) {
 			if a, ok := arnAccount(value); ok {
 				acct = a
 			} else if strings.HasPrefix(value, "arn:") && strings.ContainsAny(accountField(value), "*?") {
@@ -485,18 +485,6 @@ func conditionClass(c Condition, owner string, org Org) (Class, bool) {
 		return "", false
 	}
 	return widest, widest != ""
-}
-
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }
 
 // arnAccount is the 12-digit account of an ARN.
