@@ -420,7 +420,7 @@ func writePolicies(ctx context.Context, outDir string, st store.Store, run strin
 // commitPolicies commits the policy documents (not the reports, whose
 // time range changes every run: the repository is what CI applies).
 func commitPolicies(ctx context.Context, stdio IO, o *policyGenerateOptions, results []policygen.Result) error {
-	auth, err := policygen.GitAuthFromEnv(o.gitURL)
+	auth, err := policygen.GitAuth(o.gitURL, os.LookupEnv)
 	if err != nil {
 		return usageErr(err)
 	}

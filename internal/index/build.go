@@ -32,6 +32,16 @@ type BuildOptions struct {
 	// passed in, not a package variable, so that two builds at once (tests,
 	// or a runner indexing two runs) cannot see each other's.
 	ToolVersion string
+	// Now is the clock meta.built_at is read from (time.Now when nil), so
+	// that a build can be reproduced byte for byte under a fixed clock.
+	Now func() time.Time
+}
+
+func (o BuildOptions) now() time.Time {
+	if o.Now != nil {
+		return o.Now().UTC()
+	}
+	return time.Now().UTC()
 }
 
 // FindingsReport is the report name (under reports/) whose findings Build loads.
@@ -229,7 +239,7 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 	}
 	meta := []V{
 		txt("run"), txt(r.Run),
-		txt("built_at"), txt(time.Now().UTC().Format(time.RFC3339)),
+		txt("built_at"), txt(o.now().Format(time.RFC3339)),
 		txt("tool_version"), txt(o.ToolVersion),
 		txt("snapshot_tool_version"), txt(snapVersion),
 		txt("complete"), txt(completeFlag),

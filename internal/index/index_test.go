@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -31,7 +32,7 @@ func fixtureReader(t testing.TB) snapshot.Reader {
 func buildFixture(t *testing.T) (*DB, string, Stats) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "index.sqlite")
-	st, err := Build(context.Background(), fixtureReader(t), path, BuildOptions{ToolVersion: "v-test"})
+	st, err := Build(context.Background(), fixtureReader(t), path, BuildOptions{ToolVersion: "v-test", Now: fixtureClock})
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
@@ -126,6 +127,7 @@ func TestBuildStats(t *testing.T) {
 		{"SELECT value FROM meta WHERE key = 'run'", fixtureRun},
 		{"SELECT value FROM meta WHERE key = 'complete'", "0"},
 		{"SELECT value FROM meta WHERE key = 'tool_version'", "v-test"},
+		{"SELECT value FROM meta WHERE key = 'built_at'", "2026-11-20T08:30:00Z"},
 		{"SELECT version FROM schema_version", fmt.Sprint(SchemaVersion)},
 	}
 	for _, c := range checks {
@@ -142,6 +144,12 @@ func TestBuildStats(t *testing.T) {
 			t.Errorf("%s\n got %q\nwant %q", c.q, got, c.want)
 		}
 	}
+}
+
+// fixtureClock is the build clock of the fixture index, in another time
+// zone than UTC so that the stored value shows it is converted.
+func fixtureClock() time.Time {
+	return time.Date(2026, 11, 20, 9, 30, 0, 0, time.FixedZone("CET", 3600))
 }
 
 // dump returns every row of every table (except meta.built_at), ordered.

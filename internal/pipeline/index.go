@@ -38,7 +38,7 @@ func Index(ctx context.Context, env *Env, in IndexInput) (IndexOutput, error) {
 	}
 	defer os.RemoveAll(dir)
 	path := filepath.Join(dir, "index.sqlite")
-	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, path, index.BuildOptions{ToolVersion: env.Version})
+	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, path, index.BuildOptions{ToolVersion: env.Version, Now: env.now})
 	if err != nil {
 		return out, fmt.Errorf("index %s: %w", in.Run, err)
 	}

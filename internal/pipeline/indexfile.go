@@ -69,7 +69,7 @@ func IndexFile(ctx context.Context, env *Env, run, path string) (index.Stats, er
 	}
 	defer os.RemoveAll(tmp)
 	p := filepath.Join(tmp, "index.sqlite")
-	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: run}, p, index.BuildOptions{ToolVersion: env.Version})
+	st, err := index.Build(ctx, snapshot.Reader{Store: env.Store, Run: run}, p, index.BuildOptions{ToolVersion: env.Version, Now: env.now})
 	if err != nil {
 		return st, fmt.Errorf("index %s: %w", run, err)
 	}

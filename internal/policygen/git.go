@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path"
 	"sort"
 	"strings"
@@ -41,19 +40,26 @@ type GitOptions struct {
 // ErrGitAuth marks a remote that refused the credentials.
 var ErrGitAuth = errors.New("git remote refused the credentials")
 
-// GitAuthFromEnv returns the credential the environment gives:
-// ORGIAM_GIT_TOKEN (HTTPS; user ORGIAM_GIT_USER, default x-access-token)
-// or ORGIAM_GIT_SSH_KEY (a private key file; ORGIAM_GIT_SSH_KEY_PASSWORD).
-func GitAuthFromEnv(url string) (transport.AuthMethod, error) {
-	if tok := os.Getenv("ORGIAM_GIT_TOKEN"); tok != "" && (strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
-		user := os.Getenv("ORGIAM_GIT_USER")
+// GitAuth returns the credential the environment gives, read through
+// lookup (os.LookupEnv in production; the variables are declared in
+// config.OtherVariables): ORGIAM_GIT_TOKEN (HTTPS; user ORGIAM_GIT_USER,
+// default x-access-token) or ORGIAM_GIT_SSH_KEY (a private key file;
+// ORGIAM_GIT_SSH_KEY_PASSWORD). No variable set: nil, for file URLs and
+// open remotes.
+func GitAuth(url string, lookup func(string) (string, bool)) (transport.AuthMethod, error) {
+	get := func(name string) string {
+		v, _ := lookup(name)
+		return v
+	}
+	if tok := get("ORGIAM_GIT_TOKEN"); tok != "" && (strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
+		user := get("ORGIAM_GIT_USER")
 		if user == "" {
 			user = "x-access-token"
 		}
 		return &githttp.BasicAuth{Username: user, Password: tok}, nil
 	}
-	if key := os.Getenv("ORGIAM_GIT_SSH_KEY"); key != "" && !strings.HasPrefix(url, "http") && !strings.HasPrefix(url, "file://") && !strings.HasPrefix(url, "/") {
-		a, err := gitssh.NewPublicKeysFromFile("git", key, os.Getenv("ORGIAM_GIT_SSH_KEY_PASSWORD"))
+	if key := get("ORGIAM_GIT_SSH_KEY"); key != "" && !strings.HasPrefix(url, "http") && !strings.HasPrefix(url, "file://") && !strings.HasPrefix(url, "/") {
+		a, err := gitssh.NewPublicKeysFromFile("git", key, get("ORGIAM_GIT_SSH_KEY_PASSWORD"))
 		if err != nil {
 			return nil, fmt.Errorf("ORGIAM_GIT_SSH_KEY: %w", err)
 		}

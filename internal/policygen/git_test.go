@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -149,5 +150,36 @@ func TestCommitHTTPRejectedPushRetried(t *testing.T) {
 	}
 	if _, n2 := headFiles(t, url, auth); n2 != n {
 		t.Fatal("a refused push changed the remote")
+	}
+}
+
+func TestGitAuthFromVariables(t *testing.T) {
+	env := func(kv map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	}
+	a, err := GitAuth("https://git.example.com/org/policies.git", env(map[string]string{"ORGIAM_GIT_TOKEN": "t0ken"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	basic, ok := a.(*githttp.BasicAuth)
+	if !ok || basic.Username != "x-access-token" || basic.Password != "t0ken" {
+		t.Fatalf("https with a token: got %#v", a)
+	}
+	a, _ = GitAuth("https://git.example.com/x.git", env(map[string]string{"ORGIAM_GIT_TOKEN": "t", "ORGIAM_GIT_USER": "ci"}))
+	if basic, ok := a.(*githttp.BasicAuth); !ok || basic.Username != "ci" {
+		t.Fatalf("ORGIAM_GIT_USER not used: %#v", a)
+	}
+	// A token is not sent to an SSH or file remote.
+	for _, u := range []string{"git@git.example.com:org/x.git", "file:///tmp/x.git", "/tmp/x.git"} {
+		if a, err := GitAuth(u, env(map[string]string{"ORGIAM_GIT_TOKEN": "t"})); a != nil || err != nil {
+			t.Errorf("%s with a token: got %#v, %v; want no credential", u, a, err)
+		}
+	}
+	_, err = GitAuth("git@git.example.com:org/x.git", env(map[string]string{"ORGIAM_GIT_SSH_KEY": filepath.Join(t.TempDir(), "missing")}))
+	if err == nil || !strings.Contains(err.Error(), "ORGIAM_GIT_SSH_KEY") {
+		t.Fatalf("missing key file: got %v, want an error naming ORGIAM_GIT_SSH_KEY", err)
+	}
+	if a, err := GitAuth("https://git.example.com/x.git", env(nil)); a != nil || err != nil {
+		t.Fatalf("no variables: got %#v, %v", a, err)
 	}
 }
