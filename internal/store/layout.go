@@ -30,6 +30,15 @@ import (
 //	  reports/<name>
 //	  policies/<account-id>/<principal-name>[-N].json, .report.json, trail-report.json
 //	  policies/generation.json             written last by each policy generation: the set's files and hashes
+//
+// The casing of a file's fields says whose record it is: what AWS returned
+// keeps AWS's names (iam/<data-set>.json, organizations/<org-id>/*.json and
+// accounts.json, which add a few fields of their own in the same casing);
+// orgiam's own records (run.json, manifest.json, account.json,
+// regions/<region>.json, resources.json, exec results) are camelCase, and
+// manifest.json's schemaVersion dates every file of the run; report rows
+// (reports/*.json) use the snake_case names of the matching CSV columns, so
+// that one report reads the same in both formats.
 
 // Data sets stored per account under iam/.
 const (
