@@ -233,7 +233,12 @@ func TestSimulateNamesSCPLevel(t *testing.T) {
 // organization policies leaves them out, and the answers name the
 // organization.
 func TestSimulateNotesOrganizationsWithoutSCPs(t *testing.T) {
-	world, _, m, _, _ := fakeRun(t, fakeaws.Options{Seed: 3, AccountsPerOrg: 3}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{DenyOrgPolicies: true} }, nil)
+	world, _, m, code, _ := fakeRun(t, fakeaws.Options{Seed: 3, AccountsPerOrg: 3}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{DenyOrgPolicies: true} }, nil)
+	// The accounts are scanned; the policies that could not be read are a
+	// run error.
+	if code != ExitAccountFailed || len(m.Errors) == 0 || !strings.Contains(strings.Join(m.Errors, "\n"), "organizations:ListPolicies") {
+		t.Fatalf("collect with a list role that may not read policies: exit %d, errors %q", code, m.Errors)
+	}
 	st := strings.TrimPrefix(m.Store, "file://")
 	org := world.Orgs()[0]
 	var member string
