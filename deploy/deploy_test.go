@@ -16,6 +16,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/orgiam/orgiam/internal/collect"
+	"github.com/orgiam/orgiam/internal/discover"
 	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
@@ -325,11 +326,11 @@ func cloneWith(s state, k string, v any) state {
 // role grants them and nothing else (TestIAMPolicies).
 var requiredCollectActions = collect.RoleActions()
 
-// requiredListActions are the Organizations actions discover calls.
-var requiredListActions = []string{
-	"organizations:ListAccounts", "organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent",
-	"organizations:ListAccountsForParent", "organizations:ListChildren", "organizations:DescribeOrganization",
-}
+// requiredListActions are the Organizations actions discover calls, one per
+// method of its client interface: the list-accounts role grants them. The
+// check is not exact: the role also keeps organizations:ListChildren, which
+// discover no longer calls, so that roles deployed earlier stay valid.
+var requiredListActions = discover.RoleActions()
 
 type policyDoc struct {
 	Version   string

@@ -3,12 +3,13 @@
 // (compiled for internal/evaluate, shared where they are shared in AWS),
 // then runs simulate, who-can (following role assumption) and can over them.
 //
-// It reads what the snapshot holds today: identity policies, permissions
-// boundaries, role trust policies, accounts, organizations and OU paths.
-// Organization policies (SCPs, RCPs) and resource-based policies other than
-// trust policies plug in through Account.SCPs, Account.RCPs and
-// Org.ResourcePolicies when the snapshot carries them; until then answers
-// say that they were not part of the evaluation.
+// It reads identity policies, permissions boundaries, role trust policies,
+// accounts, organizations and OU paths, and each organization's SCPs and
+// RCPs with every account's chain of them (orgpolicies.go), which become
+// Account.SCPs and Account.RCPs. Resource-based policies other than trust
+// policies plug in through Org.ResourcePolicies. Runs without organization
+// policies (made before orgiam read them, or by a list role that could not)
+// are evaluated without them, and answers say so.
 package access
 
 import (
@@ -153,6 +154,11 @@ type Org struct {
 	Warnings []string
 	// HasOrgPolicies tells whether the snapshot held SCPs or RCPs.
 	HasOrgPolicies bool
+	// NoOrgPolicies are the organizations whose SCPs and RCPs the run does
+	// not hold: their accounts are evaluated without them.
+	NoOrgPolicies []string
+	// levelNames names SCP and RCP levels by target id (LevelName).
+	levelNames map[string]string
 }
 
 // Principal returns the principal of an ARN: a user or role ARN, or an
@@ -191,7 +197,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 // LoadWith is Load with options.
 func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, error) {
 	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, Management: map[string]string{}}
-	paths, err := o.loadOrganizations(ctx, r)
+	paths, levels, err := o.loadOrganizations(ctx, r)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +243,8 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 	results := make([]result, len(accts))
 	eachIndex(ctx, len(accts), func(i int) {
 		a := accts[i]
-		acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a)}
+		acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a),
+			SCPs: levels.scps[a.ID], RCPs: levels.rcps[a.ID]}
 		res := result{acct: acct, err: errs[i]}
 		if datas[i] != nil {
 			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
@@ -311,24 +318,26 @@ func (p orgPaths) path(a snapshot.Account) string {
 	return p[a.ParentID]
 }
 
-func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPaths, error) {
+func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPaths, *orgLevels, error) {
 	paths := orgPaths{}
-	ids, err := r.Store.ListDirs(ctx, store.OrgPrefix(r.Run))
+	ids, err := r.OrgIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("run %s: organizations: %w", r.Run, err)
+		return nil, nil, fmt.Errorf("run %s: organizations: %w", r.Run, err)
 	}
+	ousOf := map[string][]snapshot.OU{}
 	for _, id := range ids {
 		var org snapshot.Organization
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &org); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return nil, nil, err
 		}
 		if org.MasterAccountID != "" {
 			o.Management[id] = org.MasterAccountID
 		}
 		var ous []snapshot.OU
 		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return nil, err
+			return nil, nil, err
 		}
+		ousOf[id] = ous
 		parent := map[string]string{}
 		for _, u := range ous {
 			parent[u.ID] = u.ParentID
@@ -346,7 +355,18 @@ func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPath
 			paths[u.ID] = b.String()
 		}
 	}
-	return paths, nil
+	levels, err := o.loadOrgPolicies(ctx, r, ids, ousOf)
+	if err != nil {
+		return nil, nil, err
+	}
+	o.levelNames = levels.names
+	o.HasOrgPolicies = len(levels.known) > 0
+	for _, id := range ids {
+		if !levels.known[id] {
+			o.NoOrgPolicies = append(o.NoOrgPolicies, id)
+		}
+	}
+	return paths, levels, nil
 }
 
 // loadAWSManaged compiles the run's AWS managed policies, by ARN.

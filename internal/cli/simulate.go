@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ of which policies decided, level by level. --format json prints
 			}
 			var d *evaluate.Decision
 			var notes []string
+			var names func(string) string // SCP and RCP levels' names (snapshot only)
 			switch {
 			case input != "":
 				if principal != "" || action != "" || resource != "" || len(contextKV) > 0 {
@@ -99,6 +101,7 @@ of which policies decided, level by level. --format json prints
 					return usageErr(fmt.Errorf("--principal %s: no such user or role in run %s", principal, o.Run))
 				}
 				notes = append(actionNotes(action), orgNotes(o)...)
+				names = o.LevelName
 				as := ""
 				if strings.Contains(principal, ":assumed-role/") {
 					as = principal // resource policies may name this very session
@@ -113,7 +116,7 @@ of which policies decided, level by level. --format json prints
 			for _, w := range dedupe(d.Warnings) {
 				fmt.Fprintln(stdio.Err, "orgiam: warning: "+w)
 			}
-			return printDecision(stdio.Out, d, explain, format)
+			return printDecision(stdio.Out, d, explain, format, names)
 		},
 	}
 	f.register(cmd, "")
@@ -210,8 +213,14 @@ const s3Note = "note: S3 Block Public Access settings and S3 ACLs are not modell
 
 func orgNotes(o *access.Org) []string {
 	var out []string
-	if !o.HasOrgPolicies {
+	switch {
+	case !o.HasOrgPolicies && len(o.NoOrgPolicies) == 0:
 		out = append(out, fmt.Sprintf("note: run %s holds no SCPs or RCPs: they are not part of this evaluation", o.Run))
+	case len(o.NoOrgPolicies) > 0:
+		// Runs made before orgiam read organization policies, or by a
+		// list role that may not read them: unknown, not absent.
+		out = append(out, fmt.Sprintf("note: run %s holds no SCPs or RCPs of %s %s: they are not part of this evaluation for %s accounts",
+			o.Run, plural(len(o.NoOrgPolicies), "organization", "organizations"), strings.Join(o.NoOrgPolicies, ", "), plural(len(o.NoOrgPolicies), "its", "their")))
 	}
 	if n := len(o.Warnings); n > 0 {
 		out = append(out, fmt.Sprintf("note: %d problems reading the snapshot (first: %s)", n, o.Warnings[0]))
@@ -219,11 +228,60 @@ func orgNotes(o *access.Org) []string {
 	return out
 }
 
-func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format string) error {
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// levelRef matches the evaluator's names of SCP and RCP levels in its
+// explanation: "SCP level 2 (ou-ab12-34567890)".
+var levelRef = regexp.MustCompile(`\b(SCP|RCP) level (\d+) \(([^)]+)\)`)
+
+// levelLabel names a level by its target id: "OU Root/Workloads/Prod,
+// ou-…", "account prod-app, 1111…", "root Root, r-…"; the id alone when
+// the run does not name it.
+func levelLabel(names func(string) string, id string) string {
+	name := ""
+	if names != nil {
+		name = names(id)
+	}
+	switch {
+	case name == "":
+		return id
+	case strings.HasPrefix(id, "r-"):
+		return "root " + name + ", " + id
+	case strings.HasPrefix(id, "ou-"):
+		return "OU " + name + ", " + id
+	}
+	return "account " + name + ", " + id
+}
+
+// nameLevels rewrites the levels an explanation line names with their OU
+// paths and account names: "SCP level 2 (OU Root/Workloads/Prod, ou-…)".
+func nameLevels(names func(string) string, s string) string {
+	if names == nil {
+		return s
+	}
+	return levelRef.ReplaceAllStringFunc(s, func(m string) string {
+		g := levelRef.FindStringSubmatch(m)
+		return g[1] + " level " + g[2] + " (" + levelLabel(names, g[3]) + ")"
+	})
+}
+
+// printDecision prints a decision; names, when not nil, names SCP and
+// RCP levels by their target ids (access.Org.LevelName).
+func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format string, names func(string) string) error {
 	if format == "json" {
 		out := *d
 		if !explain {
 			out.Explain = nil
+		} else if names != nil {
+			out.Explain = make([]string, len(d.Explain))
+			for i, s := range d.Explain {
+				out.Explain[i] = nameLevels(names, s)
+			}
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -238,14 +296,14 @@ func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format strin
 		return nil
 	}
 	for _, s := range d.Explain {
-		fmt.Fprintln(w, "  "+s)
+		fmt.Fprintln(w, "  "+nameLevels(names, s))
 	}
 	for _, m := range d.Matches {
 		where := m.Type
 		if m.Type == "scp" || m.Type == "rcp" {
 			where = fmt.Sprintf("%s level %d", strings.ToUpper(m.Type), m.Level)
 			if m.LevelID != "" {
-				where += " (" + m.LevelID + ")"
+				where += " (" + levelLabel(names, m.LevelID) + ")"
 			}
 		}
 		sid := ""

@@ -146,3 +146,114 @@ func TestEvaluatorOnSnapshot(t *testing.T) {
 		t.Errorf("unknown principal: exit %d %s", code, errs)
 	}
 }
+
+// TestSimulateNamesSCPLevel: on fakeaws's organization (FullAWSAccess
+// everywhere and its default guardrails), a member account under the OU of
+// the ProdProtectData guardrail is denied s3:DeleteBucket, and the answer
+// names the OU by its path and the policy as "Name (p-id)".
+func TestSimulateNamesSCPLevel(t *testing.T) {
+	world, _, m, code, _ := fakeRun(t, fakeaws.Options{Seed: 3, AccountsPerOrg: 12}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{} }, nil)
+	if code != 0 {
+		t.Fatalf("collect exit %d", code)
+	}
+	st := strings.TrimPrefix(m.Store, "file://")
+	org := world.Orgs()[0]
+	var guard *fakeaws.OrgPolicy
+	for _, p := range org.Policies {
+		if p.Name == "ProdProtectData" {
+			guard = p
+		}
+	}
+	if guard == nil || len(guard.Targets) != 1 {
+		t.Fatalf("no ProdProtectData guardrail on one target: %+v", guard)
+	}
+	ou := guard.Targets[0]
+	parent, path := map[string]string{}, ""
+	for _, u := range org.OUs {
+		parent[u.ID] = u.ParentID
+		if u.ID == ou {
+			path = u.Path
+		}
+	}
+	under := func(id string) bool {
+		for cur, n := id, 0; cur != "" && n < 10; cur, n = parent[cur], n+1 {
+			if cur == ou {
+				return true
+			}
+		}
+		return false
+	}
+	ok := map[string]bool{}
+	for _, a := range m.Accounts {
+		ok[a.ID] = a.Status == "ok"
+	}
+	var inside, outside string
+	for _, a := range world.Accounts() {
+		if a.OrgID != org.ID || a.Management || !ok[a.ID] {
+			continue
+		}
+		if under(a.ParentID) && inside == "" {
+			inside = a.ID
+		} else if !under(a.ParentID) && outside == "" {
+			outside = a.ID
+		}
+	}
+	if inside == "" || outside == "" || path == "" {
+		t.Fatalf("no collected member account under %s (%q) and one outside: %q %q", ou, path, inside, outside)
+	}
+	ask := func(acct string, extra ...string) (int, string, string) {
+		args := append([]string{"simulate", "--store", st, "--principal", "arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole",
+			"--action", "s3:DeleteBucket", "--resource", "arn:aws:s3:::bucket-" + acct, "--resource-account", acct}, extra...)
+		return runCLI(t, "", args...)
+	}
+	code, out, errs := ask(inside, "--explain")
+	if code != 0 || !strings.HasPrefix(out, "ExplicitlyDenied\n") {
+		t.Fatalf("simulate in %s: exit %d\n%s\n%s", inside, code, out, errs)
+	}
+	level := "(OU " + path + ", " + ou + ")"
+	if !strings.Contains(out, level+": ProdProtectData ("+guard.ID+") statement 0 NoDataDeletion: Deny") {
+		t.Errorf("the deny is not named by OU path and policy:\n%s", out)
+	}
+	if !strings.Contains(out, "explicitly denied") || !strings.Contains(out, "SCP level") || strings.Count(out, level) < 2 {
+		t.Errorf("the explanation does not name the denying level %s:\n%s", level, out)
+	}
+	if strings.Contains(errs, "holds no SCPs") {
+		t.Errorf("SCPs are stored, yet: %s", errs)
+	}
+	code, out, _ = ask(inside, "--explain", "--format", "json")
+	if code != 0 || !strings.Contains(out, level) {
+		t.Errorf("json explanation does not name %s: exit %d\n%s", level, code, out)
+	}
+	if code, out, errs := ask(outside); code != 0 || out != "Allowed\n" {
+		t.Errorf("simulate in %s (outside %s): exit %d\n%s\n%s", outside, path, code, out, errs)
+	}
+}
+
+// TestSimulateNotesOrganizationsWithoutSCPs: a list role that may not read
+// organization policies leaves them out, and the answers name the
+// organization.
+func TestSimulateNotesOrganizationsWithoutSCPs(t *testing.T) {
+	world, _, m, code, _ := fakeRun(t, fakeaws.Options{Seed: 3, AccountsPerOrg: 3}, func(*fakeaws.World) fakeaws.Knobs { return fakeaws.Knobs{DenyOrgPolicies: true} }, nil)
+	// The accounts are scanned; the policies that could not be read are a
+	// run error.
+	if code != ExitAccountFailed || len(m.Errors) == 0 || !strings.Contains(strings.Join(m.Errors, "\n"), "organizations:ListPolicies") {
+		t.Fatalf("collect with a list role that may not read policies: exit %d, errors %q", code, m.Errors)
+	}
+	st := strings.TrimPrefix(m.Store, "file://")
+	org := world.Orgs()[0]
+	var member string
+	for _, a := range m.Accounts {
+		if a.ID != org.ManagementAccountID && a.Status == "ok" {
+			member = a.ID
+			break
+		}
+	}
+	if member == "" {
+		t.Fatalf("no member account collected: %+v", m.Accounts)
+	}
+	code, out, errs := runCLI(t, "", "simulate", "--store", st, "--principal", "arn:aws:iam::"+member+":role/OrganizationAccountAccessRole", "--action", "iam:CreateUser", "--resource", "arn:aws:iam::"+member+":user/x")
+	want := "holds no SCPs or RCPs of organization " + org.ID + ": they are not part of this evaluation for its accounts"
+	if code != 0 || out != "Allowed\n" || !strings.Contains(errs, want) {
+		t.Fatalf("exit %d\n%s\n%s\nwant a note: %s", code, out, errs, want)
+	}
+}

@@ -1,5 +1,7 @@
 // Package discover lists the accounts of one or more AWS Organizations, with
-// their place in the OU tree, and applies orgiam's account filters.
+// their place in the OU tree, and applies orgiam's account filters; it also
+// reads each organization's SCPs, RCPs and delegated administrators and
+// builds every account's policy chains (policies.go).
 package discover
 
 import (
@@ -22,6 +24,17 @@ type OrgAPI interface {
 	ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error)
 	ListAccountsForParent(context.Context, *organizations.ListAccountsForParentInput, ...func(*organizations.Options)) (*organizations.ListAccountsForParentOutput, error)
 	ListAccounts(context.Context, *organizations.ListAccountsInput, ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error)
+	PolicyAPI
+}
+
+// PolicyAPI is the part of the Organizations client that reads organization
+// policies and delegated administrators (policies.go).
+type PolicyAPI interface {
+	ListPolicies(context.Context, *organizations.ListPoliciesInput, ...func(*organizations.Options)) (*organizations.ListPoliciesOutput, error)
+	DescribePolicy(context.Context, *organizations.DescribePolicyInput, ...func(*organizations.Options)) (*organizations.DescribePolicyOutput, error)
+	ListTargetsForPolicy(context.Context, *organizations.ListTargetsForPolicyInput, ...func(*organizations.Options)) (*organizations.ListTargetsForPolicyOutput, error)
+	ListDelegatedAdministrators(context.Context, *organizations.ListDelegatedAdministratorsInput, ...func(*organizations.Options)) (*organizations.ListDelegatedAdministratorsOutput, error)
+	ListDelegatedServicesForAccount(context.Context, *organizations.ListDelegatedServicesForAccountInput, ...func(*organizations.Options)) (*organizations.ListDelegatedServicesForAccountOutput, error)
 }
 
 // Org is one organization as discovered.
@@ -93,6 +106,9 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 		}
 		for _, r := range out.Roots {
 			root := snapshot.OU{ID: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
+			for _, pt := range r.PolicyTypes {
+				root.PolicyTypes = append(root.PolicyTypes, snapshot.PolicyTypeSummary{Type: string(pt.Type), Status: string(pt.Status)})
+			}
 			if root.Path == "" {
 				root.Path = "Root"
 			}

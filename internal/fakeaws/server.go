@@ -45,6 +45,9 @@ type Knobs struct {
 	FailSeed     int64
 	// DenyAssume lists accounts whose collect role cannot be assumed.
 	DenyAssume []string
+	// DenyOrgPolicies answers AccessDenied to the organization-policy and
+	// delegated-administrator reads (a list role without those permissions).
+	DenyOrgPolicies bool
 	// CallerAccount is the account of base credentials (any access key the
 	// server did not issue). Default: the management account of org 1.
 	CallerAccount string

@@ -138,12 +138,15 @@ func (s *Server) serveOrgs(c *call) {
 		}
 		return false
 	}
+	if s.serveOrgPolicies(c, org, req, page) {
+		return
+	}
 	switch c.op {
 	case "DescribeOrganization":
 		c.writeJSON(map[string]any{"Organization": map[string]any{"Id": org.ID, "Arn": org.Arn, "FeatureSet": "ALL",
 			"MasterAccountArn": fmt.Sprintf("arn:%s:organizations::%s:account/%s/%s", s.w.opts.Partition, org.ManagementAccountID, org.ID, org.ManagementAccountID),
 			"MasterAccountId":  org.ManagementAccountID, "MasterAccountEmail": org.ManagementEmail,
-			"AvailablePolicyTypes": []any{map[string]any{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}}}})
+			"AvailablePolicyTypes": rootPolicyTypes(org)}})
 	case "ListAccounts":
 		items := make([]any, 0, len(org.AccountIDs))
 		for _, id := range org.AccountIDs {
@@ -151,8 +154,7 @@ func (s *Server) serveOrgs(c *call) {
 		}
 		page("Accounts", items)
 	case "ListRoots":
-		page("Roots", []any{map[string]any{"Id": org.RootID, "Arn": org.RootArn, "Name": "Root",
-			"PolicyTypes": []any{map[string]any{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}}}})
+		page("Roots", []any{map[string]any{"Id": org.RootID, "Arn": org.RootArn, "Name": "Root", "PolicyTypes": rootPolicyTypes(org)}})
 	case "ListOrganizationalUnitsForParent", "ListAccountsForParent", "ListChildren":
 		parent := req.str("ParentId")
 		if !parentOK(parent) {

@@ -57,6 +57,9 @@ type Options struct {
 	OutsideAccounts int
 	// CacheAccounts is how many generated accounts are kept (default 64).
 	CacheAccounts int
+	// OrgPolicies shape every organization's SCPs, RCPs and delegated
+	// administrators (orgpolicies.go).
+	OrgPolicies OrgPolicyOptions
 }
 
 // Org is one generated organization.
@@ -69,6 +72,13 @@ type Org struct {
 	RootArn             string
 	OUs                 []*OU // every OU, parents before children
 	AccountIDs          []string
+	// PolicyTypes are the policy types enabled on the root.
+	PolicyTypes []string
+	// Policies are the organization's SCPs and RCPs with their targets.
+	Policies []*OrgPolicy
+	// DelegatedAdmins are the accounts registered as delegated
+	// administrators, with their services.
+	DelegatedAdmins []*DelegatedAdmin
 }
 
 // OU is an organizational unit.
@@ -358,6 +368,9 @@ func (w *World) generate() {
 		}
 		w.orgs = append(w.orgs, org)
 		w.orgByID[org.ID] = org
+	}
+	for _, org := range w.orgs {
+		w.generateOrgPolicies(org)
 	}
 	for i := 0; i < w.opts.OutsideAccounts; i++ {
 		w.outside = append(w.outside, newID())

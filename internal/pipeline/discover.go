@@ -26,8 +26,13 @@ type DiscoverOutput struct {
 	Skipped     int      `json:"skipped"`
 	Orgs        []string `json:"orgs"`
 	AccountsKey string   `json:"accountsKey"`
-	// Errors are organizations that could not be listed (the others go on).
+	// Errors are organizations that could not be listed (the others go on),
+	// and organization policies or delegated administrators that could not
+	// be read (the accounts are listed all the same).
 	Errors []string `json:"errors,omitempty"`
+	// PolicyCalls is how many Organizations calls reading organization
+	// policies and delegated administrators took, over every organization.
+	PolicyCalls int64 `json:"policyCalls,omitempty"`
 	// ItemsBucket and ItemsKey locate the account list in S3 (the
 	// Distributed Map's ItemReader reads it); empty for other stores.
 	ItemsBucket string `json:"itemsBucket,omitempty"`
@@ -42,6 +47,7 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 	env.init()
 	out := DiscoverOutput{Run: in.Run, AccountsKey: store.AccountListKey(in.Run)}
 	var orgs []*discover.Org
+	policies := map[*discover.Org]*discover.Policies{}
 	if len(env.Cfg.OrgRoles) == 0 {
 		id := env.Auth.Identity.Account
 		acct := snapshot.Account{ID: id, Status: "ACTIVE", Arn: ""}
@@ -50,7 +56,8 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 		seen := map[string]string{}
 		for _, role := range env.Cfg.OrgRoles {
 			cfg := env.Auth.Assume(env.listParent, role, "")
-			org, err := discover.Organization(ctx, env.NewOrganizations(cfg), role)
+			api := env.NewOrganizations(cfg)
+			org, err := discover.Organization(ctx, api, role)
 			if err != nil {
 				if ctx.Err() != nil {
 					return out, ctx.Err()
@@ -66,6 +73,18 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 			}
 			seen[org.Organization.ID] = role
 			orgs = append(orgs, org)
+			// Organization policies: what cannot be read is a run error
+			// naming the organization and the operation; the accounts stay.
+			pol := discover.ReadPolicies(ctx, api, org, 0)
+			if ctx.Err() != nil {
+				return out, ctx.Err()
+			}
+			out.PolicyCalls += pol.Calls
+			for _, w := range pol.Warnings {
+				env.logger().Warn("organization policies not read", "org", org.Organization.ID, "role", role, "error", w)
+				out.Errors = append(out.Errors, w)
+			}
+			policies[org] = pol
 		}
 		if len(orgs) == 0 {
 			return out, fmt.Errorf("no organization could be listed: %s", strings.Join(out.Errors, "; "))
@@ -89,6 +108,9 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 			if err := env.putJSON(ctx, store.OrgKey(in.Run, id, file), v); err != nil {
 				return out, err
 			}
+		}
+		if err := writeOrgPolicies(ctx, env, in.Run, id, policies[org]); err != nil {
+			return out, err
 		}
 	}
 	if scan == nil {
@@ -117,6 +139,30 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 		}
 	}
 	return out, nil
+}
+
+// writeOrgPolicies writes what was read of an organization's policies:
+// policies.json and policy-chains.json together when complete, and
+// delegated-administrators.json when complete. A file left out means "not
+// known in this run" to its readers, an empty array "none".
+func writeOrgPolicies(ctx context.Context, env *Env, run, orgID string, p *discover.Policies) error {
+	if p == nil {
+		return nil
+	}
+	if p.PoliciesRead {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPoliciesFile), p.Policies); err != nil {
+			return err
+		}
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPolicyChainsFile), p.Chains); err != nil {
+			return err
+		}
+	}
+	if p.AdminsRead {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgDelegatedAdminsFile), p.Admins); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // skipSummary counts the reasons accounts were left out.

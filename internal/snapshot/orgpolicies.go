@@ -61,3 +61,28 @@ type PolicyChain struct {
 	Type      string        `json:"type"` // SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY
 	Levels    []PolicyLevel `json:"levels"`
 }
+
+// PolicyTypeSummary is a root's policy type and its status (ENABLED,
+// PENDING_ENABLE, PENDING_DISABLE), as organizations:ListRoots gives it.
+type PolicyTypeSummary struct {
+	Type   string `json:"Type"`
+	Status string `json:"Status"`
+}
+
+// PolicyTypeEnabled tells whether a policy type is in force on the root of
+// ous (ous.json of one organization): ENABLED, or PENDING_DISABLE (still
+// enforced until disabled). A type the root does not list is disabled: none
+// of its policies apply.
+func PolicyTypeEnabled(ous []OU, typ string) bool {
+	for _, u := range ous {
+		if u.Type != "ROOT" {
+			continue
+		}
+		for _, t := range u.PolicyTypes {
+			if t.Type == typ && (t.Status == "ENABLED" || t.Status == "PENDING_DISABLE") {
+				return true
+			}
+		}
+	}
+	return false
+}

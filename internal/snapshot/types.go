@@ -96,6 +96,9 @@ type OU struct {
 	ParentID string `json:"ParentId,omitempty"`
 	// Path is the names from the root, e.g. "Root/Workloads/Prod".
 	Path string `json:"Path"`
+	// PolicyTypes, on the root only, are the policy types as ListRoots
+	// gives them: a type not listed is disabled.
+	PolicyTypes []PolicyTypeSummary `json:"PolicyTypes,omitempty"`
 }
 
 // Account is organizations' Account shape plus where it sits. It is the item
