@@ -112,6 +112,7 @@ type Server struct {
 	sns  *snsState
 	aa   aaState // accessanalyzer.go
 	la   laState // lastaccessed.go
+	sh   shState // securityhub.go
 	hs   *http.Server
 	ln   net.Listener
 	base string
@@ -248,6 +249,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.service == "access-analyzer" {
 		s.serveAccessAnalyzer(c)
+		return
+	}
+	if c.service == "securityhub" {
+		c.body, _ = io.ReadAll(r.Body)
+		s.serveSecurityHub(c)
 		return
 	}
 	switch c.service {
