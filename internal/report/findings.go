@@ -141,8 +141,32 @@ func groupFindings(rn *run, group []*acct, o Options) []Finding {
 		if o.Mutes != nil {
 			f.MuteReason, f.Muted = o.Mutes.Mute(f)
 		}
+		if o.Tally != nil {
+			o.Tally.add(f)
+		}
 	}
 	return out
+}
+
+// EachAccountFindings evaluates the checks as Findings does, one account
+// at a time: fn gets each account's findings (none: not called), in the
+// report's order. Memory holds one account's findings.
+func EachAccountFindings(ctx context.Context, r snapshot.Reader, o Options, fn func(account string, fs []Finding) error) error {
+	o = o.withDefaults()
+	rn, err := openRun(ctx, r)
+	if err != nil {
+		return err
+	}
+	if o, err = o.withHistory(ctx, r); err != nil {
+		return err
+	}
+	return rn.eachAccount(ctx, r, func(group []*acct) error {
+		fs := groupFindings(rn, group, o)
+		if len(fs) == 0 {
+			return nil
+		}
+		return fn(group[0].account.ID, fs)
+	})
 }
 
 // Muter decides which findings are muted (an accepted risk): the mutelist

@@ -42,6 +42,9 @@ type Options struct {
 	// Mutes marks the findings an accepted-risk list matches as muted (nil:
 	// none): they are listed, and not counted in the summary or by gates.
 	Mutes Muter
+	// Tally, when set, counts the findings as they are made (for
+	// --fail-on): each finding once per report written.
+	Tally *Tally
 	// History gives each finding its first-seen time. Nil: the reports
 	// that read a store (Findings, WriteAll, WriteReport) load it from the
 	// previous complete run (LoadHistory).

@@ -87,6 +87,19 @@ type RegionResult struct {
 	Err error
 }
 
+// RegionError is a region's refusal: Security Hub not enabled there for
+// the account, or the caller not allowed to import.
+type RegionError struct {
+	Region, Account, Code, Message string
+	Err                            error
+}
+
+func (e *RegionError) Error() string {
+	return fmt.Sprintf("securityhub:BatchImportFindings: %s: %s (is Security Hub enabled in %s for account %s?)", e.Code, e.Message, e.Region, e.Account)
+}
+
+func (e *RegionError) Unwrap() error { return e.Err }
+
 // Failed is one finding Security Hub did not import.
 type Failed struct {
 	Account, ID, Code, Message string
@@ -139,13 +152,13 @@ func (im *Importer) send(ctx context.Context, region, account string, batch []ty
 			return ctx.Err()
 		}
 		var ae smithy.APIError
-		code := "Error"
+		code, msg := "Error", err.Error()
 		if errors.As(err, &ae) {
-			code = ae.ErrorCode()
+			code, msg = ae.ErrorCode(), ae.ErrorMessage()
 		}
 		switch code {
 		case "InvalidAccessException", "AccessDeniedException", "UnrecognizedClientException":
-			res.Err = fmt.Errorf("securityhub:BatchImportFindings in %s: %s (is Security Hub enabled in %s for account %s?): %w", region, code, region, im.ProductAccount, err)
+			res.Err = &RegionError{Region: region, Account: im.ProductAccount, Code: code, Message: msg, Err: err}
 		}
 		for _, f := range batch {
 			res.Failed = append(res.Failed, Failed{Account: account, ID: aws.ToString(f.Id), Code: code, Message: err.Error()})

@@ -60,7 +60,7 @@ var keys = []string{"account", "principal", "check", "resource", "reason", "expi
 func Load(path string, now time.Time) (*List, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("mutelist: %w", err)
+		return nil, err // names the file
 	}
 	return Parse(path, data, now)
 }
