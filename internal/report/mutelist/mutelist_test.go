@@ -118,3 +118,35 @@ func TestLoadEmptyAndMissing(t *testing.T) {
 		t.Errorf("missing file: %v", err)
 	}
 }
+
+// The README's example mutelist is one the parser takes, and mutes what it
+// says.
+func TestReadmeExample(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(data), "### Mutelist")
+	if !ok {
+		t.Fatal("README has no Mutelist section")
+	}
+	_, rest, _ = strings.Cut(rest, "```yaml\n")
+	example, _, ok := strings.Cut(rest, "```")
+	if !ok {
+		t.Fatal("no yaml example in the README's Mutelist section")
+	}
+	l, err := Parse("README.md", []byte(example), day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Entries) != 2 || len(l.Warnings()) != 0 {
+		t.Fatalf("%d entries, warnings %q", len(l.Entries), l.Warnings())
+	}
+	ci := finding("444455556666", "arn:aws:iam::444455556666:user/ci-deploy", "1.13")
+	if _, ok := l.Mute(ci); !ok {
+		t.Error("the CI user's 1.13 finding is not muted")
+	}
+	if _, ok := l.Mute(finding("111122223333", "arn:aws:iam::111122223333:user/break-glass-1", "1.9")); !ok {
+		t.Error("the break-glass user's 1.9 finding is not muted")
+	}
+}
