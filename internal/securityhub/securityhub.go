@@ -118,10 +118,17 @@ func (im *Importer) result(region string) *RegionResult {
 }
 
 // Add imports one account's findings into every region not stopped. It
-// returns an error only when ctx ends; what AWS answered is in Results.
+// returns an error only when ctx ends or a finding is of another account;
+// what AWS answered is in Results.
 func (im *Importer) Add(ctx context.Context, account string, findings []report.Finding) error {
 	if len(findings) == 0 {
 		return nil
+	}
+	for i := range findings {
+		if findings[i].AccountID != account {
+			// Batches are per account: a caller mixing accounts is a bug.
+			return fmt.Errorf("securityhub: finding %s is of account %s, not %s", findings[i].ID, findings[i].AccountID, account)
+		}
 	}
 	for _, region := range im.Regions {
 		res := im.result(region)
