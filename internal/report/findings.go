@@ -176,8 +176,8 @@ type Muter interface {
 	Mute(f *Finding) (reason string, muted bool)
 }
 
-// NewHighFindings counts high-severity FAIL findings in cur that are not in
-// prev (matched by account, principal and check).
+// NewHighFindings counts high-severity FAIL findings in cur, not muted,
+// that are not in prev (matched by account, principal and check).
 func NewHighFindings(prev, cur []Finding) int {
 	old := map[string]bool{}
 	for _, f := range prev {
@@ -189,7 +189,7 @@ func NewHighFindings(prev, cur []Finding) int {
 	counted := map[string]bool{}
 	for _, f := range cur {
 		k := f.Key()
-		if f.Severity == SeverityHigh && f.Status == StatusFail && !old[k] && !counted[k] {
+		if f.Severity == SeverityHigh && f.Counted() && !old[k] && !counted[k] {
 			counted[k] = true
 			n++
 		}
@@ -267,13 +267,13 @@ func EachFinding(r io.Reader, fn func(*Finding) error) error {
 }
 
 // FailKeys reads findings.json as a stream and returns the keys (Key) of
-// its FAIL findings, only the high-severity ones if highOnly: one short
+// its FAIL findings, only the high-severity ones not muted if highOnly: one short
 // string per such finding is all it keeps. NewHighFindings(prev, cur) is the
 // number of FailKeys(cur, true) not in FailKeys(prev, false).
 func FailKeys(r io.Reader, highOnly bool) (map[string]bool, error) {
 	keys := map[string]bool{}
 	err := EachFinding(r, func(f *Finding) error {
-		if f.Status == StatusFail && (!highOnly || f.Severity == SeverityHigh) {
+		if f.Status == StatusFail && (!highOnly || (f.Severity == SeverityHigh && !f.Muted)) {
 			keys[f.Key()] = true
 		}
 		return nil
