@@ -17,6 +17,7 @@ import (
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/pipeline"
+	"github.com/orgiam/orgiam/internal/report"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 	"github.com/orgiam/orgiam/internal/version"
@@ -137,6 +138,16 @@ func runCollect(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsa
 }
 
 func runCollectPlan(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.Options, plan pipeline.PlanInput) error {
+	// The gate's settings are checked before anything is collected; the
+	// report step reads the mutelist again and logs its expired entries.
+	sev, err := parseFailOn(cfg.FailOn)
+	if err != nil {
+		return err
+	}
+	mutes, err := loadMutelist(cfg.Mutelist, stdio.now(), nil)
+	if err != nil {
+		return err
+	}
 	env, err := newEnv(ctx, stdio, cfg, authOpts)
 	if err != nil {
 		return err
@@ -154,7 +165,19 @@ func runCollectPlan(ctx context.Context, stdio IO, cfg *config.Config, authOpts 
 	if res.Manifest.Totals.Failed > 0 || len(res.Manifest.Errors) > 0 || len(res.PostErrors) > 0 {
 		return &exitError{code: ExitAccountFailed, err: errSilent}
 	}
-	return nil
+	if sev == "" {
+		return nil
+	}
+	o := report.Options{Now: stdio.now()}
+	if mutes != nil {
+		o.Mutes = mutes
+	}
+	sum, err := runSummary(ctx, env.Store, res.Manifest.Prefix, o)
+	if err != nil {
+		return fmt.Errorf("--fail-on: the run's findings: %w", err)
+	}
+	t := sum.Totals
+	return failOn(sev, t.High, t.Medium, t.Low, t.Muted)
 }
 
 func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {

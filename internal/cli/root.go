@@ -29,6 +29,9 @@ const (
 	ExitError         = 1
 	ExitUsage         = 2
 	ExitAccountFailed = 3
+	// ExitFindings: FAIL findings at or above --fail-on remain unmuted
+	// (and no account failed: 3 wins, the findings being incomplete).
+	ExitFindings = 4
 )
 
 // exitError carries an exit code.
@@ -113,8 +116,8 @@ func NewRoot(stdio IO) *cobra.Command {
 role in each, collects all IAM data into dated snapshots (a local folder or
 S3), indexes them in SQLite, and writes org-wide reports and CIS IAM findings.
 
-Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
-1 anything else.`,
+Exit codes: 0 all ok, 3 some accounts failed, 4 unmuted FAIL findings at or
+above --fail-on remain, 2 usage or configuration error, 1 anything else.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

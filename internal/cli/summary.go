@@ -47,14 +47,22 @@ func printReports(ctx context.Context, w io.Writer, env *pipeline.Env, run strin
 		fmt.Fprintf(w, "findings: unreadable: %v\n", err)
 		return
 	}
-	high, fail := 0, 0
-	for _, f := range list {
-		if f.Status == report.StatusFail {
+	high, fail, muted := 0, 0, 0
+	for i := range list {
+		f := &list[i]
+		switch {
+		case f.Counted():
 			fail++
 			if f.Severity == report.SeverityHigh {
 				high++
 			}
+		case f.Status == report.StatusFail:
+			muted++
 		}
+	}
+	if muted > 0 {
+		fmt.Fprintf(w, "findings: %d high-severity failing (%d failing in all; %d more muted)\n", high, fail, muted)
+		return
 	}
 	fmt.Fprintf(w, "findings: %d high-severity failing (%d failing in all)\n", high, fail)
 }

@@ -57,6 +57,12 @@ type Config struct {
 	// something since the previous complete run.
 	NotifyOnDriftOnly bool
 
+	// Mutelist is the YAML file of accepted findings (--mutelist); FailOn
+	// the lowest severity whose unmuted FAIL findings fail the run
+	// (--fail-on high|medium|low; "" never).
+	Mutelist string
+	FailOn   string
+
 	LogFormat string
 	Quiet     bool
 
@@ -155,6 +161,8 @@ var Fields = []Field{
 	{Name: "reports", Kind: Bool, Default: "true", Usage: "write the reports under reports/ after the scan", ptr: func(c *Config) any { return &c.Reports }},
 	{Name: "notify", Kind: List, Secret: true, Usage: "where to send the run summary: sns:TOPIC-ARN, webhook:URL or webhook:env:VAR (repeatable)", ptr: func(c *Config) any { return &c.Notify }},
 	{Name: "notify-on-drift-only", Kind: Bool, Default: "false", Usage: "notify only when something changed since the previous complete run (reports/diff.json)", ptr: func(c *Config) any { return &c.NotifyOnDriftOnly }},
+	{Name: "mutelist", Kind: String, Usage: "YAML file of accepted findings (account, principal, check and resource globs, reason, expiry): they are reported as muted and not counted", ptr: func(c *Config) any { return &c.Mutelist }},
+	{Name: "fail-on", Kind: String, Usage: "exit 4 when FAIL findings of this severity or higher remain unmuted: high, medium or low (default: never)", ptr: func(c *Config) any { return &c.FailOn }},
 	{Name: "log-format", Kind: String, Default: "text", Usage: "log format: text or json", ptr: func(c *Config) any { return &c.LogFormat }},
 	{Name: "quiet", Kind: Bool, Default: "false", Usage: "only warnings and errors, no progress bar", ptr: func(c *Config) any { return &c.Quiet }},
 	{Name: "config-aggregator", Kind: String, Usage: "config-report handler: name of the organization-wide AWS Config aggregator the users report is read from", ptr: func(c *Config) any { return &c.ConfigAggregator }},
@@ -515,6 +523,11 @@ func ParseRoleARN(arn string) (partition, account string, ok bool) {
 // naming the flag.
 func (c *Config) Validate() error {
 	bad := func(field, msg string) error { return &Error{Source: c.source(field), Msg: msg} }
+	switch c.FailOn {
+	case "", "high", "medium", "low":
+	default:
+		return bad("fail-on", fmt.Sprintf("%q: expected high, medium or low", c.FailOn))
+	}
 	for _, r := range c.OrgRoles {
 		if _, _, ok := ParseRoleARN(r); !ok {
 			return bad("org-role", fmt.Sprintf("%q is not an IAM role ARN (expected arn:aws:iam::123456789012:role/NAME)", r))

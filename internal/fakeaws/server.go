@@ -115,6 +115,7 @@ type Server struct {
 	sns  *snsState
 	aa   aaState // accessanalyzer.go
 	la   laState // lastaccessed.go
+	sh   shState // securityhub.go
 	hs   *http.Server
 	ln   net.Listener
 	base string
@@ -251,6 +252,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.service == "access-analyzer" {
 		s.serveAccessAnalyzer(c)
+		return
+	}
+	if c.service == "securityhub" {
+		c.body, _ = io.ReadAll(r.Body)
+		s.serveSecurityHub(c)
 		return
 	}
 	switch c.service {

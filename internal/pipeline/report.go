@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/orgiam/orgiam/internal/report"
+	"github.com/orgiam/orgiam/internal/report/mutelist"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -30,7 +31,18 @@ type ReportOutput struct {
 // one by one (memory does not grow with the organization); an account whose
 // files cannot all be read is reported from the others and marked partial.
 func Report(ctx context.Context, env *Env, in ReportInput) (ReportOutput, error) {
-	res, err := report.WriteAllResult(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, report.Options{Now: env.now()})
+	o := report.Options{Now: env.now()}
+	if env.Cfg != nil && env.Cfg.Mutelist != "" {
+		l, err := mutelist.Load(env.Cfg.Mutelist, env.now())
+		if err != nil {
+			return ReportOutput{Run: in.Run}, &UsageError{Err: fmt.Errorf("--mutelist: %w", err)}
+		}
+		for _, w := range l.Warnings() {
+			env.logger().Warn(w)
+		}
+		o.Mutes = l
+	}
+	res, err := report.WriteAllResult(ctx, snapshot.Reader{Store: env.Store, Run: in.Run}, o)
 	if err != nil {
 		return ReportOutput{Run: in.Run}, err
 	}

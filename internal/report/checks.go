@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // Check is one check: its metadata, kept with its evaluation in one file
@@ -25,6 +26,10 @@ type Check struct {
 	Remediation string
 	// References are links to AWS's documentation of the subject.
 	References []string
+	// RemediationURL links to the remediation's documentation; empty means
+	// the first of References that is not the benchmark itself
+	// (RemediationLink).
+	RemediationURL string
 	// Compliance names the requirement in each framework version, as
 	// "<framework>:<id>" (Prowler's framework names).
 	Compliance []string
@@ -121,6 +126,9 @@ func accountFindings(a *acct, o Options) []Finding {
 	var out []Finding
 	for i := range Checks {
 		c := &Checks[i]
+		if len(o.CheckIDs) > 0 && !o.CheckIDs[c.ID] {
+			continue
+		}
 		for _, r := range c.evaluate(s) {
 			if r.fail || o.IncludePass {
 				out = append(out, c.finding(a, r))
@@ -135,11 +143,48 @@ func (c *Check) finding(a *acct, r result) Finding {
 	if r.fail {
 		st = StatusFail
 	}
+	res := r.principal
+	if !strings.HasPrefix(res, "arn:") {
+		// The root user and account-level findings: the account's root.
+		res = a.rootArn()
+	}
 	return Finding{
 		AccountID: a.id(), AccountName: a.name(), Principal: r.principal,
 		CheckID: c.ID, CheckIDLegacy: c.Legacy, Title: c.Title, Severity: c.Severity,
 		Status: st, Evidence: r.evidence,
+		ID: FindingID(c.ID, a.id(), r.principal), ResourceARN: res, Region: RegionGlobal,
+		Remediation: c.Remediation, RemediationURL: c.RemediationLink(),
+		Compliance: append([]string(nil), c.Compliance...),
 	}
+}
+
+// RegionGlobal is the region of IAM findings.
+const RegionGlobal = "global"
+
+// RemediationLink is RemediationURL, else the first reference that is not
+// the benchmark itself, else the first reference.
+func (c *Check) RemediationLink() string {
+	if c.RemediationURL != "" {
+		return c.RemediationURL
+	}
+	for _, r := range c.References {
+		if r != cisReference {
+			return r
+		}
+	}
+	if len(c.References) > 0 {
+		return c.References[0]
+	}
+	return ""
+}
+
+// CheckByID returns the check with that id (CIS v5.0 numbering).
+func CheckByID(id string) (*Check, bool) {
+	i, ok := checkOrder[id]
+	if !ok {
+		return nil, false
+	}
+	return &Checks[i], true
 }
 
 // checkOrder is each check's position in Checks, by id.

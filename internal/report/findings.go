@@ -4,8 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
+	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -42,17 +47,61 @@ type Finding struct {
 	Severity      string `json:"severity"`
 	Status        string `json:"status"`
 	Evidence      string `json:"evidence"`
+
+	// ID is stable across runs: FindingID of the check, account and
+	// principal, never of the evidence text.
+	ID string `json:"id"`
+	// ResourceARN is the principal's ARN, or arn:<partition>:iam::<account>:root
+	// for the root user and account-level findings.
+	ResourceARN string `json:"resource_arn"`
+	// Region is "global": IAM is a global service. The machine formats
+	// that need a region (ASFF) put the finding in a home region instead.
+	Region string `json:"region"`
+	// Remediation says how to make the check pass; RemediationURL links to
+	// AWS's documentation of it.
+	Remediation    string `json:"remediation"`
+	RemediationURL string `json:"remediation_url"`
+	// Compliance is the check's requirement in each framework version
+	// ("cis_5.0_aws:1.4", then the older CIS versions).
+	Compliance []string `json:"compliance"`
+	// FirstSeen is the start of the earliest run, in the unbroken series of
+	// complete runs ending with this one, whose findings include ID (see
+	// History).
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	// Muted is set when a mutelist entry matches; MuteReason is its reason.
+	// A muted finding is listed but not counted.
+	Muted      bool   `json:"muted"`
+	MuteReason string `json:"mute_reason,omitempty"`
 }
 
 // Key identifies a finding across runs.
 func (f Finding) Key() string { return f.AccountID + "|" + f.Principal + "|" + f.CheckID }
 
-// FindingColumns are the findings CSV columns.
-var FindingColumns = []string{"account_id", "account_name", "principal", "check_id", "check_id_legacy", "title", "severity", "status", "evidence"}
+// FindingID is the stable id of the finding of check for principal in
+// account: the first 128 bits of SHA-256 over the three, hex. The same
+// finding in tomorrow's run has the same id whatever its evidence says.
+func FindingID(checkID, account, principal string) string {
+	h := sha256.Sum256([]byte("orgiam-finding-v1\x00" + checkID + "\x00" + account + "\x00" + principal))
+	return hex.EncodeToString(h[:16])
+}
+
+// Counted says whether a finding counts toward the totals and gates: a
+// FAIL that no mutelist entry muted.
+func (f *Finding) Counted() bool { return f.Status == StatusFail && !f.Muted }
+
+// FindingColumns are the findings CSV columns. New columns go at the end:
+// readers of the CSV find the older ones where they were.
+var FindingColumns = []string{"account_id", "account_name", "principal", "check_id", "check_id_legacy", "title", "severity", "status", "evidence",
+	"id", "resource_arn", "region", "remediation", "remediation_url", "compliance", "first_seen", "muted", "mute_reason"}
 
 // Cells flattens a finding into FindingColumns' order.
 func (f Finding) Cells() []string {
-	return []string{f.AccountID, f.AccountName, f.Principal, f.CheckID, f.CheckIDLegacy, f.Title, f.Severity, f.Status, f.Evidence}
+	first := ""
+	if !f.FirstSeen.IsZero() {
+		first = f.FirstSeen.UTC().Format(time.RFC3339)
+	}
+	return []string{f.AccountID, f.AccountName, f.Principal, f.CheckID, f.CheckIDLegacy, f.Title, f.Severity, f.Status, f.Evidence,
+		f.ID, f.ResourceARN, f.Region, f.Remediation, f.RemediationURL, strings.Join(f.Compliance, " "), first, strconv.FormatBool(f.Muted), f.MuteReason}
 }
 
 // Findings evaluates the CIS IAM checks for every account of the run. Only
@@ -63,6 +112,9 @@ func Findings(ctx context.Context, r snapshot.Reader, o Options) ([]Finding, err
 	o = o.withDefaults()
 	rn, err := openRun(ctx, r)
 	if err != nil {
+		return nil, err
+	}
+	if o, err = o.withHistory(ctx, r); err != nil {
 		return nil, err
 	}
 	out := []Finding{}
@@ -81,11 +133,51 @@ func groupFindings(rn *run, group []*acct, o Options) []Finding {
 		out = append(out, accountFindings(a, o)...)
 	}
 	sortFindings(out)
+	for i := range out {
+		f := &out[i]
+		if o.History != nil {
+			f.FirstSeen = o.History.FirstSeen(f.ID)
+		}
+		if o.Mutes != nil {
+			f.MuteReason, f.Muted = o.Mutes.Mute(f)
+		}
+		if o.Tally != nil {
+			o.Tally.add(f)
+		}
+	}
 	return out
 }
 
-// NewHighFindings counts high-severity FAIL findings in cur that are not in
-// prev (matched by account, principal and check).
+// EachAccountFindings evaluates the checks as Findings does, one account
+// at a time: fn gets each account's findings (none: not called), in the
+// report's order. Memory holds one account's findings.
+func EachAccountFindings(ctx context.Context, r snapshot.Reader, o Options, fn func(account string, fs []Finding) error) error {
+	o = o.withDefaults()
+	rn, err := openRun(ctx, r)
+	if err != nil {
+		return err
+	}
+	if o, err = o.withHistory(ctx, r); err != nil {
+		return err
+	}
+	return rn.eachAccount(ctx, r, func(group []*acct) error {
+		fs := groupFindings(rn, group, o)
+		if len(fs) == 0 {
+			return nil
+		}
+		return fn(group[0].account.ID, fs)
+	})
+}
+
+// Muter decides which findings are muted (an accepted risk): the mutelist
+// package implements it.
+type Muter interface {
+	// Mute returns the reason and true when f is muted.
+	Mute(f *Finding) (reason string, muted bool)
+}
+
+// NewHighFindings counts high-severity FAIL findings in cur, not muted,
+// that are not in prev (matched by account, principal and check).
 func NewHighFindings(prev, cur []Finding) int {
 	old := map[string]bool{}
 	for _, f := range prev {
@@ -97,7 +189,7 @@ func NewHighFindings(prev, cur []Finding) int {
 	counted := map[string]bool{}
 	for _, f := range cur {
 		k := f.Key()
-		if f.Severity == SeverityHigh && f.Status == StatusFail && !old[k] && !counted[k] {
+		if f.Severity == SeverityHigh && f.Counted() && !old[k] && !counted[k] {
 			counted[k] = true
 			n++
 		}
@@ -175,13 +267,13 @@ func EachFinding(r io.Reader, fn func(*Finding) error) error {
 }
 
 // FailKeys reads findings.json as a stream and returns the keys (Key) of
-// its FAIL findings, only the high-severity ones if highOnly: one short
+// its FAIL findings, only the high-severity ones not muted if highOnly: one short
 // string per such finding is all it keeps. NewHighFindings(prev, cur) is the
 // number of FailKeys(cur, true) not in FailKeys(prev, false).
 func FailKeys(r io.Reader, highOnly bool) (map[string]bool, error) {
 	keys := map[string]bool{}
 	err := EachFinding(r, func(f *Finding) error {
-		if f.Status == StatusFail && (!highOnly || f.Severity == SeverityHigh) {
+		if f.Status == StatusFail && (!highOnly || (f.Severity == SeverityHigh && !f.Muted)) {
 			keys[f.Key()] = true
 		}
 		return nil

@@ -40,6 +40,21 @@ type Options struct {
 	KeyMaxAgeDays int
 	// IncludePass adds PASS rows to the findings.
 	IncludePass bool
+	// Mutes marks the findings an accepted-risk list matches as muted (nil:
+	// none): they are listed, and not counted in the summary or by gates.
+	Mutes Muter
+	// Tally, when set, counts the findings as they are made (for
+	// --fail-on): each finding once per report written.
+	Tally *Tally
+	// History gives each finding its first-seen time. Nil: the reports
+	// that read a store (Findings, WriteAll, WriteReport) load it from the
+	// previous complete run (LoadHistory).
+	History *History
+	// CheckIDs, when not empty, limits the findings to these checks.
+	CheckIDs map[string]bool
+	// ASFFRegion and ASFFProductAccount place the ASFF findings
+	// (ASFFOptions); ToolVersion is the OCSF and SARIF producer's version.
+	ASFFRegion, ASFFProductAccount, ToolVersion string
 }
 
 func (o Options) withDefaults() Options {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -260,6 +261,9 @@ func WriteAllResult(ctx context.Context, r snapshot.Reader, o Options) (Result, 
 	if err != nil {
 		return res, err
 	}
+	if o, err = o.withHistory(ctx, r); err != nil {
+		return res, err
+	}
 	users, err := newSpool()
 	if err != nil {
 		return res, err
@@ -360,8 +364,12 @@ func writeOutput(ctx context.Context, s store.Store, key string, write func(io.W
 func WriteReport(ctx context.Context, r snapshot.Reader, o Options, kind, format string, w io.Writer) error {
 	switch format {
 	case FormatCSV, FormatJSON, FormatMD, FormatHTML:
+	case FormatOCSF, FormatASFF, FormatSARIF:
+		if kind != KindFindings {
+			return fmt.Errorf("report format %q is for findings only", format)
+		}
 	default:
-		return fmt.Errorf("report format %q is not one of csv, json, md, html", format)
+		return fmt.Errorf("report format %q is not one of csv, json, md, html, ocsf, asff, sarif", format)
 	}
 	switch kind {
 	case KindUsers, KindCredentials, KindFindings:
@@ -378,6 +386,11 @@ func WriteReport(ctx context.Context, r snapshot.Reader, o Options, kind, format
 	rn, err := openRun(ctx, r)
 	if err != nil {
 		return err
+	}
+	if kind == KindFindings {
+		if o, err = o.withHistory(ctx, r); err != nil {
+			return err
+		}
 	}
 	var sp *spool
 	var creds *credSpool
@@ -477,9 +490,53 @@ func WriteReport(ctx context.Context, r snapshot.Reader, o Options, kind, format
 		err = t.writeMD(bw)
 	case FormatHTML:
 		err = t.writeHTML(bw)
+	case FormatOCSF, FormatASFF, FormatSARIF:
+		err = writeMachine(bw, format, o, r, sp)
 	}
 	if err != nil {
 		return err
 	}
 	return bw.Flush()
+}
+
+// writeMachine writes the spooled findings as OCSF, ASFF (JSON arrays) or
+// SARIF, converting one finding at a time.
+func writeMachine(w io.Writer, format string, o Options, r snapshot.Reader, sp *spool) error {
+	each := func(fn func(*Finding) error) error {
+		return sp.each(func(line []byte) error {
+			var f Finding
+			if err := json.Unmarshal(line, &f); err != nil {
+				return err
+			}
+			return fn(&f)
+		})
+	}
+	if format == FormatSARIF {
+		checks := Checks
+		if len(o.CheckIDs) > 0 {
+			checks = nil
+			for _, c := range Checks {
+				if o.CheckIDs[c.ID] {
+					checks = append(checks, c)
+				}
+			}
+		}
+		base := strings.TrimSuffix(r.Store.String(), "/") + "/" + strings.Trim(r.Run, "/") + "/"
+		return writeSARIF(w, o.ToolVersion, base, checks, each)
+	}
+	convert := func(f *Finding) any {
+		if format == FormatASFF {
+			return ToASFF(f, ASFFOptions{Region: o.ASFFRegion, ProductAccount: o.ASFFProductAccount, Now: o.Now})
+		}
+		return ToOCSF(f, OCSFOptions{Now: o.Now, ToolVersion: o.ToolVersion})
+	}
+	return jsonLines(w, sp.n, func(fn func([]byte) error) error {
+		return each(func(f *Finding) error {
+			line, err := json.Marshal(convert(f))
+			if err != nil {
+				return err
+			}
+			return fn(line)
+		})
+	})
 }

@@ -26,6 +26,10 @@ const (
 	FormatHTML = "html"
 )
 
+// FindingFormats are the formats only the findings report has (machine
+// formats of security tools).
+var FindingFormats = []string{FormatOCSF, FormatASFF, FormatSARIF}
+
 // Report titles.
 const (
 	usersTitle       = "IAM users"
@@ -48,15 +52,18 @@ type AccountSummary struct {
 	AccountName string `json:"account_name"`
 	OUPath      string `json:"ou_path"`
 	// Status is ok, partial, failed or skipped.
-	Status   string `json:"status"`
-	Error    string `json:"error,omitempty"`
-	Users    int    `json:"users"`
-	Admins   int    `json:"admins"`
-	Stale    int    `json:"stale"`
-	High     int    `json:"findings_high"`
-	Medium   int    `json:"findings_medium"`
-	Low      int    `json:"findings_low"`
-	Problems int    `json:"unreadable_files,omitempty"`
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	Users  int    `json:"users"`
+	Admins int    `json:"admins"`
+	Stale  int    `json:"stale"`
+	High   int    `json:"findings_high"`
+	Medium int    `json:"findings_medium"`
+	Low    int    `json:"findings_low"`
+	// Muted counts the failing findings a mutelist muted (not in High,
+	// Medium or Low).
+	Muted    int `json:"findings_muted,omitempty"`
+	Problems int `json:"unreadable_files,omitempty"`
 }
 
 // Summary is reports/summary.json.
@@ -306,7 +313,10 @@ func (z *summarizer) add(group []*acct, users []UserRow, findings []Finding) {
 		}
 	}
 	for _, f := range findings {
-		if f.Status != StatusFail {
+		if f.Status == StatusFail && f.Muted {
+			z.s.Accounts[z.last[f.AccountID]].Muted++
+		}
+		if !f.Counted() {
 			continue
 		}
 		as := &z.s.Accounts[z.last[f.AccountID]]
@@ -344,6 +354,7 @@ func (z *summarizer) finish() Summary {
 		t.High += a.High
 		t.Medium += a.Medium
 		t.Low += a.Low
+		t.Muted += a.Muted
 		t.Problems += a.Problems
 	}
 	return s
