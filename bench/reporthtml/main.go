@@ -1,13 +1,13 @@
 // Command reporthtml is the benchmark of the HTML reports in a browser: it
 // writes findings.html and users.html for a synthesized organization
-// (50,000 finding rows and 10,000 users by default, spread over 2,000
+// (50,000 finding rows and 50,000 users by default, spread over 2,000
 // accounts in 40 OUs), opens each in headless Chromium with playwright-core
 // (measure.mjs) and times, inside the page, the first render, sorting by a
 // column header, the facet filters, the search box, paging and opening a
 // row's details: each repeated N times, median and maximum. It prints a
 // table and records it as JSON under bench/results/.
 //
-//	go run ./bench/reporthtml                              # 50,000 findings, 10,000 users, N=15
+//	go run ./bench/reporthtml                              # 50,000 findings, 50,000 users, N=15
 //	go run ./bench/reporthtml -gen DIR                     # only write the two reports into DIR
 //	go run ./bench/reporthtml -before DIR                  # also measure the reports in DIR (an older writer's) by the same harness
 //
@@ -48,7 +48,7 @@ var now = time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
 
 func main() {
 	nFindings := flag.Int("findings", 50000, "finding rows")
-	nUsers := flag.Int("users", 10000, "users")
+	nUsers := flag.Int("users", 50000, "users")
 	nAccounts := flag.Int("accounts", 2000, "accounts")
 	reps := flag.Int("n", 15, "repetitions of each timed action")
 	gen := flag.String("gen", "", "only write findings.html and users.html into this folder")

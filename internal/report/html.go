@@ -54,7 +54,7 @@ var htmlTmpl = template.Must(template.New("report").Parse(`{{define "head"}}<!DO
 <h2>{{.Heading}}</h2>
 <div id="controls"><input type="search" id="q" placeholder="Search every column" aria-label="search"><span id="facets"></span><span id="chips"></span><span id="count"></span></div>
 <div id="wrap"><table id="rows"><thead></thead><tbody></tbody></table></div>
-<div id="pager"><button id="first" type="button" aria-label="first page">&laquo;</button><button id="prev" type="button" aria-label="previous page">&lsaquo;</button><span id="page"></span><button id="next" type="button" aria-label="next page">&rsaquo;</button><button id="last" type="button" aria-label="last page">&raquo;</button><label>rows per page <select id="size"><option>50</option><option selected>100</option><option>250</option><option>1000</option></select></label></div>
+<div id="pager"><button id="first" type="button" aria-label="first page">&laquo;</button><button id="prev" type="button" aria-label="previous page">&lsaquo;</button><span id="page"></span><button id="next" type="button" aria-label="next page">&rsaquo;</button><button id="last" type="button" aria-label="last page">&raquo;</button><label>rows per page <select id="size"><option selected>50</option><option>100</option><option>250</option><option>1000</option></select></label></div>
 </section>
 {{end}}{{define "tail"}}
 <script type="application/json" id="orgiam-meta">{{.Meta}}</script>

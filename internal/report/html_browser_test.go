@@ -125,12 +125,12 @@ func (fx htmlFixture) write(t *testing.T, dir string) {
 func (fx htmlFixture) expect() map[string]any {
 	sev := map[string]int{}
 	type roll struct {
-		Check                         string `json:"check"`
+		Check                          string `json:"check"`
 		Findings, Principals, Accounts int
 	}
 	rolls := map[string]*roll{}
 	principals, accounts := map[string]map[string]bool{}, map[string]map[string]bool{}
-	evil, alice := 0, 0
+	evil, alice, aliceKey := 0, 0, 0
 	for _, f := range fx.findings {
 		sev[f.Severity]++
 		r := rolls[f.CheckID]
@@ -147,6 +147,9 @@ func (fx htmlFixture) expect() map[string]any {
 		}
 		if f.Principal == fx.users[0].ARN {
 			alice++
+			if f.CheckID == "1.13" || f.CheckIDLegacy == "1.13" || strings.Contains(f.Evidence, "1.13") {
+				aliceKey++
+			}
 		}
 	}
 	var checks []map[string]any
@@ -168,7 +171,7 @@ func (fx htmlFixture) expect() map[string]any {
 	return map[string]any{
 		"run": fx.sum.Run, "generatedAt": fx.sum.GeneratedAt.Format(time.RFC3339), "severity": sev, "checks": checks,
 		"findings": len(fx.findings), "worstAccount": "111111111111", "ous": 3,
-		"searchUser": "alice", "userArn": fx.users[0].ARN, "userFindings": alice,
+		"searchUser": "alice", "userArn": fx.users[0].ARN, "userFindings": alice, "userKeyFindings": aliceKey,
 		"evilArn": fx.users[2].ARN, "evilName": evilName, "evilFindings": evil,
 		"users": len(fx.users), "admins": admins, "noMFA": noMFA, "stale": stale,
 	}

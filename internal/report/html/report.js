@@ -7,15 +7,32 @@
 // (textContent, setAttribute of an href built with encodeURIComponent),
 // never as markup.
 //
-// Speed at 50,000 rows: a filter is one pass over a precomputed sort order
-// with integer facet codes; a sort orders row indices by a precomputed key
-// with plain comparisons (no localeCompare) and is cached per column and
-// direction; only one page of rows is in the DOM, in a table of fixed layout.
+// Speed at 50,000 rows (bench/reporthtml measures it): a filter is one pass
+// over the current sort order with integer facet codes; a sort is a
+// counting sort of a per-column rank (Int32Array) made from the column's
+// distinct values, cached per column and direction; a search is indexOf
+// over one string of every row; the search string and the ranks of the
+// shown columns are made while the page is idle; only one page of rows is
+// in the DOM, in a table of fixed layout; the URL follows the state after
+// the frame.
 (function () {
   "use strict";
   var meta = JSON.parse(document.getElementById("orgiam-meta").textContent);
-  var rows = JSON.parse(document.getElementById("orgiam-rows").textContent);
+  var dataEl = document.getElementById("orgiam-rows");
+  var rows = JSON.parse(dataEl.textContent);
+  // The block's text is no longer needed: drop it (it is as large as the
+  // rows), so that the page's heap holds the rows once.
+  dataEl.textContent = "";
   var cols = meta.columns, N = rows.length, SVG = "http://www.w3.org/2000/svg";
+  // Columns of few distinct values (severity, check, account, title…) share
+  // one string per value instead of one per row.
+  cols.forEach(function (c, ci) {
+    var seen = new Map(), i;
+    for (i = 0; i < N; i++) {
+      var v = rows[i][ci], u = seen.get(v);
+      if (u === undefined) { if (seen.size > 4096) return; seen.set(v, v); } else rows[i][ci] = u;
+    }
+  });
   var SEV = { critical: 5, high: 4, medium: 3, low: 2, informational: 1 };
   var SEVS = ["critical", "high", "medium", "low", "informational"];
   var $ = function (id) { return document.getElementById(id); };
@@ -41,7 +58,7 @@
 
   // ---- state, in the URL's query and fragment: q, sort, dir, page, size and
   // one parameter per filter (a column's param or name).
-  var state = { q: "", terms: [], facet: {}, exact: {}, sort: -1, dir: 1, page: 0, size: 100, open: {} };
+  var state = { q: "", terms: [], facet: {}, exact: {}, sort: -1, dir: 1, page: 0, size: 50, open: {} };
   var byParam = {};
   cols.forEach(function (c, i) { byParam[c.param || c.name] = i; byParam[c.name] = i; });
 
@@ -69,53 +86,113 @@
     facets.push(f);
   });
 
-  // ---- sorting: a key per row, computed once per column.
-  var keys = {}, orders = {};
+  // ---- sorting: per column, a rank per row (an Int32Array: the place of
+  // the row's value among the column's distinct values in order, 0 for an
+  // empty cell), computed once from the distinct values only; an order is a
+  // counting sort of the ranks (linear, stable: equal values keep the rows'
+  // order; empty cells last either way), cached per column and direction.
+  var ranks = {}, nranks = {}, orders = {};
   function verKey(v) { return v.replace(/\d+/g, function (d) { return ("0000000000" + d).slice(-10); }); }
-  function keyOf(ci) {
-    if (keys[ci]) return keys[ci];
-    var c = cols[ci], k = new Array(N);
-    for (var i = 0; i < N; i++) {
+  // sortKey: [a number, a string], compared in that order.
+  function sortKey(c, v) {
+    var l = v.toLowerCase();
+    if (c.type === "sev") return [SEV[l] || 0, l];
+    if (c.type === "num") { var x = parseFloat(v); return isNaN(x) ? [Infinity, l] : [x, ""]; }
+    if (c.type === "ver") return [0, verKey(l)];
+    return [0, l];
+  }
+  function cmpKey(a, b) {
+    if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+    return a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+  }
+  function rankOf(ci) {
+    if (ranks[ci]) return ranks[ci];
+    var c = cols[ci], ids = new Int32Array(N), index = new Map(), vals = [], i, k;
+    for (i = 0; i < N; i++) {
       var v = rows[i][ci];
-      if (v === "") k[i] = null;
-      else if (c.type === "sev") k[i] = SEV[v] || 0;
-      else if (c.type === "num") { var x = parseFloat(v); k[i] = isNaN(x) ? v.toLowerCase() : x; }
-      else if (c.type === "ver") k[i] = verKey(v);
-      else k[i] = v.toLowerCase();
+      k = index.get(v);
+      if (k === undefined) { k = vals.length; index.set(v, k); vals.push(v); }
+      ids[i] = k;
     }
-    return (keys[ci] = k);
+    var keys = vals.map(function (v) { return sortKey(c, v); }), byKey = [];
+    for (k = 0; k < vals.length; k++) if (vals[k] !== "") byKey.push(k);
+    byKey.sort(function (a, b) { return cmpKey(keys[a], keys[b]); });
+    var rk = new Int32Array(vals.length), r = 0;
+    for (var j = 0; j < byKey.length; j++) {
+      if (j === 0 || cmpKey(keys[byKey[j - 1]], keys[byKey[j]]) !== 0) r++;
+      rk[byKey[j]] = r;
+    }
+    for (i = 0; i < N; i++) ids[i] = rk[ids[i]];
+    nranks[ci] = r;
+    return (ranks[ci] = ids);
   }
   function order() {
     if (state.sort < 0) {
       if (!orders.none) { var o = new Int32Array(N); for (var i = 0; i < N; i++) o[i] = i; orders.none = o; }
       return orders.none;
     }
-    var id = state.sort + (state.dir > 0 ? "a" : "d");
+    var ci = state.sort, asc = state.dir > 0, id = ci + (asc ? "a" : "d");
     if (orders[id]) return orders[id];
-    var k = keyOf(state.sort), dir = state.dir, idx = new Array(N);
-    for (var j = 0; j < N; j++) idx[j] = j;
-    idx.sort(function (a, b) {
-      var x = k[a], y = k[b];
-      if (x === y) return a - b;
-      if (x === null) return 1;
-      if (y === null) return -1;
-      return (x < y ? -1 : 1) * dir;
-    });
-    return (orders[id] = Int32Array.from(idx));
+    var rr = rankOf(ci), R = nranks[ci], slot = new Int32Array(R + 1), at = new Int32Array(R + 2), out = new Int32Array(N), j;
+    // slot: where a rank's rows go, 0..R-1 by value, R for the empty cells.
+    slot[0] = R;
+    for (j = 1; j <= R; j++) slot[j] = asc ? j - 1 : R - j;
+    for (j = 0; j < N; j++) at[slot[rr[j]] + 1]++;
+    for (j = 1; j <= R + 1; j++) at[j] += at[j - 1];
+    for (j = 0; j < N; j++) out[at[slot[rr[j]]]++] = j;
+    return (orders[id] = out);
   }
   function defaultDir(ci) { var t = cols[ci].type; return t === "sev" || t === "num" || t === "date" ? -1 : 1; }
 
-  // ---- filtering: one pass over the current order.
-  var hay = null, view = new Int32Array(0);
-  function haystack() {
-    if (hay) return hay;
-    hay = new Array(N);
-    for (var i = 0; i < N; i++) hay[i] = rows[i].join("\u0001").toLowerCase();
-    return hay;
+  // ---- search: every row's cells, lower-cased and joined, in one string
+  // (rows separated by "\n", which no search term holds, since terms are
+  // split at white space) with each row's offset; a term is found by
+  // indexOf over that string, which skips the rows without it at the
+  // speed of a string search instead of one call per row. A search's rows
+  // are kept for the next sort or filter.
+  var big = null, starts = null, parts = null, built = 0, found = { key: null };
+  // buildIndex builds the search string, in steps while deadline (an idle
+  // callback's) has time left, else at once; true when it is complete.
+  function buildIndex(deadline) {
+    if (big !== null) return true;
+    if (!parts) parts = new Array(N);
+    while (built < N) {
+      parts[built] = rows[built].join("\u0001").toLowerCase();
+      built++;
+      if (deadline && (built & 511) === 0 && deadline.timeRemaining() < 2) return false;
+    }
+    starts = new Int32Array(N + 1);
+    for (var i = 0, at = 0; i < N; i++) { starts[i] = at; at += parts[i].length + 1; }
+    starts[N] = at;
+    big = parts.join("\n");
+    parts = null;
+    return true;
   }
+  // matches: per row, how many of the terms it holds, in order (a row
+  // holds them all when its count is terms.length).
+  function matches(terms) {
+    var key = terms.join("\n");
+    if (found.key === key) return found.hits;
+    buildIndex(null);
+    var hits = new Int32Array(N);
+    for (var t = 0; t < terms.length; t++) {
+      var term = terms[t], pos = big.indexOf(term);
+      while (pos >= 0) {
+        var lo = 0, hi = N - 1;
+        while (lo < hi) { var mid = (lo + hi + 1) >> 1; if (starts[mid] <= pos) lo = mid; else hi = mid - 1; }
+        if (hits[lo] === t) hits[lo] = t + 1;
+        pos = big.indexOf(term, starts[lo + 1]);
+      }
+    }
+    found = { key: key, hits: hits };
+    return hits;
+  }
+
+  // ---- filtering: one pass over the current order.
+  var view = new Int32Array(0);
   function compute() {
     var ord = order(), out = new Int32Array(N), n = 0;
-    var fs = [], ex = [], terms = state.terms, h = terms.length ? haystack() : null;
+    var fs = [], ex = [], nt = state.terms.length, h = nt ? matches(state.terms) : null;
     facets.forEach(function (f) {
       var v = state.facet[f.col];
       if (v === undefined) return;
@@ -125,12 +202,12 @@
     for (var ci in state.exact) ex.push([+ci, state.exact[ci]]);
     outer: for (var j = 0; j < N; j++) {
       var i = ord[j];
+      if (h && h[i] !== nt) continue;
       for (var a = 0; a < fs.length; a++) {
         var f = fs[a];
         if (f[2] ? f[1] < 0 || !(f[0][i] & f[1]) : f[0][i] !== f[1]) continue outer;
       }
       for (var b = 0; b < ex.length; b++) if (rows[i][ex[b][0]] !== ex[b][1]) continue outer;
-      if (h) for (var t = 0; t < terms.length; t++) if (h[i].indexOf(terms[t]) < 0) continue outer;
       out[n++] = i;
     }
     view = out.subarray(0, n);
@@ -259,11 +336,11 @@
       box.appendChild(lab);
     });
     $("q").addEventListener("input", function () { setQuery($("q").value); update(); });
-    $("first").addEventListener("click", function () { state.page = 0; render(); writeURL(); });
-    $("prev").addEventListener("click", function () { state.page--; render(); writeURL(); });
-    $("next").addEventListener("click", function () { state.page++; render(); writeURL(); });
-    $("last").addEventListener("click", function () { state.page = 1e9; render(); writeURL(); });
-    $("size").addEventListener("change", function () { state.size = +$("size").value; state.page = 0; render(); writeURL(); });
+    $("first").addEventListener("click", function () { state.page = 0; render(); writeURLSoon(); });
+    $("prev").addEventListener("click", function () { state.page--; render(); writeURLSoon(); });
+    $("next").addEventListener("click", function () { state.page++; render(); writeURLSoon(); });
+    $("last").addEventListener("click", function () { state.page = 1e9; render(); writeURLSoon(); });
+    $("size").addEventListener("change", function () { state.size = +$("size").value; state.page = 0; render(); writeURLSoon(); });
   }
   function setQuery(q) {
     state.q = q;
@@ -315,11 +392,29 @@
     if (state.sort >= 0 && state.sort !== meta.sort) p.set("sort", cols[state.sort].name);
     if (state.sort >= 0 && (state.sort !== meta.sort || state.dir !== defaultDir(state.sort))) p.set("dir", state.dir > 0 ? "asc" : "desc");
     if (state.page) p.set("page", state.page + 1);
-    if (state.size !== 100) p.set("size", state.size);
+    if (state.size !== 50) p.set("size", state.size);
     var s = p.toString();
     try { history.replaceState(null, "", location.pathname + (s ? "#" + s : "")); } catch (e) { /* a file: URL in some browsers */ }
   }
-  function update() { compute(); syncControls(); render(); writeURL(); }
+  // The URL follows the state a moment after the last change (writing it
+  // costs as much as a render in some browsers, and typing changes it at
+  // every key).
+  var urlTimer = 0;
+  function writeURLSoon() { clearTimeout(urlTimer); urlTimer = setTimeout(writeURL, 200); }
+  function update() { compute(); syncControls(); render(); writeURLSoon(); }
+
+  // ---- work done while the page is idle: tasks taken in turn, each
+  // called with the idle deadline until it returns true.
+  var tasks = [];
+  function idle(fn) { tasks.push(fn); if (tasks.length === 1) schedule(); }
+  function schedule() {
+    if (window.requestIdleCallback) requestIdleCallback(runIdle);
+    else setTimeout(function () { runIdle({ timeRemaining: function () { return 10; } }); }, 50);
+  }
+  function runIdle(deadline) {
+    while (tasks.length && deadline.timeRemaining() > 1) if (tasks[0](deadline)) tasks.shift();
+    if (tasks.length) schedule();
+  }
 
   // ---- the summary.
   function filterBy(name, v) {
@@ -452,8 +547,15 @@
     readURL(); compute(); if (view.length === 1 && Object.keys(state.exact).length) state.open[view[0]] = true;
     syncControls(); render();
   });
-  // Build the search index while the page is idle, so the first search is as fast as the next.
-  (window.requestIdleCallback || setTimeout)(function () { haystack(); });
+  // While the page is idle: the search string, then the ranks of the
+  // shown columns, so that the first search or sort is as fast as the next.
+  idle(function (deadline) { return buildIndex(deadline); });
+  shown.forEach(function (ci) { idle(function () { rankOf(ci); return true; }); });
   document.body.setAttribute("data-ready", "1");
-  window.orgiamReport = { rows: function () { return view.length; }, total: N };
+  // For tests and benchmarks: the number of rows shown, and a column's
+  // values in the order shown (every page).
+  window.orgiamReport = {
+    rows: function () { return view.length; }, total: N,
+    values: function (name) { var ci = colIndex(name); return Array.prototype.map.call(view, function (i) { return rows[i][ci]; }); }
+  };
 })();
