@@ -2,7 +2,9 @@ package report
 
 import (
 	"bufio"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"encoding/json"
 	"html/template"
 	"io"
@@ -33,10 +35,20 @@ var htmlCSS string
 //go:embed html/report.js
 var htmlJS string
 
+// htmlCSP is the pages' Content-Security-Policy: nothing is fetched
+// (default-src 'none'), the one script that runs is report.js (by its
+// hash: a script element made from the data would not run even if it got
+// into the page), styles are inline (the script sets style attributes).
+var htmlCSP = func() string {
+	sum := sha256.Sum256([]byte(htmlJS))
+	return "default-src 'none'; script-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+}()
+
 var htmlTmpl = template.Must(template.New("report").Parse(`{{define "head"}}<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="orgiam {{.Version}}">
 <title>orgiam: {{.Title}}</title>
@@ -47,6 +59,10 @@ var htmlTmpl = template.Must(template.New("report").Parse(`{{define "head"}}<!DO
 <h1>{{.Title}}</h1>
 <p class="meta" id="meta">Generated <time datetime="{{.GeneratedAt}}">{{.GeneratedAt}}</time> by orgiam <span id="version">{{.Version}}</span>{{with .Run}} · snapshot <span id="snapshot">{{.}}</span>{{end}}{{with .Accounts}} · {{.}}{{end}} · {{.Rows}} rows</p>
 {{range .Notes}}<p class="note">{{.}}</p>
+{{end}}{{with .Unread}}<details class="note" id="unread"{{if le (len .) 10}} open{{end}}><summary>{{$.UnreadHead}}</summary>
+<table class="small"><thead><tr><th>account</th><th>name</th><th>OU</th><th>status</th><th>reason</th></tr></thead><tbody>
+{{range .}}<tr><td>{{.AccountID}}</td><td>{{.AccountName}}</td><td>{{.OUPath}}</td><td class="st-{{.Status}}">{{.Status}}</td><td>{{.Error}}</td></tr>
+{{end}}</tbody></table></details>
 {{end}}<noscript><p class="note">This page shows its rows with JavaScript, which is off: the same rows are in the report's CSV and JSON files.</p></noscript>
 </header>
 <section id="summary"></section>
@@ -73,6 +89,11 @@ type htmlHeadData struct {
 	Accounts             string
 	Rows                 string
 	CSS                  template.CSS
+	CSP                  string
+	// Unread are the accounts whose data are missing or incomplete
+	// (failed, skipped, partial), listed above the summary.
+	Unread     []AccountSummary
+	UnreadHead string
 }
 
 type htmlTailData struct {
@@ -273,12 +294,20 @@ func newHTMLPage(w io.Writer, d Doc, rows int) (*htmlPage, error) {
 	p.buf = make([]string, len(names))
 
 	h := htmlHeadData{Kind: d.Kind, Title: d.Title, Heading: htmlHeading(d.Kind), Notes: d.Notes, Version: version.String(),
-		Rows: strconv.Itoa(rows), CSS: template.CSS(htmlCSS), GeneratedAt: "(time not recorded)"}
+		Rows: strconv.Itoa(rows), CSS: template.CSS(htmlCSS), CSP: htmlCSP, GeneratedAt: "(time not recorded)"}
 	at := d.GeneratedAt
 	if d.Summary != nil {
 		h.Run = d.Summary.Run
 		at = d.Summary.GeneratedAt
 		h.Accounts = plural(len(d.Summary.Accounts), "account", "accounts") + " (" + d.Summary.Totals.Status + ")"
+		for _, a := range d.Summary.Accounts {
+			if a.Status != "ok" {
+				h.Unread = append(h.Unread, a)
+			}
+		}
+		if len(h.Unread) > 0 {
+			h.UnreadHead = plural(len(h.Unread), "account was", "accounts were") + " not read in full: their rows here are missing or incomplete."
+		}
 	}
 	if !at.IsZero() {
 		h.GeneratedAt = at.UTC().Format(time.RFC3339)

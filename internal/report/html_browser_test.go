@@ -98,7 +98,8 @@ func newHTMLFixture(t *testing.T) htmlFixture {
 		}
 		fx.sum.Accounts = append(fx.sum.Accounts, s)
 	}
-	fx.sum.Totals = AccountSummary{AccountID: "total", Status: "3 ok, 0 failed, 0 skipped"}
+	fx.sum.Accounts = append(fx.sum.Accounts, AccountSummary{AccountID: "444444444444", AccountName: "locked", OUPath: "Root/Dev", Status: "failed", Error: "account 444444444444: sts:AssumeRole: AccessDenied"})
+	fx.sum.Totals = AccountSummary{AccountID: "total", Status: "3 ok, 1 failed, 0 skipped"}
 	return fx
 }
 
@@ -173,7 +174,7 @@ func (fx htmlFixture) expect() map[string]any {
 		"findings": len(fx.findings), "worstAccount": "111111111111", "ous": 3,
 		"searchUser": "alice", "userArn": fx.users[0].ARN, "userFindings": alice, "userKeyFindings": aliceKey,
 		"evilArn": fx.users[2].ARN, "evilName": evilName, "evilFindings": evil,
-		"users": len(fx.users), "admins": admins, "noMFA": noMFA, "stale": stale,
+		"unread": "444444444444", "unreadError": fx.sum.Accounts[3].Error, "users": len(fx.users), "admins": admins, "noMFA": noMFA, "stale": stale,
 	}
 }
 

@@ -65,6 +65,17 @@ try {
   check((await page.locator("#snapshot").innerText()) === X.run, "findings: snapshot shown");
   check((await page.locator("#meta time").getAttribute("datetime")) === X.generatedAt, "findings: generated-at from the run's clock");
   check((await page.locator("#version").innerText()).length > 0, "findings: tool version shown");
+  // The Content-Security-Policy lets report.js run and nothing else.
+  const csp = await page.locator("meta[http-equiv='Content-Security-Policy']").getAttribute("content");
+  check(/default-src 'none'/.test(csp) && /script-src 'sha256-[A-Za-z0-9+/=]+'/.test(csp) && !/unsafe-inline[^;]*;?\s*$/.test(csp.split("script-src")[1].split(";")[0]), "findings: a CSP with default-src 'none' and report.js by hash: " + csp);
+  const blocked = await page.evaluate(() => new Promise((resolve) => {
+    document.addEventListener("securitypolicyviolation", () => resolve(window.__pwned === 0), { once: true });
+    const s = document.createElement("script"); s.textContent = "window.__pwned = 2"; document.body.appendChild(s);
+    setTimeout(() => resolve("no violation"), 2000);
+  }));
+  check(blocked === true, "findings: an inline script added to the page is blocked by the CSP (" + blocked + ")");
+  const unread = await page.evaluate(() => [...document.querySelectorAll("#unread tbody tr")].map((tr) => [...tr.cells].map((c) => c.textContent)));
+  check(unread.length === 1 && unread[0][0] === X.unread && unread[0][4] === X.unreadError && (await page.locator("#unread").isVisible()), "findings: the account not read is listed above the summary: " + JSON.stringify(unread));
   const firstH2 = await page.locator("h2").first().innerText();
   check(firstH2 === "Summary", "findings: the summary comes first, not the table (" + firstH2 + ")");
   for (const [sev, n] of Object.entries(X.severity)) {
