@@ -5,7 +5,7 @@
 // (measure.mjs) and times, inside the page, the first render, sorting by a
 // column header, the facet filters, the search box, paging and opening a
 // row's details: each repeated N times, median and maximum. It prints a
-// table and records it as JSON under bench/results/.
+// table and records it under bench/results/ (reporthtml-DATE.md).
 //
 //	go run ./bench/reporthtml                              # 50,000 findings, 50,000 users, N=15
 //	go run ./bench/reporthtml -gen DIR                     # only write the two reports into DIR
@@ -57,6 +57,7 @@ func main() {
 	label := flag.String("label", "", "a label for the recorded file")
 	flag.Parse()
 
+	startLoad := loadAverage()
 	org := synthesize(*nAccounts, *nUsers, *nFindings)
 	dir := *gen
 	if dir == "" {
@@ -128,30 +129,40 @@ func main() {
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%s\t%s\t%d\t%.1f\t%.1f\t%s\t\n", r.Writer, r.Report, r.FileMB, r.Action, r.Rows, r.N, r.MedianMS, r.MaxMS, tgt)
 	}
 	tw.Flush()
-	load, _ := os.ReadFile("/proc/loadavg")
-	machine := fmt.Sprintf("%d CPUs, %s %s/%s, load average %s", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(strings.Fields(string(load))[:3], " "))
+	machine := fmt.Sprintf("%d CPUs, %s %s/%s, load average at the end %s", runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
 	fmt.Printf("HTML reports in headless Chromium: %d finding rows, %d users, %d accounts; %s\n\n%s", *nFindings, *nUsers, *nAccounts, machine, out.String())
 
 	if *record {
-		name := "reporthtml-" + now.Format("2006-01-02")
+		name := "reporthtml-" + time.Now().UTC().Format("2006-01-02")
 		if *label != "" {
 			name += "-" + *label
 		}
-		rec := map[string]any{
-			"benchmark": "HTML reports in headless Chromium (bench/reporthtml)",
-			"date":      time.Now().UTC().Format(time.RFC3339),
-			"command":   "go run ./bench/reporthtml " + strings.Join(os.Args[1:], " "),
-			"machine":   machine,
-			"rows":      map[string]int{"findings": *nFindings, "users": *nUsers, "accounts": *nAccounts},
-			"method":    "each action dispatched inside the page; time from the dispatch to the next frame (requestAnimationFrame, then a task); first render = the navigation's loadEventEnd (the pages render in a script at the end of the body)",
-			"target":    fmt.Sprintf("sort and filter <= %.0f ms at 50,000 rows", targetMS),
-			"results":   all,
-		}
-		data, _ := json.MarshalIndent(rec, "", "  ")
-		p := filepath.Join(here, "..", "results", name+".json")
-		check(os.WriteFile(p, append(data, '\n'), 0o600))
+		var md bytes.Buffer
+		fmt.Fprintf(&md, "# HTML reports in headless Chromium, %s\n\n", time.Now().UTC().Format(time.RFC3339))
+		fmt.Fprintf(&md, "machine: %s (load average at the start: %s); command: `go run ./bench/reporthtml %s`; %d finding rows, %d users over %d accounts in %d OUs (synthesized, seed 7), Chromium %s through playwright-core.\n\n",
+			machine, startLoad, strings.Join(os.Args[1:], " "), *nFindings, *nUsers, *nAccounts, len(ous), chromiumVersion(chromium))
+		fmt.Fprintf(&md, "Each action is dispatched inside the page (a click, a change or an input event); its time runs from the dispatch to the next frame (a requestAnimationFrame callback, then a task), so it holds the handler, style, layout and paint. First render: the navigation's loadEventEnd (the page renders in a script at the end of the body). A sort's samples alternate the directions of one column: the first two of each column compute its order, the others are cached. Target: every sort and filter <= %.0f ms at 50,000 rows (max column).\n\n", targetMS)
+		fmt.Fprintf(&md, "```\n%s```\n", out.String())
+		p := filepath.Join(here, "..", "results", name+".md")
+		check(os.WriteFile(p, md.Bytes(), 0o644))
 		fmt.Fprintln(os.Stderr, "recorded", p)
 	}
+}
+
+func loadAverage() string {
+	load, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return strings.Join(strings.Fields(string(load))[:3], " ")
+}
+
+func chromiumVersion(path string) string {
+	out, err := exec.Command(path, "--version").Output()
+	if err != nil {
+		return "(version unknown)"
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // result is one timed action of one report.

@@ -136,6 +136,29 @@ try {
       out.push({ action: "open or close a row's details", kind: "other", rows_shown: await shown(), n: N, ...stats(ys) });
     }
   }
+  // A control, outside orgiam's script: a bare page whose button redraws a
+  // table of 50 rows of 17 short cells, timed the same way. It is the floor
+  // this machine (and its load at the time) puts under any one page of rows.
+  {
+    await page.setContent(`<!DOCTYPE html><div style="overflow:auto;max-height:78vh"><table style="table-layout:fixed;width:150em"><tbody></tbody></table></div><button id="redraw">r</button>`);
+    await page.evaluate(() => {
+      let k = 0;
+      const redraw = () => {
+        const tb = document.querySelector("tbody"), f = document.createDocumentFragment();
+        for (let i = 0; i < 50; i++) {
+          const tr = document.createElement("tr");
+          for (let j = 0; j < 17; j++) { const td = document.createElement("td"); td.textContent = "cell " + k++ + " value"; tr.appendChild(td); }
+          f.appendChild(tr);
+        }
+        tb.textContent = ""; tb.appendChild(f);
+      };
+      redraw();
+      document.getElementById("redraw").onclick = redraw;
+    });
+    const xs = [];
+    for (let i = 0; i < N; i++) xs.push(await page.evaluate(() => window.__timed(() => document.getElementById("redraw").click())));
+    out.push({ action: "control: a bare 50-row table redrawn (no report)", kind: "control", rows_shown: "50", n: N, ...stats(xs) });
+  }
   console.log(JSON.stringify(out));
 } finally {
   await ctx.close();
