@@ -178,7 +178,7 @@ var htmlSpecs = map[string]map[string]htmlSpec{
 		"mfa":                    col(5, "MFA", "mfa", 5.5, "facet", "param=mfa"),
 		"console_access":         col(6, "console", "bool", 5, "facet", "param=console"),
 		"stale":                  col(7, "stale", "bool", 4.5, "alarm"),
-		"last_activity":          col(8, "last activity", "date", 10),
+		"last_activity":          col(8, "last activity", "date", 12),
 		"key1_age_days":          col(9, "key 1 age", "num", 5.5),
 		"key1_status":            col(10, "key 1", "", 5.5),
 		"key2_age_days":          col(11, "key 2 age", "num", 5.5),
