@@ -2,7 +2,7 @@
 GO ?= go
 LAMBDA_ARCH ?= arm64
 
-.PHONY: test vet fmt-check build demo lambda bench deps fuzz faults
+.PHONY: test vet fmt-check build demo lambda bench bench-reporthtml deps fuzz faults
 
 # The tools the tests use beyond Go: the npm packages under deploy/ (ASL
 # validator, local Step Functions interpreter, a Node 22 binary), the
@@ -42,6 +42,12 @@ bench:
 	$(GO) run ./bench/index
 	$(GO) run ./bench/pipeline
 	$(GO) run ./bench/web
+
+# The HTML reports in headless Chromium (needs the chromium package and
+# `make deps`): writes findings.html and users.html of 50,000 rows each, then
+# bench/reporthtml/measure.mjs times sorts, filters and search in the page.
+bench-reporthtml:
+	$(GO) run ./bench/reporthtml
 
 # Each fuzz target for a few seconds (CI runs this after the tests; longer:
 # make fuzz FUZZTIME=5m).

@@ -190,17 +190,7 @@ func (t table) writeCSV(w io.Writer) error {
 }
 
 func (t table) writeHTML(w io.Writer) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := htmlHead(bw, t.doc, t.n); err != nil {
-		return err
-	}
-	if err := t.each(func(c []string) error { return htmlRow(bw, c) }); err != nil {
-		return err
-	}
-	if err := htmlTail(bw, t.doc); err != nil {
-		return err
-	}
-	return bw.Flush()
+	return writeHTMLRows(w, t.doc, t.n, t.each)
 }
 
 func (t table) writeMD(w io.Writer) error {

@@ -89,6 +89,9 @@ type Doc struct {
 	// JSON is what the json format writes (an array of objects).
 	JSON    any
 	Summary *Summary
+	// GeneratedAt is when the report was made, shown by the HTML when the
+	// Doc has no Summary (whose GeneratedAt it shows otherwise).
+	GeneratedAt time.Time
 }
 
 // NewDoc builds the Doc of a kind from its data: []UserRow (users),
