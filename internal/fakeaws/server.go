@@ -66,6 +66,9 @@ type Knobs struct {
 	// unlimited.
 	ConfigRate  float64
 	ConfigBurst int
+	// Regions are the regions ec2:DescribeRegions lists, all enabled
+	// (default none: no account × region items).
+	Regions []string
 }
 
 // Stats are counters since the last ResetStats.
@@ -310,7 +313,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "organizations":
 		s.serveOrgs(c)
 	case "s3":
-		s.serveS3(c)
+		if !s.serveS3Account(c) {
+			s.serveS3(c)
+		}
+	case "ec2":
+		s.serveEC2(c)
 	case "sns":
 		s.serveSNS(c)
 	case "config":

@@ -95,6 +95,8 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 			m.Totals.OK++
 		case snapshot.StatusFailed:
 			m.Totals.Failed++
+		case snapshot.StatusPartial:
+			m.Totals.Partial++
 		}
 		for k, v := range res.Counts {
 			m.Totals.Entities[k] += v
