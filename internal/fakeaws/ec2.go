@@ -2,7 +2,6 @@ package fakeaws
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 )
 
@@ -19,21 +18,4 @@ func (s *Server) serveEC2(c *call) {
 	}
 	c.w.Header().Set("Content-Type", "text/xml")
 	fmt.Fprintf(c.w, `<DescribeRegionsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>%s</requestId><regionInfo>%s</regionInfo></DescribeRegionsResponse>`, requestID(), b.String())
-}
-
-// serveS3Account answers the account-level S3 calls of the resource
-// collector: ListBuckets lists none (the emulator's buckets are stores, not
-// an account's resources) and S3 Control's account Block Public Access is
-// not set.
-func (s *Server) serveS3Account(c *call) bool {
-	switch {
-	case strings.HasPrefix(c.r.URL.Path, "/v20180820/"):
-		c.fail(404, "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")
-		return true
-	case c.op == "ListBuckets" && c.r.Method == http.MethodGet:
-		c.w.Header().Set("Content-Type", "application/xml")
-		fmt.Fprint(c.w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n"+`<ListAllMyBucketsResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Owner><ID>fakeaws</ID></Owner><Buckets></Buckets></ListAllMyBucketsResult>`)
-		return true
-	}
-	return false
 }
