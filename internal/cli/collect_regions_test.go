@@ -31,7 +31,7 @@ func TestCollectRegionsDeniedServiceIsPartial(t *testing.T) {
 	if m.Totals.Partial != len(scanned) || m.Totals.OK != 0 || m.Totals.Failed != 0 || len(scanned) < 2 {
 		t.Fatalf("totals %+v of %d accounts scanned: want every account partial", m.Totals, len(scanned))
 	}
-	if !regexp.MustCompile(`accounts partial\s+` + strconv.Itoa(len(scanned)) + `\n`).MatchString(out) ||
+	if !regexp.MustCompile(`accounts partial\s+`+strconv.Itoa(len(scanned))+`\n`).MatchString(out) ||
 		!strings.Contains(out, "partial accounts (data kept, some of it missing):") {
 		t.Errorf("summary does not show the partial accounts:\n%s", out)
 	}
