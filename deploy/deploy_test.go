@@ -380,7 +380,10 @@ func TestIAMPolicies(t *testing.T) {
 		prefixes []string // every allowed action starts with one of these
 		exact    bool     // and none is allowed that is not required
 	}{
-		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport", "account:GetAlternateContact"}, true},
+		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport", "account:GetAlternateContact",
+			"ec2:DescribeRegions", "s3:Get", "s3:List", "kms:List", "kms:Describe", "kms:Get", "sqs:List", "sqs:Get",
+			"sns:List", "sns:Get", "lambda:List", "lambda:Get", "secretsmanager:List", "secretsmanager:GetResourcePolicy",
+			"ecr:Describe", "ecr:Get"}, true},
 		{"iam/list-accounts-role-policy.json", requiredListActions, []string{"organizations:List", "organizations:Describe"}, false},
 		{"iam/collect-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},
 		{"iam/list-accounts-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},

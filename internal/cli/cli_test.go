@@ -73,6 +73,8 @@ func TestBadInputExitsTwoAndWritesNothing(t *testing.T) {
 		{"negative rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "-1"}, "--rate-limit: -1:"},
 		{"NaN rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "NaN"}, "--rate-limit: NaN:"},
 		{"Inf rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "Inf"}, "--rate-limit: Inf:"},
+		{"unknown region", []string{"collect", "--store", filepath.Join(dir, "s"), "--regions", "us-east-1,eu-wset-1"}, `--regions: "eu-wset-1" is not an AWS region`},
+		{"malformed regions", []string{"collect", "--store", filepath.Join(dir, "s"), "--regions", "us-east-1,"}, `--regions: "us-east-1," has an empty region name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -199,6 +199,7 @@ func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nrun\t%s\n", m.Prefix)
 	fmt.Fprintf(tw, "accounts ok\t%d\n", t.OK)
+	fmt.Fprintf(tw, "accounts partial\t%d\n", t.Partial)
 	fmt.Fprintf(tw, "accounts failed\t%d\n", t.Failed)
 	fmt.Fprintf(tw, "accounts skipped\t%d\n", t.Skipped)
 	fmt.Fprintf(tw, "entities collected\t%d (%s)\n", entities, strings.Join(parts, ", "))
@@ -213,6 +214,14 @@ func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
 		fmt.Fprintln(w, "\nfailed accounts:")
 		for _, a := range m.Accounts {
 			if a.Status == snapshot.StatusFailed {
+				fmt.Fprintf(w, "  %s %s: %s\n", a.ID, a.Name, a.Error)
+			}
+		}
+	}
+	if t.Partial > 0 {
+		fmt.Fprintln(w, "\npartial accounts (data kept, some of it missing):")
+		for _, a := range m.Accounts {
+			if a.Status == snapshot.StatusPartial {
 				fmt.Fprintf(w, "  %s %s: %s\n", a.ID, a.Name, a.Error)
 			}
 		}

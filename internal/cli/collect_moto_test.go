@@ -149,6 +149,9 @@ func TestCollectAgainstMoto(t *testing.T) {
 		"--org-role", "arn:aws:iam::" + mgmt2 + ":role/orgiam-list",
 		"--store", storeDir, "--date", "2026-11-23", "--credential-report-wait", "100ms",
 		"--exclude-accounts", org1.accounts["sandbox-b"],
+		// Two regions, not every region moto lists as enabled: the
+		// regional collectors then make a handful of calls per account.
+		"--regions", "us-east-1,eu-west-1",
 	}, IO{Out: &out, Err: &errb})
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())

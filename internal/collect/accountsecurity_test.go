@@ -53,8 +53,10 @@ func (f contactAPI) GetAlternateContact(_ context.Context, in *account.GetAltern
 	return f.out, f.err
 }
 
-// testClients are an item's clients made of fakes.
+// testClients are an item's clients made of fakes; the regional services'
+// clients are not set (a call to one panics).
 type testClients struct {
+	Clients
 	iam     IAMAPI
 	account AccountAPI
 }

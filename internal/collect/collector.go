@@ -82,6 +82,13 @@ type Writer interface {
 	Account(f AccountFacts)
 	// Counts adds entity counts to account.json's scan summary.
 	Counts(c map[string]int)
+	// Resources adds resources that carry a resource-based policy: to the
+	// account × region object of a region item, to resources.json of an
+	// account item (S3 buckets, whose listing is global).
+	Resources(rs []snapshot.Resource)
+	// AccountBlockPublicAccess records the account's S3 Block Public Access
+	// (nil: none set).
+	AccountBlockPublicAccess(b *snapshot.BlockPublicAccess)
 }
 
 // AccountFacts are the account-wide settings a collector read.
@@ -91,23 +98,47 @@ type AccountFacts struct {
 	PasswordPolicy *snapshot.PasswordPolicy
 }
 
-// Clients builds the AWS clients of one item, with the item's credentials.
+// Clients builds the AWS clients of one item, with the item's credentials
+// and region (the configuration's); a method per service, each client built
+// on first use.
 type Clients interface {
 	IAM() IAMAPI
+	EC2() EC2API
+	// S3 is the S3 client of a region ("" for the item's): a bucket is read
+	// through its own region's endpoint.
+	S3(region string) S3API
+	S3Control() S3ControlAPI
+	KMS() KMSAPI
+	SQS() SQSAPI
+	SNS() SNSAPI
+	Lambda() LambdaAPI
+	SecretsManager() SecretsManagerAPI
+	ECR() ECRAPI
 }
 
 // NewClients returns the SDK clients for cfg, each built on first use.
-func NewClients(cfg aws.Config) Clients { return &sdkClients{cfg: cfg} }
+func NewClients(cfg aws.Config) Clients { return &sdkClients{cfg: cfg, built: map[string]any{}} }
 
 type sdkClients struct {
-	cfg  aws.Config
-	once sync.Once
-	iam  IAMAPI
+	cfg   aws.Config
+	mu    sync.Mutex
+	built map[string]any
+}
+
+// client returns the client named key, building it with mk the first time.
+func client[T any](c *sdkClients, key string, mk func(aws.Config) T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.built[key]; ok {
+		return v.(T)
+	}
+	v := mk(c.cfg)
+	c.built[key] = v
+	return v
 }
 
 func (c *sdkClients) IAM() IAMAPI {
-	c.once.Do(func() { c.iam = iam.NewFromConfig(c.cfg) })
-	return c.iam
+	return client(c, "iam", func(cfg aws.Config) IAMAPI { return iam.NewFromConfig(cfg) })
 }
 
 // Item is one unit of collection — an account, or an account × region — and
@@ -124,10 +155,16 @@ type Item struct {
 	WaitCredentialReport bool
 	ReportPolicy         CredentialReportPolicy
 
-	mu       sync.Mutex
-	warnings []string
-	report   *reportOnce // set by the credential report collector's Start
-	outcome  *CredentialReportOutcome
+	// Partition is the ARN partition of the account (aws, aws-cn, …).
+	Partition string
+
+	mu           sync.Mutex
+	warnings     []string
+	missed       []snapshot.CollectorWarning
+	enabled      []string
+	enabledKnown bool
+	report       *reportOnce // set by the credential report collector's Start
+	outcome      *CredentialReportOutcome
 }
 
 // Warn records a warning of the item (it stays ok).
@@ -193,7 +230,9 @@ type Options struct {
 // List is every collector orgiam runs, in the order they run for an item.
 // It is the one place a collector is added. IAM comes before the credential
 // report: IAM's independent calls run while the report is generated, and its
-// access-key listing reads the report.
+// access-key listing reads the report. The account-scope collectors run in
+// the account's item, the region-scope ones in each account × enabled region
+// item (the regions collector finds those regions).
 func List(o Options) []Collector {
 	out := []Collector{IAMCollector{}}
 	if o.CredentialReport {
@@ -201,6 +240,27 @@ func List(o Options) []Collector {
 	}
 	out = append(out, ServerCertificatesCollector{})
 	out = append(out, SecurityContactCollector{})
+	out = append(out,
+		RegionsCollector{},
+		S3Collector{},
+		KMSCollector{},
+		SQSCollector{},
+		SNSCollector{},
+		LambdaCollector{},
+		SecretsManagerCollector{},
+		ECRCollector{},
+	)
+	return out
+}
+
+// OfScope are the collectors of cs with scope s, in order.
+func OfScope(cs []Collector, s Scope) []Collector {
+	var out []Collector
+	for _, c := range cs {
+		if c.Scope() == s {
+			out = append(out, c)
+		}
+	}
 	return out
 }
 

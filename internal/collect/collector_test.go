@@ -3,7 +3,9 @@ package collect
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -16,6 +18,10 @@ type recordWriter struct {
 	managed []string
 	facts   AccountFacts
 	counts  map[string]int
+
+	mu        sync.Mutex
+	resources []snapshot.Resource
+	bpa       *snapshot.BlockPublicAccess
 }
 
 func (r *recordWriter) DataSet(_ context.Context, service, name string, v any) error {
@@ -41,6 +47,12 @@ func (r *recordWriter) Account(f AccountFacts) { r.facts = f }
 func (r *recordWriter) Counts(c map[string]int) {
 	r.counts = c
 }
+func (r *recordWriter) Resources(rs []snapshot.Resource) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.resources = append(r.resources, rs...)
+}
+func (r *recordWriter) AccountBlockPublicAccess(b *snapshot.BlockPublicAccess) { r.bpa = b }
 
 func TestEmptyDataSetsAreWrittenAsEmptyArrays(t *testing.T) {
 	w := &recordWriter{}
@@ -92,7 +104,24 @@ func TestCollectorList(t *testing.T) {
 		}
 	}
 	got := RoleActions()
-	if len(got) != 15 || got[0] != "account:GetAlternateContact" || got[1] != "iam:GenerateCredentialReport" || !strings.Contains(strings.Join(got, ","), "iam:ListServerCertificates") {
+	// 14 IAM actions (with iam:ListServerCertificates);
+	// account:GetAlternateContact; ec2:DescribeRegions; S3 6, KMS 3, SQS 2,
+	// SNS 2, Lambda 3, Secrets Manager 2, ECR 3.
+	if len(got) != 37 || got[0] != "account:GetAlternateContact" || !slices.Contains(got, "ec2:DescribeRegions") || !slices.Contains(got, "iam:ListServerCertificates") || !slices.Contains(got, "iam:GenerateCredentialReport") || !slices.Contains(got, "s3:GetAccountPublicAccessBlock") {
 		t.Errorf("role actions %v", got)
+	}
+	for _, a := range got {
+		if strings.Contains(a, "GetSecretValue") || strings.Contains(a, "Decrypt") {
+			t.Errorf("role action %s reads data, not policies", a)
+		}
+	}
+	regional := 0
+	for _, c := range List(Options{}) {
+		if c.Scope() == ScopeRegion {
+			regional++
+		}
+	}
+	if regional != 6 {
+		t.Errorf("%d regional collectors, want 6 (kms, sqs, sns, lambda, secretsmanager, ecr)", regional)
 	}
 }

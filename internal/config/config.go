@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/orgiam/orgiam/internal/iamarn"
+	"github.com/orgiam/orgiam/internal/regions"
 	"github.com/orgiam/orgiam/internal/store"
 )
 
@@ -35,16 +36,19 @@ type Config struct {
 	Accounts         []string
 	ExcludeAccounts  []string
 	OUs              []string
-	Store            string
-	Date             string
-	RunID            string
-	Overwrite        bool
-	Concurrency      int
-	RateLimit        float64
-	RateControl      string
-	AccountTimeout   time.Duration
-	Region           string
-	Profile          string
+	// Regions is the --regions value: all-enabled or a comma list
+	// (RegionSelection parses it).
+	Regions        string
+	Store          string
+	Date           string
+	RunID          string
+	Overwrite      bool
+	Concurrency    int
+	RateLimit      float64
+	RateControl    string
+	AccountTimeout time.Duration
+	Region         string
+	Profile        string
 
 	CredentialReport         bool
 	CredentialReportMaxPolls int
@@ -144,6 +148,7 @@ var Fields = []Field{
 	{Name: "accounts", Kind: List, Usage: "only these account ids (comma list)", ptr: func(c *Config) any { return &c.Accounts }},
 	{Name: "exclude-accounts", Kind: List, Usage: "leave out these account ids (comma list)", ptr: func(c *Config) any { return &c.ExcludeAccounts }},
 	{Name: "ous", Kind: List, Usage: "only accounts under these OU ids, nested OUs included (comma list)", ptr: func(c *Config) any { return &c.OUs }},
+	{Name: "regions", Kind: String, Default: "all-enabled", Usage: "regions whose resource policies are collected: all-enabled (every region enabled in each account, read with ec2:DescribeRegions) or a comma list such as us-east-1,eu-west-1 (a listed region not enabled in an account is skipped there)", ptr: func(c *Config) any { return &c.Regions }},
 	{Name: "store", Kind: String, Default: "./orgiam-data", Usage: "where snapshots go: a folder path, file:///path, or s3://bucket/prefix[?region=R&sse=aws:kms&kms-key=K]", ptr: func(c *Config) any { return &c.Store }},
 	{Name: "date", Kind: String, Usage: "snapshot date YYYY-MM-DD (default today, UTC)", ptr: func(c *Config) any { return &c.Date }},
 	{Name: "run-id", Kind: String, Usage: "run id, for more than one run a day (the run goes to <date>/<run-id>/)", ptr: func(c *Config) any { return &c.RunID }},
@@ -564,6 +569,9 @@ func (c *Config) Validate() error {
 			return bad("ous", fmt.Sprintf("%q is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)", ou))
 		}
 	}
+	if _, err := regions.Parse(c.Regions); err != nil {
+		return bad("regions", err.Error())
+	}
 	if _, err := store.ParseURL(c.Store); err != nil {
 		return bad("store", err.Error())
 	}
@@ -609,6 +617,16 @@ func (c *Config) Validate() error {
 		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
 	}
 	return c.validateConfigReport()
+}
+
+// RegionSelection is the parsed --regions value (Validate has refused a
+// value that does not parse; a Config built in code may still hold one).
+func (c *Config) RegionSelection() (regions.Selection, error) {
+	sel, err := regions.Parse(c.Regions)
+	if err != nil {
+		return sel, &Error{Source: c.source("regions"), Msg: err.Error()}
+	}
+	return sel, nil
 }
 
 // ListInitial is the intermediate role for listing organizations.

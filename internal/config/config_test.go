@@ -161,6 +161,11 @@ func TestBadInput(t *testing.T) {
 		{"bad store scheme", "", []string{"--store", "ftp://x"}, nil, "--store", "unsupported scheme"},
 		{"bad log format", "", []string{"--log-format", "xml"}, nil, "--log-format", "text or json"},
 		{"bad notify", "", []string{"--notify", "email:x@example.com"}, nil, "--notify", "expected sns:"},
+		{"unknown region", "", []string{"--regions", "us-east-1,eu-wset-1"}, nil, "--regions", `"eu-wset-1" is not an AWS region`},
+		{"empty region name", "", []string{"--regions", "us-east-1,,eu-west-1"}, nil, "--regions", "empty region name"},
+		{"all-enabled with names", "", []string{"--regions", "all-enabled,us-east-1"}, nil, "--regions", "stands alone"},
+		{"bad region in env", "", nil, map[string]string{"ORGIAM_REGIONS": "mars-1"}, "ORGIAM_REGIONS", `"mars-1" is not an AWS region`},
+		{"bad region in file", "regions: us-east-1,eu-nowhere-9\n", nil, nil, "orgiam.yaml:1", `"eu-nowhere-9" is not an AWS region`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -273,9 +273,11 @@ func compareAccount(ctx context.Context, s store.Store, a, b *runSide, id string
 		return acct(Added, SevLow, "account scanned for the first time"), nil
 	case !inB:
 		return acct(Removed, SevLow, "account no longer scanned (left the organization, suspended or filtered out)"), nil
-	case rb.Status != snapshot.StatusOK:
+	// A partial account (a collector was denied part of its data) has its
+	// IAM data and is compared; only a failed one is not.
+	case !snapshot.Scanned(rb.Status):
 		return acct(NotCompared, SevMedium, "scan failed in "+b.ref.Run+": "+oneLine(rb.Error)), nil
-	case ra.Status != snapshot.StatusOK:
+	case !snapshot.Scanned(ra.Status):
 		return acct(NotCompared, SevLow, "scan failed in "+a.ref.Run+" (the previous run): nothing to compare with"), nil
 	}
 	sa, err := loadAccount(ctx, s, a.ref.Run, id, a.members)

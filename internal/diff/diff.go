@@ -459,7 +459,7 @@ feed:
 			rep.Accounts.Added++
 		case !inB:
 			rep.Accounts.Removed++
-		case ra.Status != snapshot.StatusOK || rb.Status != snapshot.StatusOK:
+		case !snapshot.Scanned(ra.Status) || !snapshot.Scanned(rb.Status):
 			rep.Accounts.NotCompared++
 		default:
 			rep.Accounts.Compared++

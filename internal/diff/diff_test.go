@@ -28,6 +28,7 @@ type world struct {
 	policies map[string][]snapshot.ManagedPolicy
 	creds    map[string]string
 	failed   map[string]bool
+	partial  map[string]bool // scanned, with a collector denied
 	findings []report.Finding
 	org      string
 }
@@ -119,6 +120,9 @@ func (w *world) write(t *testing.T, s store.Store, run string, start time.Time, 
 	m := snapshot.Manifest{RunID: run, Started: start, Finished: start.Add(time.Minute), Organizations: []snapshot.Organization{{ID: w.org}}}
 	for _, a := range accts {
 		res := snapshot.AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: snapshot.StatusOK}
+		if w.partial[a.ID] {
+			res.Status = snapshot.StatusPartial
+		}
 		if w.failed[a.ID] {
 			res.Status, res.Error = snapshot.StatusFailed, "sts:AssumeRole: AccessDenied"
 			put(t, s, store.ErrorKey(run, a.ID), snapshot.ErrorRecord{AccountID: a.ID, Message: res.Error})
@@ -380,6 +384,35 @@ func TestFailedAccountAndIncompleteNewer(t *testing.T) {
 	}
 	if find(r, KindPrincipals, Removed, "arn:aws:iam::222222222222:user/carol", "") == nil {
 		t.Error("the healthy account was not compared")
+	}
+}
+
+// A partial account (a regional collector denied) has its IAM data: it is
+// compared like an ok one, in either run.
+func TestPartialAccountIsCompared(t *testing.T) {
+	ctx := context.Background()
+	s := store.NewFile(t.TempDir())
+	base := baseWorld()
+	base.partial = map[string]bool{acctB: true}
+	base.write(t, s, "2026-11-20", t0(), true)
+	w := changedWorld()
+	w.partial = map[string]bool{acctA: true}
+	w.write(t, s, "2026-11-21", t0().Add(24*time.Hour), true)
+	r, err := Compare(ctx, s, "2026-11-20", "2026-11-21", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Accounts.NotCompared != 0 || r.Accounts.Compared != 2 {
+		t.Errorf("accounts: %+v", r.Accounts)
+	}
+	if c := find(r, KindAccounts, NotCompared, "", ""); c != nil {
+		t.Errorf("a partial account is not compared: %+v", c)
+	}
+	if find(r, KindPrincipals, Added, "arn:aws:iam::111111111111:user/eve", "") == nil {
+		t.Error("the changes of the account partial in the newer run are missing")
+	}
+	if find(r, KindPrincipals, Removed, "arn:aws:iam::222222222222:user/carol", "") == nil {
+		t.Error("the changes of the account partial in the older run are missing")
 	}
 }
 

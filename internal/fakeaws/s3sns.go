@@ -86,8 +86,13 @@ func isIP(h string) bool {
 }
 
 func s3Op(r *http.Request) string {
+	if strings.HasPrefix(r.URL.Path, "/v20180820/") {
+		return "GetPublicAccessBlock" // S3 Control, the only call served
+	}
 	b, k := bucketKey(r)
 	switch {
+	case k == "" && r.Method == http.MethodGet && s3SubOp(r) != "":
+		return s3SubOp(r)
 	case b == "":
 		return "ListBuckets"
 	case k == "" && r.Method == http.MethodPut:

@@ -69,6 +69,21 @@ type Knobs struct {
 	// unlimited.
 	ConfigRate  float64
 	ConfigBurst int
+	// Regions are the regions ec2:DescribeRegions lists, all enabled
+	// (default none: no account × region items). Each account holds
+	// generated resources in each of them (resources.go); without regions
+	// it holds none, and ListBuckets lists no bucket.
+	Regions []string
+	// ResourcesPerRegion is how many resources of each service an account
+	// holds per region (default 3), and ResourcePageSize the page size of
+	// their lists (default 2, or less when the client asks for less).
+	ResourcesPerRegion int
+	ResourcePageSize   int
+	// DenyServices lists services (signing names: "kms", "sqs", "sns",
+	// "lambda", "secretsmanager", "ecr", "s3", "ec2", and "s3control" for
+	// the S3 Control API) whose every call is answered with the service's
+	// access-denied error, as an SCP that denies the service would.
+	DenyServices []string
 }
 
 // Stats are counters since the last ResetStats.
@@ -266,7 +281,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		c.body = b
 		c.op = strings.TrimPrefix(r.URL.Path, "/")
-	case "organizations", "config":
+	case "lambda":
+		c.op = lambdaOp(r)
+	case "organizations", "config", "kms", "sqs", "secretsmanager", "ecr":
 		b, _ := io.ReadAll(r.Body)
 		c.body = b
 		t := r.Header.Get("X-Amz-Target")
@@ -315,6 +332,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
+	if len(k.DenyServices) > 0 && s.deny(c) {
+		return
+	}
 	switch c.service {
 	case "sts":
 		s.serveSTS(c)
@@ -323,9 +343,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "organizations":
 		s.serveOrgs(c)
 	case "s3":
-		s.serveS3(c)
+		if !s.serveS3Resources(c) {
+			s.serveS3(c)
+		}
+	case "ec2":
+		s.serveEC2(c)
 	case "sns":
-		s.serveSNS(c)
+		if !s.serveSNSResources(c) {
+			s.serveSNS(c)
+		}
+	case "kms", "sqs", "lambda", "secretsmanager", "ecr":
+		s.serveResources(c)
 	case "config":
 		s.serveConfig(c)
 	case "account":
@@ -385,8 +413,10 @@ func (s *Server) resolveIdentity(c *call) {
 // protocol of a service for error shapes.
 func (c *call) protocol() string {
 	switch c.service {
-	case "organizations", "config", "account":
+	case "organizations", "config", "account", "kms", "sqs", "secretsmanager", "ecr":
 		return "json"
+	case "lambda":
+		return "rest-json"
 	case "s3":
 		return "s3"
 	}
@@ -401,6 +431,8 @@ func requestID() string {
 func (c *call) fail(status int, code, msg string) {
 	rid := requestID()
 	switch c.protocol() {
+	case "rest-json":
+		c.failLambda(status, code, msg)
 	case "json":
 		c.w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		c.w.Header().Set("X-Amzn-Errortype", code)

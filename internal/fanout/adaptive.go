@@ -11,10 +11,9 @@ import (
 
 // Key names the budget a call is charged to. AWS charges IAM, STS and
 // Organizations read throttling to the origin account (the account whose
-// credentials began the role chain), so today Service is always "": every
-// call of one origin shares one controller. A later change that finds a
-// service with its own budget keys it by Service as well, through
-// Options.KeyOf, without touching the controller.
+// credentials began the role chain), so their calls share one controller
+// per origin (Service ""); every other service throttles on its own and is
+// keyed by Service as well (KeyOfService, the default Options.KeyOf).
 type Key struct {
 	Origin  string
 	Service string

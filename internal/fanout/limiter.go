@@ -1,7 +1,7 @@
 // Package fanout runs work over many accounts: a bounded worker pool, an
-// adaptive rate controller per origin account shared by every worker for
-// IAM, STS and Organizations calls, and counters of API calls and throttles
-// absorbed.
+// adaptive rate controller per origin account and service shared by every
+// worker (IAM, STS and Organizations share theirs), and counters of API
+// calls and throttles absorbed.
 package fanout
 
 import (
@@ -27,7 +27,7 @@ type Options struct {
 	// did before the controller existed (the benchmarks' baseline).
 	Disabled bool
 	// KeyOf maps a call's origin and service (the SDK's service id, "IAM")
-	// to its budget. Default: one budget per origin.
+	// to its budget. Default: KeyOfService.
 	KeyOf func(origin, service string) Key
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
@@ -52,7 +52,7 @@ func New(o Options) *Limiter {
 		o.Now = time.Now
 	}
 	if o.KeyOf == nil {
-		o.KeyOf = func(origin, _ string) Key { return Key{Origin: origin} }
+		o.KeyOf = KeyOfService
 	}
 	if o.Ceiling < 0 || math.IsNaN(o.Ceiling) || math.IsInf(o.Ceiling, 0) {
 		o.Ceiling = 0
@@ -120,14 +120,26 @@ func IsThrottle(err error) bool {
 	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
 }
 
-// LimitedServices are the services whose calls go through the controller:
-// IAM, STS and Organizations, whose read throttling AWS charges to the
-// origin account. Other calls (S3, SNS) are only counted.
-var LimitedServices = map[string]bool{"IAM": true, "STS": true, "Organizations": true}
+// SharedServices are the services that share one budget per origin: IAM,
+// STS and Organizations, whose read throttling AWS charges to the origin
+// account together.
+var SharedServices = map[string]bool{"IAM": true, "STS": true, "Organizations": true}
 
-// Middleware returns an SDK API option that, for every attempt of an IAM,
-// STS or Organizations call (it sits after the SDK's retryer), waits for the
-// controller, sends the attempt, and reports the answer to the controller.
+// KeyOfService is the default budget of a call: IAM, STS and Organizations
+// share one per origin account; every other service (KMS, SQS, SNS, S3,
+// Lambda, …) has its own per origin, since each throttles on its own and a
+// throttled KMS must not slow IAM down.
+func KeyOfService(origin, service string) Key {
+	if SharedServices[service] {
+		return Key{Origin: origin}
+	}
+	return Key{Origin: origin, Service: service}
+}
+
+// Middleware returns an SDK API option that, for every attempt of a call
+// (it sits after the SDK's retryer), waits for the controller of the call's
+// budget (Options.KeyOf: its origin and service), sends the attempt, and
+// reports the answer to the controller.
 // A throttling answer is absorbed here: the controller lowers its rate and
 // the same request is sent again once the rate allows, for as long as ctx
 // lasts (the account's timeout). Throttles therefore never spend the SDK's
@@ -137,14 +149,6 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		mw := middleware.FinalizeMiddlewareFunc("orgiamRateLimit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 			service := awsmiddleware.GetServiceID(ctx)
-			if !LimitedServices[service] {
-				l.calls.Add(1)
-				out, md, err := next.HandleFinalize(ctx, in)
-				if err != nil && IsThrottle(err) {
-					l.throttles.Add(1)
-				}
-				return out, md, err
-			}
 			c := l.Controller(l.opts.KeyOf(l.origin.Load().(string), service))
 			req, rewindable := in.Request.(*smithyhttp.Request)
 			for attempt := 0; ; attempt++ {

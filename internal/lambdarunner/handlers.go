@@ -13,7 +13,10 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
@@ -130,6 +133,38 @@ func step[I, O any](b *EnvBuilder, fn func(context.Context, *pipeline.Env, I) (O
 	}
 }
 
+// regionParallel bounds the account × region items one scan-account
+// invocation runs at once.
+const regionParallel = 2
+
+// scanAccountAndRegions is the scan-account step: the account item, then
+// its account × region items (pipeline.ScanRegion for each region the
+// account item planned), at most regionParallel at once, within the same
+// invocation. The state machine's Map runs over accounts only for now; a
+// Distributed Map over account × region items (each its own invocation)
+// is to replace this loop. A failed region item is data (its RegionScan
+// says failed and the account reads partial); only a store that cannot be
+// written or a cancelled run fail the step.
+func scanAccountAndRegions(ctx context.Context, env *pipeline.Env, in pipeline.ScanInput) (pipeline.ScanOutput, error) {
+	out, err := pipeline.ScanAccount(ctx, env, in)
+	if err != nil || len(out.Regions) == 0 {
+		return out, err
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(regionParallel)
+	var calls atomic.Int64
+	for _, r := range out.Regions {
+		g.Go(func() error {
+			ro, err := pipeline.ScanRegion(gctx, env, pipeline.ScanRegionInput{Run: out.Run, AccountID: out.AccountID, Region: r})
+			calls.Add(ro.APICalls)
+			return err
+		})
+	}
+	err = g.Wait()
+	out.APICalls += calls.Load()
+	return out, err
+}
+
 // Handlers maps each ORGIAM_HANDLER name to its function.
 func Handlers(b *EnvBuilder) map[string]Func {
 	return map[string]Func{
@@ -138,7 +173,7 @@ func Handlers(b *EnvBuilder) map[string]Func {
 			return pipeline.Plan(ctx, env, in)
 		}),
 		"discover":          step(b, pipeline.Discover),
-		"scan-account":      step(b, pipeline.ScanAccount),
+		"scan-account":      step(b, scanAccountAndRegions),
 		"credential-report": step(b, pipeline.CredentialReport),
 		"index":             step(b, pipeline.Index),
 		"report":            step(b, pipeline.Report),

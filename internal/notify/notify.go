@@ -28,14 +28,19 @@ type AccountError struct {
 
 // Summary is what a notification says about one run.
 type Summary struct {
-	Run             string         `json:"run"`   // run prefix: <YYYY-MM-DD>[/<run-id>]
-	Store           string         `json:"store"` // store URL
-	Started         time.Time      `json:"started"`
-	Finished        time.Time      `json:"finished"`
-	OK              int            `json:"ok"`
-	Failed          int            `json:"failed"`
-	Skipped         int            `json:"skipped"`
-	FailedAccounts  []AccountError `json:"failedAccounts,omitempty"`
+	Run            string         `json:"run"`   // run prefix: <YYYY-MM-DD>[/<run-id>]
+	Store          string         `json:"store"` // store URL
+	Started        time.Time      `json:"started"`
+	Finished       time.Time      `json:"finished"`
+	OK             int            `json:"ok"`
+	Failed         int            `json:"failed"`
+	Skipped        int            `json:"skipped"`
+	FailedAccounts []AccountError `json:"failedAccounts,omitempty"`
+	// Partial counts the accounts scanned with part of their data missing
+	// (a collector denied, a region item failed); PartialAccounts says what
+	// each one misses (its Error).
+	Partial         int            `json:"partial,omitempty"`
+	PartialAccounts []AccountError `json:"partialAccounts,omitempty"`
 	NewHighFindings int            `json:"newHighFindings"`
 	ReportLinks     []string       `json:"reportLinks,omitempty"`
 	// Title replaces the run title for messages that are not about a
@@ -92,6 +97,9 @@ func Title(s Summary) string {
 		return s.Title
 	}
 	t := fmt.Sprintf("orgiam run %s: %d ok, %d failed, %d skipped", s.Run, s.OK, s.Failed, s.Skipped)
+	if s.Partial > 0 {
+		t = fmt.Sprintf("orgiam run %s: %d ok, %d partial, %d failed, %d skipped", s.Run, s.OK, s.Partial, s.Failed, s.Skipped)
+	}
 	if s.HasDrift() {
 		t += fmt.Sprintf(", %d changes", s.Drift.Changes)
 		if n := s.Drift.BySeverity["high"]; n > 0 {
@@ -119,6 +127,20 @@ func Text(s Summary) string {
 		for i, a := range s.FailedAccounts {
 			if i == MaxFailedLines {
 				fmt.Fprintf(&b, "… and %d more\n", len(s.FailedAccounts)-MaxFailedLines)
+				break
+			}
+			name := ""
+			if a.Name != "" {
+				name = " (" + oneLine(a.Name, 80) + ")"
+			}
+			fmt.Fprintf(&b, "- %s%s: %s\n", a.ID, name, oneLine(a.Error, maxErrorLen))
+		}
+	}
+	if len(s.PartialAccounts) > 0 {
+		fmt.Fprintf(&b, "\npartial accounts (%d, data kept, some of it missing):\n", len(s.PartialAccounts))
+		for i, a := range s.PartialAccounts {
+			if i == MaxFailedLines {
+				fmt.Fprintf(&b, "… and %d more\n", len(s.PartialAccounts)-MaxFailedLines)
 				break
 			}
 			name := ""

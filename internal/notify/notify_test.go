@@ -370,3 +370,21 @@ func TestTitleOverride(t *testing.T) {
 		t.Errorf("default title %q", got)
 	}
 }
+
+func TestPartialAccountsCountedAndListed(t *testing.T) {
+	s := Summary{Run: "2026-11-23", OK: 5, Failed: 1, Skipped: 0, Partial: 2,
+		PartialAccounts: []AccountError{{ID: "111111111111", Name: "prod", Error: "kms (eu-west-1): AccessDeniedException"}, {ID: "222222222222", Error: "region us-west-2 failed"}}}
+	if got := Title(s); got != "orgiam run 2026-11-23: 5 ok, 2 partial, 1 failed, 0 skipped" {
+		t.Errorf("title %q", got)
+	}
+	txt := Text(s)
+	for _, want := range []string{"partial accounts (2, data kept, some of it missing):", "- 111111111111 (prod): kms (eu-west-1): AccessDeniedException", "- 222222222222: region us-west-2 failed"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("text lacks %q:\n%s", want, txt)
+		}
+	}
+	s.Partial, s.PartialAccounts = 0, nil
+	if got := Title(s); got != "orgiam run 2026-11-23: 5 ok, 1 failed, 0 skipped" || strings.Contains(Text(s), "partial") {
+		t.Errorf("no partial account: %q\n%s", got, Text(s))
+	}
+}

@@ -25,6 +25,7 @@ type FinalizeOutput struct {
 	Run         string `json:"run"`
 	OK          int    `json:"ok"`
 	Failed      int    `json:"failed"`
+	Partial     int    `json:"partial"`
 	Skipped     int    `json:"skipped"`
 	ManifestKey string `json:"manifestKey"`
 }
@@ -95,6 +96,8 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 			m.Totals.OK++
 		case snapshot.StatusFailed:
 			m.Totals.Failed++
+		case snapshot.StatusPartial:
+			m.Totals.Partial++
 		}
 		for k, v := range res.Counts {
 			m.Totals.Entities[k] += v
@@ -132,6 +135,6 @@ func Finalize(ctx context.Context, env *Env, in FinalizeInput) (FinalizeOutput, 
 	if err := env.putJSON(ctx, out.ManifestKey, m); err != nil {
 		return out, err
 	}
-	out.OK, out.Failed, out.Skipped = m.Totals.OK, m.Totals.Failed, m.Totals.Skipped
+	out.OK, out.Failed, out.Partial, out.Skipped = m.Totals.OK, m.Totals.Failed, m.Totals.Partial, m.Totals.Skipped
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -201,40 +200,30 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 	progress.Start(len(accounts))
 	scanStart, callsBefore := time.Now(), env.Limiter.Calls()
 	var fatal error
-	// ScanAccount applies --account-timeout to the account's calls itself
-	// and then writes what it has; the pool's timeout is only a backstop
-	// for a store that hangs.
+	// ScanAccount and ScanRegion apply --account-timeout to the item's
+	// calls themselves and then write what they have; the pool's timeout is
+	// only a backstop for a store that hangs.
 	backstop := time.Duration(0)
 	if env.Cfg.AccountTimeout > 0 {
 		backstop = env.Cfg.AccountTimeout + time.Minute
 	}
-	err = fanout.Run(ctx, accounts, env.Cfg.Concurrency, backstop,
-		func(ctx context.Context, a snapshot.Account) error {
-			out, err := ScanAccount(ctx, env, ScanInput{Run: plan.Run, Account: a, WaitCredentialReport: true})
-			if err != nil {
-				return err
+	err = scanItems(ctx, env, plan.Run, accounts, backstop, func(a snapshot.Account, out ScanOutput, err error, d time.Duration) {
+		failed := err != nil
+		progress.AccountDone(a.ID, failed)
+		if !failed {
+			log.Debug("account scanned", "account", a.ID, "duration", d.Round(time.Millisecond))
+			return
+		}
+		var af accountFailed
+		if ctx.Err() == nil && !errors.As(err, &af) {
+			// The store could not be written: the run cannot be trusted.
+			if fatal == nil {
+				fatal = fmt.Errorf("account %s: %w", a.ID, err)
 			}
-			if out.Status != snapshot.StatusOK {
-				return accountFailed(out.Error)
-			}
-			return nil
-		},
-		func(r fanout.Result[snapshot.Account]) {
-			progress.AccountDone(r.Item.ID, r.Err != nil)
-			if r.Err != nil {
-				var af accountFailed
-				if ctx.Err() == nil && !errors.As(r.Err, &af) {
-					// The store could not be written: the run cannot be trusted.
-					if fatal == nil {
-						fatal = fmt.Errorf("account %s: %w", r.Item.ID, r.Err)
-					}
-				}
-				log.Warn("account failed", "account", r.Item.ID, "name", r.Item.Name, "error", r.Err.Error())
-				res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountID: r.Item.ID, Status: snapshot.StatusFailed, Error: r.Err.Error()})
-			} else {
-				log.Debug("account scanned", "account", r.Item.ID, "duration", r.Duration.Round(time.Millisecond))
-			}
-		})
+		}
+		log.Warn("account failed", "account", a.ID, "name", a.Name, "error", err.Error())
+		res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountID: a.ID, Status: snapshot.StatusFailed, Error: err.Error()})
+	})
 	progress.Finish()
 	scanSeconds, scanCalls := time.Since(scanStart).Seconds(), env.Limiter.Calls()-callsBefore
 	if err != nil {
@@ -286,7 +275,7 @@ func afterManifest(ctx context.Context, env *Env, res *LocalResult) {
 			res.PostErrors = append(res.PostErrors, step.Name+": "+err.Error())
 		}
 	}
-	log.Info("run complete", "run", run, "ok", m.Totals.OK, "failed", m.Totals.Failed, "skipped", m.Totals.Skipped)
+	log.Info("run complete", "run", run, "ok", m.Totals.OK, "partial", m.Totals.Partial, "failed", m.Totals.Failed, "skipped", m.Totals.Skipped)
 }
 
 // accountFailed is an account's own failure, already recorded in its
@@ -324,7 +313,7 @@ func storedDiscovery(ctx context.Context, env *Env, run string) (DiscoverOutput,
 }
 
 // unfinished are the accounts of a resumed run whose data is not complete:
-// no account.json, or an error.json.
+// no account.json, an error.json, or a region item missing or failed.
 func unfinished(ctx context.Context, env *Env, run string, accounts []snapshot.Account) ([]snapshot.Account, error) {
 	r := snapshot.Reader{Store: env.Store, Run: run}
 	var out []snapshot.Account
@@ -336,7 +325,21 @@ func unfinished(ctx context.Context, env *Env, run string, accounts []snapshot.A
 			out = append(out, a)
 			continue
 		}
-		if res.Status != snapshot.StatusOK {
+		switch res.Status {
+		case snapshot.StatusOK:
+		case snapshot.StatusPartial:
+			// Complete only with every region item written and none failed;
+			// an account that was only denied part of its data is kept.
+			info, err := r.AccountInfo(ctx, a.ID)
+			if err != nil {
+				out = append(out, a)
+				continue
+			}
+			o, err := r.Regions(ctx, info)
+			if err != nil || o.Incomplete() {
+				out = append(out, a)
+			}
+		default:
 			out = append(out, a)
 		}
 	}

@@ -37,11 +37,14 @@ func Summary(ctx context.Context, env *Env, run string) (notify.Summary, error) 
 	}
 	s := notify.Summary{
 		Run: run, Store: env.Store.String(), Started: m.Started, Finished: m.Finished,
-		OK: m.Totals.OK, Failed: m.Totals.Failed, Skipped: m.Totals.Skipped,
+		OK: m.Totals.OK, Failed: m.Totals.Failed, Skipped: m.Totals.Skipped, Partial: m.Totals.Partial,
 	}
 	for _, a := range m.Accounts {
-		if a.Status == snapshot.StatusFailed {
+		switch a.Status {
+		case snapshot.StatusFailed:
 			s.FailedAccounts = append(s.FailedAccounts, notify.AccountError{ID: a.ID, Name: a.Name, Error: a.Error})
+		case snapshot.StatusPartial:
+			s.PartialAccounts = append(s.PartialAccounts, notify.AccountError{ID: a.ID, Name: a.Name, Error: a.Error})
 		}
 	}
 	for _, e := range m.Errors {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/orgiam/orgiam/internal/collect"
@@ -36,6 +38,10 @@ type ScanOutput struct {
 	// already stored it).
 	CredentialReport *CredentialReportInput `json:"credentialReport,omitempty"`
 	APICalls         int64                  `json:"apiCalls"`
+	// Regions are the account × region items to run next (ScanRegion), one
+	// per region selected and enabled in the account; none when the scan
+	// failed.
+	Regions []string `json:"regions,omitempty"`
 }
 
 // phaseError is a failure in one phase of an account's scan.
@@ -54,7 +60,20 @@ type phaseError struct {
 // (its data, error.json, account.json) is written under the caller's
 // context, so an account that runs out of time is recorded as failed with a
 // Timeout code instead of losing its writes and looking like a store failure.
+//
+// The account item also reads the regions enabled in the account and plans
+// its region items: a selected region that is not enabled is written at once
+// as a skipped region item with the reason; the others are returned in
+// Regions for ScanRegion. Status is "partial" when a collector of the
+// account was denied part of its data.
 func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error) {
+	out, _, err := scanAccount(ctx, env, in)
+	return out, err
+}
+
+// scanAccount is ScanAccount, also returning the account's configuration
+// (its credentials cached) for the account's region items.
+func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.Config, error) {
 	env.init()
 	start := env.now()
 	t0 := time.Now()
@@ -69,15 +88,16 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	// The account's files are replaced as a set: whatever an earlier attempt
 	// of this run left (a resumed run, a retried Lambda) is removed first, so
 	// a failure now never leaves older data looking like this attempt's.
-	if err := clearAccount(wctx, env, in.Run, id); err != nil {
-		return out, err
-	}
-
 	var calls atomic.Int64
 	cfg := env.AccountConfig(id)
+	if err := clearAccount(wctx, env, in.Run, id); err != nil {
+		return out, cfg, err
+	}
+
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls))
 	w := &accountWriter{env: env, ctx: wctx, run: in.Run, account: id}
-	item := &collect.Item{Account: id, WaitCredentialReport: in.WaitCredentialReport, Parallel: env.accountParallel(), ReportPolicy: env.reportPolicy()}
+	item := &collect.Item{Account: id, WaitCredentialReport: in.WaitCredentialReport, Parallel: env.accountParallel(), ReportPolicy: env.reportPolicy(),
+		Partition: env.Auth.Identity.Partition}
 	collectors := env.collectors()
 	for _, c := range collectors {
 		if n, ok := c.(collect.Counter); ok {
@@ -92,11 +112,42 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 	if failure == nil {
 		item.Clients = env.clients(cfg)
 		if err := collectAccount(ctx, collectors, item, w, &failure); err != nil {
-			return out, err
+			return out, cfg, err
 		}
 	}
 	if err := wctx.Err(); err != nil {
-		return out, err
+		return out, cfg, err
+	}
+	var planned []string // every region item of the account, skipped ones included
+	if failure == nil && len(collect.OfScope(collectors, collect.ScopeRegion)) > 0 {
+		scan, skipped, err := env.planRegions(item)
+		if err != nil {
+			failure = &phaseError{"regions", err}
+		} else {
+			out.Regions = scan
+			planned = append(planned, scan...)
+			for _, r := range sortedKeys(skipped) {
+				planned = append(planned, r)
+				rec := snapshot.RegionScan{SchemaVersion: snapshot.SchemaVersion, AccountID: id, Region: r, Status: snapshot.StatusSkipped,
+					Reason: skipped[r], CollectedAt: start, Collectors: []string{}, Resources: []snapshot.Resource{}}
+				if err := env.putJSON(wctx, store.RegionKey(in.Run, id, r), rec); err != nil {
+					return out, cfg, err
+				}
+			}
+			sort.Strings(planned)
+		}
+	}
+	if w.touched {
+		res := snapshot.AccountResources{SchemaVersion: snapshot.SchemaVersion, AccountID: id, CollectedAt: start,
+			S3BlockPublicAccess: w.bpa, Resources: orEmpty(w.resources)}
+		for _, cw := range item.CollectorWarnings() {
+			if cw.Collector == (collect.S3Collector{}).Name() {
+				res.Warnings = append(res.Warnings, cw)
+			}
+		}
+		if err := env.putJSON(wctx, store.AccountResourcesKey(in.Run, id), res); err != nil {
+			return out, cfg, err
+		}
 	}
 
 	if failure == nil && env.Cfg.CredentialReport && !in.WaitCredentialReport {
@@ -117,11 +168,16 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		PasswordPolicy: w.facts.PasswordPolicy,
 		CollectedAt:    start,
 		Scan: snapshot.ScanSummary{
-			Counts:     w.counts,
-			APICalls:   calls.Load(),
-			DurationMS: time.Since(t0).Milliseconds(),
-			Warnings:   item.Warnings(),
+			Counts:            w.counts,
+			APICalls:          calls.Load(),
+			DurationMS:        time.Since(t0).Milliseconds(),
+			Warnings:          item.Warnings(),
+			Regions:           planned,
+			CollectorWarnings: item.CollectorWarnings(),
 		},
+	}
+	if len(info.Scan.CollectorWarnings) > 0 {
+		out.Status = snapshot.StatusPartial
 	}
 	if info.Aliases == nil {
 		info.Aliases = []string{}
@@ -130,15 +186,52 @@ func ScanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, error
 		out.Status = snapshot.StatusFailed
 		out.Error = describe(failure.err)
 		out.CredentialReport = nil
+		out.Regions = nil
 		if err := writeError(wctx, env, in.Run, id, failure.phase, failure.err, errors.Is(ctx.Err(), context.DeadlineExceeded)); err != nil {
-			return out, err
+			return out, cfg, err
 		}
 	}
 	if err := env.putJSON(wctx, store.AccountKey(in.Run, id), info); err != nil {
-		return out, err
+		return out, cfg, err
 	}
 	out.APICalls = calls.Load()
-	return out, nil
+	return out, cfg, nil
+}
+
+// planRegions are the regions of an account to scan, and those of the
+// selection it skips with the reason, from the enabled regions the regions
+// collector read. When they could not be read (a warning of the account
+// says why), a list given with --regions is scanned as given, and
+// all-enabled scans none.
+func (e *Env) planRegions(item *collect.Item) (scan []string, skipped map[string]string, err error) {
+	sel, err := e.Cfg.RegionSelection()
+	if err != nil {
+		return nil, nil, err
+	}
+	enabled, ok := item.EnabledRegions()
+	switch {
+	case ok:
+		scan, skipped = sel.Resolve(enabled)
+	case !sel.AllEnabled:
+		scan = append(scan, sel.Names...)
+	}
+	return scan, skipped, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // collectAccount runs the account-scope collectors of the run on one
@@ -164,6 +257,11 @@ func collectAccount(ctx context.Context, collectors []collect.Collector, item *c
 			var we *storeWriteError
 			if errors.As(err, &we) {
 				return we.err
+			}
+			if _, ok := c.(collect.Lenient); ok && ctx.Err() == nil {
+				// The account keeps its other data and is partial.
+				item.Missed(collect.WarningOf(c.Name(), "", err))
+				continue
 			}
 			*failure = &phaseError{collect.PhaseOf(err), err}
 			return nil
@@ -218,9 +316,12 @@ type accountWriter struct {
 	ctx          context.Context
 	run, account string
 
-	mu     sync.Mutex
-	facts  collect.AccountFacts
-	counts map[string]int
+	mu        sync.Mutex
+	facts     collect.AccountFacts
+	counts    map[string]int
+	touched   bool // Resources or AccountBlockPublicAccess was called
+	resources []snapshot.Resource
+	bpa       *snapshot.BlockPublicAccess
 }
 
 var _ collect.Writer = (*accountWriter)(nil)
@@ -275,6 +376,20 @@ func (w *accountWriter) Counts(c map[string]int) {
 	for k, n := range c {
 		w.counts[k] += n
 	}
+}
+
+func (w *accountWriter) Resources(rs []snapshot.Resource) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.touched = true
+	w.resources = append(w.resources, rs...)
+}
+
+func (w *accountWriter) AccountBlockPublicAccess(b *snapshot.BlockPublicAccess) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.touched = true
+	w.bpa = b
 }
 
 func (w *accountWriter) zeroCounts(names []string) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/go-json-experiment/json"
 
@@ -228,7 +229,9 @@ func (r Reader) Error(ctx context.Context, id string) (*ErrorRecord, error) {
 }
 
 // Result derives one account's manifest line from the store: failed when
-// error.json exists (or account.json is missing), ok otherwise. The local and
+// error.json exists (or account.json is missing); partial when a collector
+// of the account or of one of its regions missed data, or a region item
+// failed or is missing; ok otherwise. The local and
 // the serverless runner both build the manifest this way.
 func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
 	res := AccountResult{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Status: StatusOK}
@@ -251,6 +254,38 @@ func (r Reader) Result(ctx context.Context, a Account) (AccountResult, error) {
 	if e != nil {
 		res.Status = StatusFailed
 		res.Error = e.Message
+		return res, nil
+	}
+	// Kept data with holes: a collector was denied, a region item failed
+	// or was never written.
+	for _, w := range info.Scan.CollectorWarnings {
+		res.Warnings = append(res.Warnings, WarningLine(w))
+	}
+	o, err := r.Regions(ctx, info)
+	if err != nil {
+		return res, err
+	}
+	res.Warnings = append(res.Warnings, o.Warnings...)
+	for _, region := range o.Missing {
+		res.Warnings = append(res.Warnings, "region "+region+" not scanned (no regions/"+region+".json)")
+	}
+	if len(info.Scan.CollectorWarnings) > 0 || len(o.Warnings) > 0 || len(o.Missing) > 0 {
+		res.Status = StatusPartial
+		res.Error = partialText(len(info.Scan.CollectorWarnings)+len(o.Warnings), o)
 	}
 	return res, nil
+}
+
+func partialText(warnings int, o RegionOutcome) string {
+	var parts []string
+	if warnings > 0 {
+		parts = append(parts, fmt.Sprintf("%d collector warning(s)", warnings))
+	}
+	if len(o.Failed) > 0 {
+		parts = append(parts, "failed regions: "+strings.Join(o.Failed, ", "))
+	}
+	if len(o.Missing) > 0 {
+		parts = append(parts, "regions not scanned: "+strings.Join(o.Missing, ", "))
+	}
+	return "partial: " + strings.Join(parts, "; ")
 }

@@ -16,6 +16,10 @@ const (
 	StatusSkipped = "skipped"
 )
 
+// Scanned reports whether an account of that status has its data: ok, or
+// partial (StatusPartial: some collectors were denied).
+func Scanned(status string) bool { return status == StatusOK || status == StatusPartial }
+
 // Manifest is written last; its presence marks a run complete.
 type Manifest struct {
 	SchemaVersion int             `json:"schemaVersion"`
@@ -36,10 +40,13 @@ type Manifest struct {
 
 // Totals sums a run.
 type Totals struct {
-	Accounts          int            `json:"accounts"`
-	OK                int            `json:"ok"`
-	Failed            int            `json:"failed"`
-	Skipped           int            `json:"skipped"`
+	Accounts int `json:"accounts"`
+	OK       int `json:"ok"`
+	Failed   int `json:"failed"`
+	Skipped  int `json:"skipped"`
+	// Partial accounts kept their data but missed part of it (a denied
+	// collector, a failed region); they are neither ok nor failed.
+	Partial           int            `json:"partial"`
 	Entities          map[string]int `json:"entities,omitempty"`
 	APICalls          int64          `json:"apiCalls"`
 	Throttles         int64          `json:"throttles"`
@@ -56,7 +63,8 @@ type AccountResult struct {
 	Name   string `json:"name,omitempty"`
 	OrgID  string `json:"orgId,omitempty"`
 	Status string `json:"status"`
-	// Error is set when Status is failed (the wrapped error) or skipped (the reason).
+	// Error is set when Status is failed (the wrapped error) or skipped (the
+	// reason); for a partial account it names what is missing.
 	Error string `json:"error,omitempty"`
 	// Counts of entities collected, by data set (users, roles, …).
 	Counts map[string]int `json:"counts,omitempty"`
@@ -128,6 +136,13 @@ type ScanSummary struct {
 	APICalls   int64          `json:"apiCalls,case:ignore"`
 	DurationMS int64          `json:"durationMs,case:ignore"`
 	Warnings   []string       `json:"warnings,omitempty,case:ignore"`
+	// Regions are the account × region items of the account: one
+	// regions/<region>.json each (a skipped region's says why). The account
+	// is complete when every one is written.
+	Regions []string `json:"regions,omitempty"`
+	// CollectorWarnings are what the account's own collectors could not
+	// read (a denied call): the account is then partial.
+	CollectorWarnings []CollectorWarning `json:"collectorWarnings,omitempty"`
 }
 
 // AccountInfo is accounts/<id>/account.json: the account as Organizations

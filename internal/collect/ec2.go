@@ -1,0 +1,50 @@
+package collect
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/orgiam/orgiam/internal/regions"
+)
+
+// EC2API is the part of the EC2 client the collectors use.
+type EC2API = regions.DescribeRegionsAPI
+
+func (c *sdkClients) EC2() EC2API {
+	return client(c, "ec2", func(cfg aws.Config) EC2API { return ec2.NewFromConfig(cfg) })
+}
+
+// RegionsCollector reads the regions enabled in the account
+// (ec2:DescribeRegions, once per account) for the pipeline to build the
+// account's region items. It writes nothing itself.
+type RegionsCollector struct{}
+
+var _ Collector = RegionsCollector{}
+
+// Name is "regions".
+func (RegionsCollector) Name() string { return "regions" }
+
+// Scope is ScopeAccount.
+func (RegionsCollector) Scope() Scope { return ScopeAccount }
+
+// Actions is ec2:DescribeRegions.
+func (RegionsCollector) Actions() []string { return []string{"ec2:DescribeRegions"} }
+
+// Collect records the enabled regions on the item. A refusal or a failure
+// is a warning of the account, which keeps its other data: its regions are
+// then unknown (Item.EnabledRegions says so).
+func (c RegionsCollector) Collect(ctx context.Context, it *Item, _ Writer) error {
+	enabled, err := regions.Enabled(ctx, it.Clients.EC2())
+	if err != nil {
+		if ctx.Err() != nil {
+			return opErr(it.Account, "ec2:DescribeRegions", err)
+		}
+		w := WarningOf(c.Name(), "", opErr(it.Account, "ec2:DescribeRegions", err))
+		it.Missed(w)
+		return nil
+	}
+	it.SetEnabledRegions(enabled)
+	return nil
+}
