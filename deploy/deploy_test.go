@@ -379,7 +379,7 @@ func TestIAMPolicies(t *testing.T) {
 		prefixes []string // every allowed action starts with one of these
 		exact    bool     // and none is allowed that is not required
 	}{
-		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport"}, true},
+		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport", "account:GetAlternateContact"}, true},
 		{"iam/list-accounts-role-policy.json", requiredListActions, []string{"organizations:List", "organizations:Describe"}, false},
 		{"iam/collect-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},
 		{"iam/list-accounts-role-trust.json", []string{"sts:AssumeRole"}, []string{"sts:AssumeRole"}, false},

@@ -23,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/orgiam/orgiam/internal/iamarn"
 )
 
 // Options configure the base credentials.
@@ -220,9 +222,8 @@ func WhoAmI(ctx context.Context, cfg aws.Config) (Identity, error) {
 // PartitionOfARN returns the partition of an ARN, or of the region when the
 // ARN has none.
 func PartitionOfARN(arn, region string) string {
-	parts := strings.SplitN(arn, ":", 3)
-	if len(parts) >= 2 && parts[0] == "arn" && parts[1] != "" {
-		return parts[1]
+	if p := iamarn.Partition(arn); p != "" {
+		return p
 	}
 	return PartitionOfRegion(region)
 }

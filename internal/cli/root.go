@@ -125,6 +125,7 @@ Exit codes: 0 all ok, 3 some accounts failed, 2 usage or configuration error,
 	root.AddCommand(newPolicy(stdio))
 	root.AddCommand(newIndex(stdio), newQuery(stdio), newReport(stdio))
 	root.AddCommand(newSchedule(stdio), newDemo(stdio))
+	root.AddCommand(newExec(stdio))
 	typeUsageErrors(root)
 	return root
 }

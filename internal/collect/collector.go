@@ -163,8 +163,8 @@ type Item struct {
 	missed       []snapshot.CollectorWarning
 	enabled      []string
 	enabledKnown bool
-	report   *reportOnce // set by the credential report collector's Start
-	outcome  *CredentialReportOutcome
+	report       *reportOnce // set by the credential report collector's Start
+	outcome      *CredentialReportOutcome
 }
 
 // Warn records a warning of the item (it stays ok).
@@ -238,6 +238,8 @@ func List(o Options) []Collector {
 	if o.CredentialReport {
 		out = append(out, CredentialReportCollector{})
 	}
+	out = append(out, ServerCertificatesCollector{})
+	out = append(out, SecurityContactCollector{})
 	out = append(out,
 		RegionsCollector{},
 		S3Collector{},

@@ -104,9 +104,9 @@ func TestCollectorList(t *testing.T) {
 		}
 	}
 	got := RoleActions()
-	// 13 IAM actions; ec2:DescribeRegions; S3 6, KMS 3, SQS 2, SNS 2,
-	// Lambda 3, Secrets Manager 2, ECR 3.
-	if len(got) != 35 || got[0] != "ec2:DescribeRegions" || !slices.Contains(got, "iam:GenerateCredentialReport") || !slices.Contains(got, "s3:GetAccountPublicAccessBlock") {
+	// 15 IAM and account actions; ec2:DescribeRegions; S3 6, KMS 3, SQS 2,
+	// SNS 2, Lambda 3, Secrets Manager 2, ECR 3.
+	if len(got) != 37 || got[0] != "account:GetAlternateContact" || !slices.Contains(got, "ec2:DescribeRegions") || !slices.Contains(got, "iam:ListServerCertificates") || !slices.Contains(got, "iam:GenerateCredentialReport") || !slices.Contains(got, "s3:GetAccountPublicAccessBlock") {
 		t.Errorf("role actions %v", got)
 	}
 	for _, a := range got {

@@ -18,6 +18,10 @@ var OtherVariables = []string{
 	// policy generate's git credentials (policygen/git.go): secrets, kept
 	// out of the field table so they are never in a config file or a message.
 	"ORGIAM_GIT_TOKEN", "ORGIAM_GIT_USER", "ORGIAM_GIT_SSH_KEY", "ORGIAM_GIT_SSH_KEY_PASSWORD",
+	// What `orgiam exec` sets for each item's command (ORGIAM_REGION, the
+	// item's region, is the region field's own variable): read by nothing,
+	// known so that an orgiam run by that command is not refused.
+	"ORGIAM_ACCOUNT_ID", "ORGIAM_ACCOUNT_NAME", "ORGIAM_PARAMS",
 }
 
 // CheckEnv refuses ORGIAM_* variables that orgiam does not read, as an

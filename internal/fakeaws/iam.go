@@ -175,6 +175,9 @@ func (s *Server) serveIAM(c *call) {
 		s.getCredentialReport(c, d)
 	case "GenerateServiceLastAccessedDetails", "GetServiceLastAccessedDetails":
 		s.serveLastAccessed(c, d)
+	case "ListServerCertificates":
+		// The synthetic organizations store no server certificates.
+		c.writeQuery(new(x).open("ServerCertificateMetadataList").close("ServerCertificateMetadataList").bool("IsTruncated", false).String())
 	default:
 		c.fail(400, "InvalidAction", "Could not find operation "+c.op+" for version 2010-05-08")
 	}

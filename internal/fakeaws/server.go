@@ -256,6 +256,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch c.service {
 	case "s3":
 		c.op = s3Op(r)
+	case "account":
+		b, _ := io.ReadAll(r.Body)
+		c.body = b
+		c.op = strings.TrimPrefix(r.URL.Path, "/")
 	case "organizations", "config":
 		b, _ := io.ReadAll(r.Body)
 		c.body = b
@@ -322,6 +326,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveSNS(c)
 	case "config":
 		s.serveConfig(c)
+	case "account":
+		// The synthetic organizations set no alternate contacts.
+		if c.op == "getAlternateContact" {
+			c.fail(404, "ResourceNotFoundException", "No contact of the inputted alternate contact type found.")
+		} else {
+			c.fail(400, "UnknownOperationException", "fakeaws does not emulate account:"+c.op)
+		}
 	default:
 		c.fail(400, "UnrecognizedClientException", "fakeaws does not emulate service "+c.service)
 	}
@@ -372,7 +383,7 @@ func (s *Server) resolveIdentity(c *call) {
 // protocol of a service for error shapes.
 func (c *call) protocol() string {
 	switch c.service {
-	case "organizations", "config":
+	case "organizations", "config", "account":
 		return "json"
 	case "s3":
 		return "s3"

@@ -60,7 +60,7 @@ func IsAWSManagedPolicy(s string) bool {
 // none or it is not a 12-digit account id).
 func Account(s string) string {
 	a, err := arn.Parse(s)
-	if err != nil || !validAccount(a.AccountID) {
+	if err != nil || !ValidAccount(a.AccountID) {
 		return ""
 	}
 	return a.AccountID
@@ -79,7 +79,7 @@ func Partition(s string) string {
 // account, resource role/<path><name> whose characters IAM allows.
 func ParseRole(s string) (ARN, bool) {
 	a, ok := Parse(s)
-	if !ok || a.Type != "role" || !KnownPartition(a.Partition) || a.Region != "" || !validAccount(a.AccountID) || a.Name == "" {
+	if !ok || a.Type != "role" || !KnownPartition(a.Partition) || a.Region != "" || !ValidAccount(a.AccountID) || a.Name == "" {
 		return ARN{}, false
 	}
 	for _, r := range a.Path + a.Name {
@@ -100,7 +100,8 @@ func roleChar(r rune) bool {
 	return strings.ContainsRune("_+=,.@/-", r)
 }
 
-func validAccount(s string) bool {
+// ValidAccount reports whether s is a 12-digit account id.
+func ValidAccount(s string) bool {
 	if len(s) != 12 {
 		return false
 	}

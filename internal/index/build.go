@@ -24,7 +24,7 @@ import (
 )
 
 // SchemaVersion is the version recorded in schema_version.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // BuildOptions are the inputs of Build beside the run.
 type BuildOptions struct {
@@ -131,10 +131,16 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 	}
 	// Organizations first: trusts need to know every member account.
 	head := newBatch()
-	orgs := &orgInfo{members: map[string]bool{}}
+	orgs := &orgInfo{members: map[string]bool{}, ids: map[string]bool{}}
 	orgAccounts, err := readOrganizations(ctx, r, head, orgs)
 	if err != nil {
 		return err
+	}
+	// Organization policies: written as they are read, chains in batches.
+	for _, id := range orgs.order {
+		if err := writeOrgPolicies(ctx, r, w, st, id); err != nil {
+			return err
+		}
 	}
 	accts, err := r.Accounts(ctx)
 	if err != nil {
@@ -149,6 +155,7 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 	for _, a := range accts {
 		if a.OrgID != "" {
 			orgs.members[a.ID] = true
+			orgs.ids[a.OrgID] = true
 		}
 		if !seen[a.ID] {
 			seen[a.ID] = true
@@ -268,6 +275,8 @@ func readOrganizations(ctx context.Context, r snapshot.Reader, b *batch, orgs *o
 		if o.ID == "" {
 			o.ID = id
 		}
+		orgs.ids[o.ID] = true
+		orgs.order = append(orgs.order, id)
 		b.add(tOrganizations, txt(o.ID), nz(o.Arn), nz(o.MasterAccountID), nz(o.MasterAccountEmail), nz(o.FeatureSet))
 		if o.MasterAccountID != "" {
 			orgs.members[o.MasterAccountID] = true

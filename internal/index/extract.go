@@ -37,6 +37,18 @@ const (
 	tAccessKeys
 	tCredentialReport
 	tFindings
+	tResources
+	tS3AccountBlock
+	tResourceStatements
+	tResourceConditions
+	tResourceGrants
+	tRegionScans
+	tCollectorWarnings
+	tOrgPolicies
+	tOrgPolicyTargets
+	tOrgPolicyStatements
+	tPolicyChains
+	tDelegatedAdmins
 	numTables
 )
 
@@ -54,7 +66,7 @@ var tables = [numTables]struct {
 	tInlinePolicies:    {"inline_policies", []string{"id", "principal_arn", "account_id", "name", "document"}},
 	tPolicyAttachments: {"policy_attachments", []string{"principal_arn", "account_id", "policy_id", "policy_name", "policy_kind"}},
 	tGroupMembers:      {"group_members", []string{"group_arn", "group_name", "user_arn", "user_name", "account_id"}},
-	tStatements:        {"statements", []string{"policy_id", "source", "account_id", "stmt_idx", "sid", "effect", "action", "not_action", "service", "resource", "not_resource", "has_condition"}},
+	tStatements:        {"statements", statementCols},
 	tTrusts:            {"trusts", []string{"role_arn", "role_name", "account_id", "stmt_idx", "effect", "actions", "principal_type", "principal_value", "trusted_account", "cross_account", "external_to_org", "has_external_id", "has_condition"}},
 	tAccessKeys:        {"access_keys", []string{"key_id", "user_arn", "user_name", "account_id", "status", "created", "last_used_date", "last_used_service", "last_used_region"}},
 	tCredentialReport: {"credential_report", []string{"account_id", "user", "arn", "user_creation_time", "password_enabled", "password_last_used", "password_last_used_no_info",
@@ -63,7 +75,26 @@ var tables = [numTables]struct {
 		"access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date", "access_key_2_last_used_region", "access_key_2_last_used_service",
 		"cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"}},
 	tFindings: {"findings", []string{"account_id", "account_name", "principal", "check_id", "check_id_legacy", "title", "severity", "status", "evidence"}},
+	tResources: {"resources", []string{"arn", "account_id", "region", "service", "type", "name", "has_policy",
+		"block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets", "public_acl",
+		"exposure", "conditional", "public_policy", "analysis_error", "policy", "attributes"}},
+	tS3AccountBlock:     {"s3_account_block_public_access", []string{"account_id", "block_public_acls", "ignore_public_acls", "block_public_policy", "restrict_public_buckets"}},
+	tResourceStatements: {"resource_statements", statementCols},
+	tResourceConditions: {"resource_conditions", []string{"resource_arn", "account_id", "stmt_idx", "operator", "key", "value"}},
+	tResourceGrants: {"resource_grants", []string{"resource_arn", "account_id", "region", "service", "stmt_idx", "sid", "principal_type", "principal_value",
+		"not_principal", "principal_account", "class", "conditional", "conditions", "actions", "not_action", "denied_by", "blocked_by"}},
+	tRegionScans:         {"region_scans", []string{"account_id", "region", "status", "reason", "collected_at", "api_calls", "duration_ms", "collectors", "warnings"}},
+	tCollectorWarnings:   {"collector_warnings", []string{"account_id", "region", "collector", "operation", "code", "resource", "message"}},
+	tOrgPolicies:         {"org_policies", []string{"id", "org_id", "type", "name", "description", "aws_managed", "arn", "document"}},
+	tOrgPolicyTargets:    {"org_policy_targets", []string{"policy_id", "org_id", "target_id", "target_type", "target_name"}},
+	tOrgPolicyStatements: {"org_policy_statements", statementCols},
+	tPolicyChains:        {"policy_chains", []string{"account_id", "org_id", "type", "level", "target_id", "target_type", "target_name", "policy_id"}},
+	tDelegatedAdmins:     {"delegated_administrators", []string{"org_id", "account_id", "name", "email", "status", "service_principal"}},
 }
+
+// statementCols are the columns of every flattened-statement table
+// (statements, resource_statements, org_policy_statements).
+var statementCols = []string{"policy_id", "source", "account_id", "stmt_idx", "sid", "effect", "action", "not_action", "service", "resource", "not_resource", "has_condition"}
 
 // V is one column value.
 type V = sqlitebulk.Value
@@ -151,6 +182,8 @@ func doc(raw json.RawMessage) V {
 // orgInfo is what the builder knows about organizations before the accounts.
 type orgInfo struct {
 	members map[string]bool // every account id that belongs to an organization of the run
+	ids     map[string]bool // every organization id of the run
+	order   []string        // the organizations folders, in listing order
 }
 
 // awsManagedArn reports whether arn is an AWS managed policy's.
@@ -174,6 +207,12 @@ func serviceOf(action string) string {
 
 // addStatements flattens a parsed document into statement rows.
 func addStatements(b *batch, policyID, source string, account V, d policy.Document) {
+	addStatementsTo(b, tStatements, policyID, source, account, d)
+}
+
+// addStatementsTo flattens a parsed document into rows of t, one of the
+// tables with statementCols.
+func addStatementsTo(b *batch, t table, policyID, source string, account V, d policy.Document) {
 	pid, src := txt(policyID), txt(source)
 	for i, s := range d.Statement {
 		actions, notAction := s.Action, b2i(false)
@@ -197,11 +236,11 @@ func addStatements(b *batch, policyID, source string, account V, d policy.Docume
 				act, svc = txt(actions[ai]), txt(serviceOf(actions[ai]))
 			}
 			if len(resources) == 0 {
-				b.add(tStatements, pid, src, account, idx, sid, eff, act, notAction, svc, null, notResource, cond)
+				b.add(t, pid, src, account, idx, sid, eff, act, notAction, svc, null, notResource, cond)
 				continue
 			}
 			for _, r := range resources {
-				b.add(tStatements, pid, src, account, idx, sid, eff, act, notAction, svc, txt(r), notResource, cond)
+				b.add(t, pid, src, account, idx, sid, eff, act, notAction, svc, txt(r), notResource, cond)
 			}
 		}
 	}
@@ -323,6 +362,7 @@ func accountBatch(ctx context.Context, r snapshot.Reader, a snapshot.Account, or
 		b = newBatch()
 		d.problems = append(d.problems, err.Error())
 	}
+	addResourceData(b, d, orgs)
 	addAccountRow(b, d)
 	return b, nil
 }
@@ -339,6 +379,10 @@ type accountFiles struct {
 	policies []snapshot.ManagedPolicy
 	mfas     []mfaDevice
 	report   []snapshot.CredentialReportRow
+	// resources is resources.json (nil when absent), regions the
+	// account's region scans.
+	resources *snapshot.AccountResources
+	regions   []snapshot.RegionScan
 	// problems are the files that could not be read or parsed.
 	problems []string
 }
@@ -398,6 +442,9 @@ func readAccount(ctx context.Context, r snapshot.Reader, a snapshot.Account) (*a
 		return nil, err
 	}
 	d.report = report
+	if err := readResources(ctx, r, d, note); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 

@@ -253,6 +253,203 @@ CREATE TABLE findings (
   evidence        TEXT
 );
 
+-- Resources with a resource-based policy, or an S3 setting that decides who
+-- reaches them: accounts/<id>/resources.json (S3 buckets, each with its own
+-- region) and every accounts/<id>/regions/<region>.json. service and type
+-- are the ARN's ("s3" "bucket", "kms" "key", "sqs" "queue", "lambda"
+-- "function" or "alias", "ecr" "repository" or "registry", …). The four
+-- Block Public Access columns are the bucket's own setting (NULL: none set,
+-- or not a bucket); the account's is in s3_account_block_public_access.
+-- public_acl lists the ACL grants to everyone ("AllUsers:READ,
+-- AuthenticatedUsers:WRITE"). exposure is the widest class of the
+-- resource's effective grants (see resource_grants; NULL when it grants
+-- nothing beyond what its policy leaves out), conditional 1 when every
+-- effective grant of that class has a restricting condition, public_policy
+-- 1 when the policy is public in S3's sense. A policy that cannot be
+-- parsed leaves exposure 'error' and analysis_error set (and the account
+-- partial). attributes is the collector's other facts as a JSON object.
+CREATE TABLE resources (
+  arn                     TEXT NOT NULL,
+  account_id              TEXT NOT NULL,
+  region                  TEXT,
+  service                 TEXT NOT NULL,
+  type                    TEXT,
+  name                    TEXT,
+  has_policy              INTEGER NOT NULL,
+  block_public_acls       INTEGER,
+  ignore_public_acls      INTEGER,
+  block_public_policy     INTEGER,
+  restrict_public_buckets INTEGER,
+  public_acl              TEXT,
+  exposure                TEXT,
+  conditional             INTEGER NOT NULL,
+  public_policy           INTEGER NOT NULL,
+  analysis_error          TEXT,
+  policy                  TEXT,
+  attributes              TEXT
+);
+
+-- An account's S3 Block Public Access (resources.json), when it is set.
+CREATE TABLE s3_account_block_public_access (
+  account_id              TEXT PRIMARY KEY,
+  block_public_acls       INTEGER NOT NULL,
+  ignore_public_acls      INTEGER NOT NULL,
+  block_public_policy     INTEGER NOT NULL,
+  restrict_public_buckets INTEGER NOT NULL
+);
+
+-- Resource policy statements, flattened as statements are: policy_id is the
+-- resource's ARN, source the resource's service.
+CREATE TABLE resource_statements (
+  policy_id     TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  account_id    TEXT,
+  stmt_idx      INTEGER NOT NULL,
+  sid           TEXT,
+  effect        TEXT NOT NULL,
+  action        TEXT,
+  not_action    INTEGER NOT NULL,
+  service       TEXT,
+  resource      TEXT,
+  not_resource  INTEGER NOT NULL,
+  has_condition INTEGER NOT NULL
+);
+
+-- Every condition of every resource policy statement: one row per
+-- statement × operator × key × value.
+CREATE TABLE resource_conditions (
+  resource_arn TEXT NOT NULL,
+  account_id   TEXT NOT NULL,
+  stmt_idx     INTEGER NOT NULL,
+  operator     TEXT NOT NULL,
+  key          TEXT NOT NULL,
+  value        TEXT
+);
+
+-- Who each resource policy Allow statement (and each public S3 ACL grant,
+-- stmt_idx -1, principal_type ACL) reaches, from internal/exposure: one row
+-- per statement × principal. class: public, external, cross-account,
+-- account or service (the package documentation defines them and the
+-- conditions that narrow them). conditions are the restricting conditions
+-- ("aws:SourceIp IpAddress 203.0.113.0/24", joined by " & "; those from a
+-- Deny statement end in "(deny #N)"). denied_by is the Deny statement that
+-- cancels the grant, blocked_by the S3 setting that neutralises it
+-- ("RestrictPublicBuckets (account)"); a grant with either is not effective.
+CREATE TABLE resource_grants (
+  resource_arn      TEXT NOT NULL,
+  account_id        TEXT NOT NULL,
+  region            TEXT,
+  service           TEXT NOT NULL,
+  stmt_idx          INTEGER NOT NULL,
+  sid               TEXT,
+  principal_type    TEXT NOT NULL,
+  principal_value   TEXT NOT NULL,
+  not_principal     INTEGER NOT NULL,
+  principal_account TEXT,
+  class             TEXT NOT NULL,
+  conditional       INTEGER NOT NULL,
+  conditions        TEXT,
+  actions           TEXT,
+  not_action        INTEGER NOT NULL,
+  denied_by         INTEGER,
+  blocked_by        TEXT
+);
+
+-- accounts/<id>/regions/<region>.json: one row per account × region item.
+-- status: ok, partial, failed, skipped; reason says why skipped or failed;
+-- collectors lists the collectors that ran (comma-separated); warnings
+-- counts the item's collector warnings.
+CREATE TABLE region_scans (
+  account_id   TEXT NOT NULL,
+  region       TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  reason       TEXT,
+  collected_at TEXT,
+  api_calls    INTEGER,
+  duration_ms  INTEGER,
+  collectors   TEXT,
+  warnings     INTEGER NOT NULL
+);
+
+-- Collectors that missed data without failing their item: from each region
+-- scan, and from resources.json (region NULL unless the warning names one).
+CREATE TABLE collector_warnings (
+  account_id TEXT NOT NULL,
+  region     TEXT,
+  collector  TEXT NOT NULL,
+  operation  TEXT,
+  code       TEXT,
+  resource   TEXT,
+  message    TEXT
+);
+
+-- organizations/<org-id>/policies.json: SCPs and RCPs. type is
+-- SERVICE_CONTROL_POLICY or RESOURCE_CONTROL_POLICY; document the content.
+CREATE TABLE org_policies (
+  id          TEXT NOT NULL,
+  org_id      TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  name        TEXT,
+  description TEXT,
+  aws_managed INTEGER NOT NULL,
+  arn         TEXT,
+  document    TEXT
+);
+
+-- Where each organization policy is attached (target_type ROOT,
+-- ORGANIZATIONAL_UNIT or ACCOUNT).
+CREATE TABLE org_policy_targets (
+  policy_id   TEXT NOT NULL,
+  org_id      TEXT NOT NULL,
+  target_id   TEXT NOT NULL,
+  target_type TEXT,
+  target_name TEXT
+);
+
+-- Organization policy statements, flattened as statements are: policy_id
+-- is the policy id (p-…), source scp or rcp, account_id NULL.
+CREATE TABLE org_policy_statements (
+  policy_id     TEXT NOT NULL,
+  source        TEXT NOT NULL,
+  account_id    TEXT,
+  stmt_idx      INTEGER NOT NULL,
+  sid           TEXT,
+  effect        TEXT NOT NULL,
+  action        TEXT,
+  not_action    INTEGER NOT NULL,
+  service       TEXT,
+  resource      TEXT,
+  not_resource  INTEGER NOT NULL,
+  has_condition INTEGER NOT NULL
+);
+
+-- organizations/<org-id>/policy-chains.json: each account's effective chain
+-- per policy type, one row per level × policy attached there (policy_id
+-- NULL for a level without one). level counts from 0 at the root down to
+-- the account itself; an action passes the type's policies only if every
+-- level allows it.
+CREATE TABLE policy_chains (
+  account_id  TEXT NOT NULL,
+  org_id      TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  level       INTEGER NOT NULL,
+  target_id   TEXT NOT NULL,
+  target_type TEXT,
+  target_name TEXT,
+  policy_id   TEXT
+);
+
+-- organizations/<org-id>/delegated-administrators.json: one row per
+-- delegated administrator × service principal delegated to it.
+CREATE TABLE delegated_administrators (
+  org_id            TEXT NOT NULL,
+  account_id        TEXT NOT NULL,
+  name              TEXT,
+  email             TEXT,
+  status            TEXT,
+  service_principal TEXT
+);
+
 -- @indexes: created after the bulk insert (sorting once is cheaper than
 -- maintaining them row by row). They serve the query commands: principal by
 -- name, the groups and policies of a principal, who can perform an action
@@ -267,3 +464,7 @@ CREATE INDEX group_members_user ON group_members(user_arn);
 CREATE INDEX statements_action ON statements(service, action);
 CREATE INDEX trusts_account ON trusts(account_id, cross_account);
 CREATE INDEX trusts_trusted ON trusts(trusted_account);
+CREATE INDEX resources_arn ON resources(arn);
+CREATE INDEX resource_grants_class ON resource_grants(class, service);
+CREATE INDEX resource_grants_resource ON resource_grants(resource_arn);
+CREATE INDEX policy_chains_account ON policy_chains(account_id, type);

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/go-json-experiment/json"
 
 	"github.com/orgiam/orgiam/internal/iamdata"
@@ -200,11 +201,11 @@ var star = []string{"*"}
 
 // allTemplates returns the compiled templates of the service an ARN names.
 func (s *scoper) allTemplates(arnStr string) []template {
-	parts := strings.SplitN(arnStr, ":", 4)
-	if len(parts) < 4 {
+	a, err := arn.Parse(arnStr)
+	if err != nil {
 		return nil
 	}
-	svc, ok := s.cat.Service(parts[2])
+	svc, ok := s.cat.Service(a.Service)
 	if !ok {
 		return nil
 	}

@@ -6,8 +6,11 @@ import (
 	"github.com/orgiam/orgiam/internal/policy"
 )
 
-// CheckAdminPolicy fails a customer managed policy whose default version
-// allows "*" on "*" (needs policies.json).
+// CheckAdminPolicy fails an attached customer managed policy whose default
+// version allows "*" on "*" (needs policies.json). CIS 1.15 audits the
+// attached customer managed policies (list-policies --only-attached --scope
+// Local); AWS managed and inline policies and unattached ones have checks of
+// their own.
 var CheckAdminPolicy = Check{
 	ID: "1.15", Legacy: "1.16", Severity: SeverityHigh,
 	Title:       "Ensure IAM policies that allow full \"*:*\" administrative privileges are not attached",
@@ -24,6 +27,9 @@ var CheckAdminPolicy = Check{
 func evalAdminPolicy(s *subject) []result {
 	var out []result
 	for _, p := range s.a.policies {
+		if p.AttachmentCount == 0 {
+			continue // CheckUnattachedAdminPolicy
+		}
 		doc, err := policy.Parse(p.DefaultDocument())
 		switch {
 		case err != nil:

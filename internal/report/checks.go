@@ -6,14 +6,17 @@ import (
 )
 
 // Check is one check: its metadata, kept with its evaluation in one file
-// (check_*.go), as Prowler keeps its checks. The checks of today are the CIS
-// AWS Foundations Benchmark IAM recommendations.
+// (check_*.go), as Prowler keeps its checks: the CIS AWS Foundations
+// Benchmark IAM recommendations, then orgiam's own checks.
 type Check struct {
-	// ID is the number in CIS AWS Foundations Benchmark v5.0.0.
+	// ID is the number in CIS AWS Foundations Benchmark v5.0.0 for a CIS
+	// check; else orgiam's own id, lower-case words joined by "_" in
+	// Prowler's manner (iam_role_trust_any_principal). Ids never change: a
+	// muted or tracked finding names its check by id.
 	ID string
 	// Legacy is the number in v1.4.0 to v4.0.1 (the IAM section kept the same
 	// numbering over those versions; v5.0.0 dropped "security questions", 1.3,
-	// and renumbered the rest one lower).
+	// and renumbered the rest one lower); "" for a check that is not CIS's.
 	Legacy   string
 	Title    string
 	Severity string
@@ -33,9 +36,22 @@ type Check struct {
 // Checks lists every check in benchmark order: the findings of an account
 // come in this order, and a new check is added here.
 var Checks = []Check{
+	// CIS, in benchmark order.
+	CheckSecurityContact,
 	CheckRootAccessKey, CheckRootMFA, CheckRootHardwareMFA, CheckRootUse,
-	CheckPasswordLength, CheckPasswordReuse, CheckConsoleMFA, CheckUnusedCreds,
+	CheckPasswordLength, CheckPasswordReuse, CheckConsoleMFA, CheckAccessKeysAtSetup, CheckUnusedCreds,
 	CheckOneActiveKey, CheckKeyRotation, CheckGroupPermissions, CheckAdminPolicy, CheckSupportRole,
+	CheckServerCertificates, CheckCloudShellFullAccess,
+	// Account settings.
+	CheckPasswordComplexity, CheckPasswordExpiry,
+	// Users.
+	CheckAdminNoMFA, CheckConsoleNeverUsed,
+	// Administrator policies by kind (CIS 1.15 has the attached customer managed ones).
+	CheckAWSManagedAdminPolicy, CheckInlineAdminPolicy, CheckUnattachedAdminPolicy,
+	// Role trust policies.
+	CheckTrustAnyPrincipal, CheckGitHubOIDCSub, CheckOIDCSub, CheckExternalID, CheckConfusedDeputy, CheckCrossAccountPaths,
+	// Risk beyond administrator (identity policies evaluated).
+	CheckPrivilegeEscalation, CheckDataAccess, CheckResourceExposure,
 }
 
 // cisReference is the benchmark itself.
@@ -50,6 +66,19 @@ func cis(id, legacy string) []string {
 	return out
 }
 
+// cisSince is cis for a recommendation CIS added in version since
+// ("3.0"): the versions before it have no id for it.
+func cisSince(id, legacy, since string) []string {
+	out := []string{"cis_5.0_aws:" + id}
+	for _, v := range []string{"4.0", "3.0", "2.0", "1.5", "1.4"} {
+		out = append(out, "cis_"+v+"_aws:"+legacy)
+		if v == since {
+			break
+		}
+	}
+	return out
+}
+
 // subject is what the checks read of one account; what more than one check
 // derives from the account's files is computed once, on first use.
 type subject struct {
@@ -58,6 +87,13 @@ type subject struct {
 
 	users     []principal
 	usersDone bool
+
+	ids     []*identity
+	idsDone bool
+	trusts  []roleTrust
+	trDone  bool
+	esc     map[*identity][]string
+	escDone bool
 }
 
 // principals is the account's IAM users (acct.principals), computed once.

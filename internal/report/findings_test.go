@@ -69,7 +69,14 @@ func TestCISChecks(t *testing.T) {
 		{CheckGroupPermissions, prod, erin, StatusFail, "break-glass (inline)"},
 		{CheckGroupPermissions, prod, dave, StatusPass, "no attached or inline"},
 		{CheckAdminPolicy, mgmt, "arn:aws:iam::111111111111:policy/FullAdmin", StatusFail, "v2 allows"},
-		{CheckAdminPolicy, prod, "arn:aws:iam::222222222222:policy/Boundary", StatusPass, "does not allow"},
+		// Boundary is used only as a permissions boundary (not attached):
+		// judged by the unattached policies' check, not by CIS 1.15.
+		{CheckUnattachedAdminPolicy, prod, "arn:aws:iam::222222222222:policy/Boundary", StatusPass, "does not allow"},
+		{CheckAdminNoMFA, mgmt, bob, StatusFail, "FullAdmin (customer managed, through group devs)) without MFA"},
+		{CheckAdminNoMFA, mgmt, carol, StatusPass, "with MFA"},
+		{CheckAccessKeysAtSetup, prod, dave, StatusPass, "without an active access key that was never used"},
+		{CheckAWSManagedAdminPolicy, mgmt, alice, StatusFail, "AdministratorAccess"},
+		{CheckPasswordExpiry, prod, PrincipalAccount, StatusFail, "does not expire"},
 		{CheckSupportRole, mgmt, PrincipalAccount, StatusFail, "None of the account's 1 role"},
 		{CheckSupportRole, prod, PrincipalAccount, StatusPass, "support"},
 	}
@@ -104,8 +111,8 @@ func TestCISChecks(t *testing.T) {
 			t.Fatalf("PASS row without IncludePass: %+v", f)
 		}
 	}
-	if len(fails) != 18 {
-		t.Errorf("%d FAIL findings, want 18", len(fails))
+	if len(fails) != 27 {
+		t.Errorf("%d FAIL findings, want 27", len(fails))
 	}
 }
 

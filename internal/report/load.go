@@ -22,6 +22,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/evaluate"
 	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -74,6 +75,12 @@ type acct struct {
 	mfa      []snapshot.MFADevice
 	report   []snapshot.CredentialReportRow // nil when absent
 	rawCSV   []byte
+	// certs (iam/server-certificates.json) and contact
+	// (iam/security-contact.json) are nil when absent.
+	certs   []snapshot.ServerCertificate
+	contact *snapshot.SecurityContact
+	// rn is the run the account belongs to (nil in tests of single checks).
+	rn *run
 	// problems are files of the account that could not be read or parsed:
 	// the account is reported from the others (failed, or else partial).
 	problems []string
@@ -89,6 +96,13 @@ type run struct {
 	// awsAdmin says, for an AWS managed policy's ARN and name, whether its
 	// default version grants full administrator access.
 	awsAdmin map[string]bool
+	// awsPolicies are the AWS managed policies compiled for the evaluator,
+	// by ARN: the checks that evaluate a principal's identity policies
+	// share them across accounts (their number does not grow with the
+	// organization).
+	awsPolicies map[string]*evaluate.Policy
+	// accountSet is the ids of list and skipped, built on first use.
+	accountSet map[string]bool
 }
 
 func (a *acct) name() string {
@@ -169,7 +183,7 @@ func openRun(ctx context.Context, r snapshot.Reader) (*run, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: run %s: account list %s: %w", r.Run, store.AccountListKey(r.Run), err)
 	}
-	rn := &run{list: list, awsAdmin: map[string]bool{}}
+	rn := &run{list: list, awsAdmin: map[string]bool{}, awsPolicies: map[string]*evaluate.Policy{}}
 	if rn.skipped, err = r.Skipped(ctx); err != nil {
 		return nil, fmt.Errorf("report: run %s: %w", r.Run, err)
 	}
@@ -186,6 +200,13 @@ func openRun(ctx context.Context, r snapshot.Reader) (*run, error) {
 		admin := docIsAdmin(p.DefaultDocument())
 		rn.awsAdmin[p.Arn] = admin
 		rn.awsAdmin[p.PolicyName] = admin
+		if doc := p.DefaultDocument(); doc != nil {
+			// A policy the evaluator cannot compile is left out of the
+			// evaluations (the principals holding it are judged without it).
+			if cp, err := evaluate.Compile(p.Arn, doc); err == nil {
+				rn.awsPolicies[p.Arn] = cp
+			}
+		}
 	}
 	return rn, nil
 }
@@ -218,7 +239,9 @@ func (rn *run) eachAccount(ctx context.Context, r snapshot.Reader, fn func(group
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			group = append(group, loadAccount(ctx, r, p, rn.list[p]))
+			ac := loadAccount(ctx, r, p, rn.list[p])
+			ac.rn = rn
+			group = append(group, ac)
 		}
 		if err := fn(group); err != nil {
 			return err
@@ -262,6 +285,8 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 		{store.DataRoles, &ac.roles},
 		{store.DataPolicies, &ac.policies},
 		{store.DataMFADevices, &ac.mfa},
+		{store.DataServerCertificates, &ac.certs},
+		{store.DataSecurityContact, &ac.contact},
 	}
 	for _, s := range sets {
 		if err := r.IAM(ctx, a.ID, s.name, s.v); err != nil {

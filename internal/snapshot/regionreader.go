@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/orgiam/orgiam/internal/store"
@@ -19,46 +18,6 @@ func (r Reader) RegionScan(ctx context.Context, id, region string) (RegionScan, 
 		err = checkSchema(key, s.SchemaVersion)
 	}
 	return s, err
-}
-
-// RegionScans reads every region item stored for an account, sorted by
-// region.
-func (r Reader) RegionScans(ctx context.Context, id string) ([]RegionScan, error) {
-	keys, err := r.Store.List(ctx, store.RegionsPrefix(r.Run, id))
-	if err != nil {
-		return nil, err
-	}
-	var out []RegionScan
-	for _, k := range keys {
-		region, ok := strings.CutSuffix(strings.TrimPrefix(k, store.RegionsPrefix(r.Run, id)), ".json")
-		if !ok || strings.Contains(region, "/") {
-			continue
-		}
-		s, err := r.RegionScan(ctx, id, region)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Region < out[j].Region })
-	return out, nil
-}
-
-// AccountResources reads accounts/<id>/resources.json (nil, nil when absent).
-func (r Reader) AccountResources(ctx context.Context, id string) (*AccountResources, error) {
-	var a AccountResources
-	key := store.AccountResourcesKey(r.Run, id)
-	err := ReadJSON(ctx, r.Store, key, &a)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err == nil {
-		err = checkSchema(key, a.SchemaVersion)
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &a, nil
 }
 
 // RegionOutcome is where an account's region items stand.

@@ -41,6 +41,12 @@ const (
 	DataSAMLProviders    = "saml-providers"
 	DataOIDCProviders    = "oidc-providers"
 	DataMFADevices       = "mfa-devices"
+	// DataServerCertificates (iam:ListServerCertificates) and
+	// DataSecurityContact (account:GetAlternateContact SECURITY, an object,
+	// not an array) are written by their own collectors, not by the IAM
+	// collector: they are not in IAMDataSets.
+	DataServerCertificates = "server-certificates"
+	DataSecurityContact    = "security-contact"
 )
 
 // IAMDataSets lists every per-account iam/ data set, in a stable order.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/index"
 	"github.com/orgiam/orgiam/internal/policy"
 	"github.com/orgiam/orgiam/internal/store"
@@ -301,8 +302,11 @@ func yesNo(s string) string {
 }
 
 func shortArn(a string) string {
-	if i := strings.LastIndex(a, ":"); i >= 0 && strings.HasPrefix(a, "arn:") {
-		return a[i+1:]
+	if p, ok := iamarn.Parse(a); ok {
+		if p.Name == "" {
+			return p.Resource
+		}
+		return p.Type + "/" + p.Name
 	}
 	return a
 }
