@@ -77,6 +77,9 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 	base := baseCfg(srv.Endpoint)
 	const external = "999999999999" // outside the organization
 	const east, west = "us-east-1", "eu-west-1"
+	// An opt-in region moto lists as not-opted-in: selected, not enabled,
+	// so skipped in every account.
+	const optIn = "ap-east-1"
 
 	org := buildOrg(t, ctx, base, map[string]string{"prod-a": "Prod", "dev-b": "Sandbox"})
 	prod, dev := org.accounts["prod-a"], org.accounts["dev-b"]
@@ -114,7 +117,7 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 		`{"Sid":"Anyone","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::a-public/*"}`))}))
 	mkBucket(sw, "a-cross", west)
 	must(sw.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("a-cross"), Policy: aws.String(doc(
-		`{"Sid":"Dev","Effect":"Allow","Principal":{"AWS":"`+root(dev)+`"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::a-cross/*"}`))}))
+		`{"Sid":"Dev","Effect":"Allow","Principal":{"AWS":"` + root(dev) + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::a-cross/*"}`))}))
 	// A public policy on a bucket whose own Block Public Access restricts
 	// public buckets: not public.
 	mkBucket(se, "a-private", east)
@@ -213,7 +216,7 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 	const run = "2026-11-23"
 	var out, errb bytes.Buffer
 	code := Run(ctx, []string{"collect", "--org-role", "arn:aws:iam::" + mgmt + ":role/orgiam-list",
-		"--store", storeDir, "--date", run, "--credential-report-wait", "100ms", "--regions", east + "," + west,
+		"--store", storeDir, "--date", run, "--credential-report-wait", "100ms", "--regions", east + "," + west + "," + optIn,
 	}, IO{Out: &out, Err: &errb, Now: testNow})
 	if code != ExitOK {
 		t.Fatalf("collect: exit %d\nstdout:\n%s\nstderr:\n%s", code, out.String(), errb.String())
@@ -241,7 +244,8 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if strings.Join(info.Scan.Regions, ",") != west+","+east && strings.Join(info.Scan.Regions, ",") != east+","+west {
+		// The plan: every selected region, the skipped one included.
+		if strings.Join(info.Scan.Regions, ",") != optIn+","+west+","+east {
 			t.Errorf("account %s: scan regions %v", id, info.Scan.Regions)
 		}
 		if len(info.Scan.CollectorWarnings) != 0 {
@@ -371,6 +375,13 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 		}
 		if len(s.Resources) != len(wants) {
 			t.Errorf("region %s: %d resources, want %d: %+v", region, len(s.Resources), len(wants), s.Resources)
+		}
+	}
+	// The region not enabled is skipped with the reason, in every account.
+	for _, id := range []string{mgmt, prod, dev} {
+		s, err := r.RegionScan(ctx, id, optIn)
+		if err != nil || s.Status != "skipped" || !strings.Contains(s.Reason, "not enabled") || len(s.Resources) != 0 {
+			t.Errorf("region %s of %s: %v status %q reason %q", optIn, id, err, s.Status, s.Reason)
 		}
 	}
 	// The other accounts' region items exist and are empty.

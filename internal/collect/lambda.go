@@ -115,15 +115,20 @@ func (c LambdaCollector) Collect(ctx context.Context, it *Item, w Writer) error 
 // service name {"Service": name}. Some endpoints (moto) keep the Principal
 // parameter as given, a form the policy grammar refuses for anything but
 // "*". A document without such a principal, or one that is not a JSON
-// object with a statement list, is returned as it is.
+// object with statements, is returned as it is.
 func lambdaPrincipals(doc, partition string) string {
 	var top map[string]json.RawMessage
 	if json.Unmarshal([]byte(doc), &top) != nil {
 		return doc
 	}
 	var stmts []map[string]json.RawMessage
+	one := false
 	if json.Unmarshal(top["Statement"], &stmts) != nil {
-		return doc
+		var st map[string]json.RawMessage
+		if json.Unmarshal(top["Statement"], &st) != nil || st == nil {
+			return doc
+		}
+		stmts, one = []map[string]json.RawMessage{st}, true
 	}
 	changed := false
 	for _, st := range stmts {
@@ -150,7 +155,13 @@ func lambdaPrincipals(doc, partition string) string {
 	if !changed {
 		return doc
 	}
-	b, err := json.Marshal(stmts)
+	var b []byte
+	var err error
+	if one {
+		b, err = json.Marshal(stmts[0])
+	} else {
+		b, err = json.Marshal(stmts)
+	}
 	if err != nil {
 		return doc
 	}
