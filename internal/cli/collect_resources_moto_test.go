@@ -155,6 +155,14 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 	kw, err := kms.NewFromConfig(in(prod, west)).CreateKey(ctx, &kms.CreateKeyInput{Policy: aws.String(keyPolicy(external)), Description: aws.String("shared with a vendor")})
 	must(kw, err)
 
+	// A key in dev-b whose policy denies kms:DescribeKey to everyone: the
+	// collector is refused (moto checks a key policy's Deny statements for
+	// DescribeKey only), so dev-b's us-east-1 item is partial.
+	kd, err := kms.NewFromConfig(in(dev, east)).CreateKey(ctx, &kms.CreateKeyInput{BypassPolicyLockoutSafetyCheck: true, Policy: aws.String(doc(
+		`{"Sid":"Owner","Effect":"Allow","Principal":{"AWS":"`+root(dev)+`"},"Action":"kms:*","Resource":"*"}`,
+		`{"Sid":"NoDescribe","Effect":"Deny","Principal":"*","Action":"kms:DescribeKey","Resource":"*"}`))})
+	must(kd, err)
+
 	// SQS in eu-west-1: anyone in the organization.
 	q, err := sqs.NewFromConfig(in(prod, west)).CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("org-queue")})
 	must(q, err)
@@ -231,10 +239,13 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 	for _, a := range m.Accounts {
 		status[a.ID] = a.Status
 	}
-	for _, id := range []string{mgmt, prod, dev} {
-		if status[id] != "ok" {
-			t.Errorf("account %s: status %q, want ok (manifest %v)", id, status[id], status)
+	for id, want := range map[string]string{mgmt: "ok", prod: "ok", dev: "partial"} {
+		if status[id] != want {
+			t.Errorf("account %s: status %q, want %s (manifest %v)", id, status[id], want, status)
 		}
+	}
+	if m.Totals.Partial != 1 || !strings.Contains(out.String(), "partial") || !strings.Contains(out.String(), dev) {
+		t.Errorf("partial total %d; summary:\n%s", m.Totals.Partial, out.String())
 	}
 	if len(status) != 3 {
 		t.Errorf("manifest accounts %v, want the 3 of the organization", status)
@@ -249,7 +260,7 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 			t.Errorf("account %s: scan regions %v", id, info.Scan.Regions)
 		}
 		if len(info.Scan.CollectorWarnings) != 0 {
-			t.Errorf("account %s: warnings %+v", id, info.Scan.CollectorWarnings)
+			t.Errorf("account %s: account item warnings %+v", id, info.Scan.CollectorWarnings)
 		}
 	}
 
@@ -369,6 +380,12 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 			if lambdaOnePolicy && res.Service == "lambda" && got == "dev,vendor" {
 				got = w.sids // moto: one policy for the function and its alias
 			}
+			if w.service == "kms" && (res.Attributes["KeyManager"] != "CUSTOMER" || res.Attributes["KeyState"] != "Enabled" || res.Name != res.ARN[strings.LastIndex(res.ARN, "/")+1:]) {
+				t.Errorf("region %s: key %s: name %q attributes %v", region, res.ARN, res.Name, res.Attributes)
+			}
+			if w.typ == "alias" && res.Attributes["FunctionVersion"] != aws.ToString(fn.Version) {
+				t.Errorf("region %s: alias %s attributes %v, want FunctionVersion %s", region, res.ARN, res.Attributes, aws.ToString(fn.Version))
+			}
 			if res.Service != w.service || res.Type != w.typ || got != w.sids {
 				t.Errorf("region %s: %s is %s/%s with statements %q (%s), want %s/%s %q", region, w.arn, res.Service, res.Type, sids(res), res.Policy, w.service, w.typ, w.sids)
 			}
@@ -384,10 +401,20 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 			t.Errorf("region %s of %s: %v status %q reason %q", optIn, id, err, s.Status, s.Reason)
 		}
 	}
-	// The other accounts' region items exist and are empty.
+	// The other accounts' region items exist and are empty, but dev-b's
+	// us-east-1, which records the refused key.
 	for _, id := range []string{mgmt, dev} {
 		for _, region := range []string{east, west} {
 			s, err := r.RegionScan(ctx, id, region)
+			if id == dev && region == east {
+				keyArn := aws.ToString(kd.KeyMetadata.Arn)
+				if err != nil || s.Status != "partial" || len(s.Resources) != 0 || len(s.Warnings) != 1 {
+					t.Errorf("region %s of %s: %v status %q resources %+v warnings %+v", region, id, err, s.Status, s.Resources, s.Warnings)
+				} else if w := s.Warnings[0]; w.Collector != "kms" || w.Region != east || w.Operation != "kms:DescribeKey" || w.Code != "AccessDeniedException" || w.Resource != keyArn {
+					t.Errorf("region %s of %s: warning %+v, want kms:DescribeKey AccessDeniedException on %s", region, id, w, keyArn)
+				}
+				continue
+			}
 			if err != nil || s.Status != "ok" || len(s.Resources) != 0 {
 				t.Errorf("region %s of %s: %v status %q resources %+v", region, id, err, s.Status, s.Resources)
 			}
