@@ -32,7 +32,8 @@ func (RegionsCollector) Scope() Scope { return ScopeAccount }
 // Actions is ec2:DescribeRegions.
 func (RegionsCollector) Actions() []string { return []string{"ec2:DescribeRegions"} }
 
-// Collect records the enabled regions on the item. A refusal or a failure
+// Collect records the enabled regions of the account's partition on the
+// item. A refusal or a failure
 // is a warning of the account, which keeps its other data: its regions are
 // then unknown (Item.EnabledRegions says so).
 func (c RegionsCollector) Collect(ctx context.Context, it *Item, _ Writer) error {
@@ -45,6 +46,23 @@ func (c RegionsCollector) Collect(ctx context.Context, it *Item, _ Writer) error
 		it.Missed(w)
 		return nil
 	}
-	it.SetEnabledRegions(enabled)
+	it.SetEnabledRegions(inPartition(enabled, it.Partition))
 	return nil
+}
+
+// inPartition keeps the regions of the account's partition ("" is aws).
+// AWS lists only those; an emulator (moto) lists every partition's
+// regions as enabled, and a region of another partition cannot be reached
+// with the account's credentials.
+func inPartition(names []string, partition string) []string {
+	if partition == "" {
+		partition = "aws"
+	}
+	out := names[:0:0]
+	for _, n := range names {
+		if partitionOf(n) == partition {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -2,11 +2,14 @@ package collect
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
@@ -68,7 +71,7 @@ func (c LambdaCollector) Collect(ctx context.Context, it *Item, w Writer) error 
 		if err := it.call(c.Name(), "lambda:GetPolicy", r.ARN, err); err != nil {
 			return err
 		}
-		it.withPolicy(c.Name(), r, aws.ToString(out.Policy))
+		it.withPolicy(c.Name(), r, lambdaPrincipals(aws.ToString(out.Policy), it.Partition))
 		return nil
 	}
 	if err == nil {
@@ -104,4 +107,68 @@ func (c LambdaCollector) Collect(ctx context.Context, it *Item, w Writer) error 
 	}
 	w.Resources(res.list())
 	return settle(err)
+}
+
+// lambdaPrincipals gives a Lambda policy's plain-string principals the
+// shape AWS stores for lambda:AddPermission: an account id becomes
+// {"AWS": "arn:<partition>:iam::<id>:root"}, an ARN {"AWS": ARN} and a
+// service name {"Service": name}. Some endpoints (moto) keep the Principal
+// parameter as given, a form the policy grammar refuses for anything but
+// "*". A document without such a principal, or one that is not a JSON
+// object with statements, is returned as it is.
+func lambdaPrincipals(doc, partition string) string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal([]byte(doc), &top) != nil {
+		return doc
+	}
+	var stmts []map[string]json.RawMessage
+	one := false
+	if json.Unmarshal(top["Statement"], &stmts) != nil {
+		var st map[string]json.RawMessage
+		if json.Unmarshal(top["Statement"], &st) != nil || st == nil {
+			return doc
+		}
+		stmts, one = []map[string]json.RawMessage{st}, true
+	}
+	changed := false
+	for _, st := range stmts {
+		var p string
+		if json.Unmarshal(st["Principal"], &p) != nil || p == "*" || p == "" {
+			continue
+		}
+		var v map[string]string
+		switch {
+		case iamarn.ValidAccount(p):
+			v = map[string]string{"AWS": "arn:" + partition + ":iam::" + p + ":root"}
+		case strings.HasPrefix(p, "arn:"):
+			v = map[string]string{"AWS": p}
+		default:
+			v = map[string]string{"Service": p}
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return doc
+		}
+		st["Principal"] = b
+		changed = true
+	}
+	if !changed {
+		return doc
+	}
+	var b []byte
+	var err error
+	if one {
+		b, err = json.Marshal(stmts[0])
+	} else {
+		b, err = json.Marshal(stmts)
+	}
+	if err != nil {
+		return doc
+	}
+	top["Statement"] = b
+	out, err := json.Marshal(top)
+	if err != nil {
+		return doc
+	}
+	return string(out)
 }
