@@ -61,8 +61,8 @@ func TestReportMachineFormats(t *testing.T) {
 					UID string `json:"uid"`
 				} `json:"finding_info"`
 			}
-			if err := json.Unmarshal(out, &v); err != nil || len(v) != 18 {
-				t.Fatalf("%d findings (%v), want 18", len(v), err)
+			if err := json.Unmarshal(out, &v); err != nil || len(v) != 27 {
+				t.Fatalf("%d findings (%v), want 27", len(v), err)
 			}
 			if v[0].ClassUID != 2004 || v[0].Finding.UID == "" || v[0].Status != "FAIL" {
 				t.Errorf("first OCSF finding %+v: want class 2004 (Detection Finding), a uid, FAIL", v[0])
@@ -70,8 +70,8 @@ func TestReportMachineFormats(t *testing.T) {
 		}},
 		{"asff", func(t *testing.T, out []byte) {
 			var v []report.ASFF
-			if err := json.Unmarshal(out, &v); err != nil || len(v) != 18 {
-				t.Fatalf("%d findings (%v), want 18", len(v), err)
+			if err := json.Unmarshal(out, &v); err != nil || len(v) != 27 {
+				t.Fatalf("%d findings (%v), want 27", len(v), err)
 			}
 			if v[0].SchemaVersion != report.ASFFSchemaVersion || v[0].AwsAccountID != "111111111111" || v[0].Region != "eu-west-1" {
 				t.Errorf("first ASFF finding %+v: want schema %s, account 111111111111, region eu-west-1 (--security-hub-region)", v[0], report.ASFFSchemaVersion)
@@ -86,8 +86,8 @@ func TestReportMachineFormats(t *testing.T) {
 					} `json:"results"`
 				} `json:"runs"`
 			}
-			if err := json.Unmarshal(out, &v); err != nil || len(v.Runs) != 1 || len(v.Runs[0].Results) != 18 {
-				t.Fatalf("SARIF %+v (%v), want one run of 18 results", v, err)
+			if err := json.Unmarshal(out, &v); err != nil || len(v.Runs) != 1 || len(v.Runs[0].Results) != 27 {
+				t.Fatalf("SARIF %+v (%v), want one run of 27 results", v, err)
 			}
 			if v.Version != "2.1.0" || v.Runs[0].Results[0].RuleID != "1.3" {
 				t.Errorf("SARIF version %s, first rule %s; want 2.1.0, 1.3", v.Version, v.Runs[0].Results[0].RuleID)
@@ -117,20 +117,21 @@ func TestReportMutelistAndFailOn(t *testing.T) {
     reason: waiver ended
     expires: 2026-11-14
 `)
-	// Unmuted high: 1.3 and 1.6 (root), 1.15 (the expired waiver); muted:
-	// account 3333's 4, alice's 1.9.
+	// Unmuted high: 1.3 and 1.6 (root), 1.15 (the expired waiver), alice's
+	// and bob's administrator access without MFA; muted: account 3333's 4,
+	// alice's 1.9.
 	code, out, errs := runFindings(t, "report", "findings", "--store", root, "--run", "2026-11-15", "--format", "json", "--mutelist", ml, "--fail-on", "high")
 	if code != ExitFindings {
 		t.Fatalf("exit %d, want %d: %s", code, ExitFindings, errs)
 	}
-	if !strings.Contains(errs, "orgiam: --fail-on high: 3 unmuted FAIL findings at or above high remain (high 3, medium 5, low 5; 5 muted)") {
+	if !strings.Contains(errs, "orgiam: --fail-on high: 5 unmuted FAIL findings at or above high remain (high 5, medium 10, low 7; 5 muted)") {
 		t.Errorf("stderr %q", errs)
 	}
 	if !strings.Contains(errs, "mutes.yaml:8: mutelist entry expired on 2026-11-14") {
 		t.Errorf("the expired entry is not warned about: %q", errs)
 	}
 	fs, err := report.DecodeFindings([]byte(out))
-	if err != nil || len(fs) != 18 {
+	if err != nil || len(fs) != 27 {
 		t.Fatalf("%d findings (%v): muted ones must still be listed", len(fs), err)
 	}
 	muted := map[string]string{}
@@ -153,12 +154,12 @@ func TestReportMutelistAndFailOn(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &sum); err != nil {
 		t.Fatal(err)
 	}
-	if sum.Totals.High != 3 || sum.Totals.Medium != 5 || sum.Totals.Low != 5 || sum.Totals.Muted != 5 {
+	if sum.Totals.High != 5 || sum.Totals.Medium != 10 || sum.Totals.Low != 7 || sum.Totals.Muted != 5 {
 		t.Errorf("totals %+v", sum.Totals)
 	}
 
 	// Every high muted: --fail-on high passes, medium does not.
-	all := writeFile(t, "all-high.yaml", "mutes:\n  - check: '1.{3,4,6,9,15}'\n    reason: accepted\n")
+	all := writeFile(t, "all-high.yaml", "mutes:\n  - check: '{1.3,1.4,1.6,1.9,1.15,iam_user_administrator_mfa}'\n    reason: accepted\n")
 	if code, _, errs := runFindings(t, "report", "findings", "--store", root, "--run", "2026-11-15", "--mutelist", all, "--fail-on", "high"); code != 0 {
 		t.Errorf("every high muted, --fail-on high: exit %d: %s", code, errs)
 	}
@@ -190,7 +191,7 @@ func TestFindingsBadInput(t *testing.T) {
 		{[]string{"report", "users", "--format", "ocsf"}, "--format ocsf: only the findings report has it"},
 		{[]string{"report", "findings", "--fail-on", "critical"}, `--fail-on "critical": expected high, medium or low`},
 		{[]string{"report", "users", "--fail-on", "high"}, "--fail-on: for the findings and summary reports, not users"},
-		{[]string{"report", "findings", "--check", "1.9,9.9"}, `--check "9.9": no such check (the checks are 1.3, 1.4,`},
+		{[]string{"report", "findings", "--check", "1.9,9.9"}, `--check "9.9": no such check (the checks are 1.2, 1.3, 1.4,`},
 		{[]string{"report", "findings", "--mutelist", badKey}, `--mutelist: ` + badKey + `:3: unknown key "acount"`},
 		{[]string{"report", "findings", "--mutelist", badGlob}, `--mutelist: ` + badGlob + `:3: principal: bad glob "arn:aws:iam::*:user/[ab": unclosed [`},
 		{[]string{"report", "findings", "--mutelist", badCheck}, `--mutelist: ` + badCheck + `:3: check "2.1": no check has that id`},
