@@ -381,7 +381,7 @@ func TestIAMPolicies(t *testing.T) {
 		exact    bool     // and none is allowed that is not required
 	}{
 		{"iam/collect-role-policy.json", requiredCollectActions, []string{"iam:Get", "iam:List", "iam:GenerateCredentialReport", "account:GetAlternateContact",
-			"ec2:DescribeRegions", "s3:Get", "s3:List", "kms:List", "kms:Describe", "kms:Get", "sqs:List", "sqs:Get",
+			"ec2:DescribeRegions", "access-analyzer:ListAnalyzers", "s3:Get", "s3:List", "kms:List", "kms:Describe", "kms:Get", "sqs:List", "sqs:Get",
 			"sns:List", "sns:Get", "lambda:List", "lambda:Get", "secretsmanager:List", "secretsmanager:GetResourcePolicy",
 			"ecr:Describe", "ecr:Get"}, true},
 		{"iam/list-accounts-role-policy.json", requiredListActions, []string{"organizations:List", "organizations:Describe"}, false},

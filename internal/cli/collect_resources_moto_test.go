@@ -360,7 +360,7 @@ func TestCollectResourcesAgainstMoto(t *testing.T) {
 		if s.Status != "ok" || s.AccountID != prod || s.Region != region || len(s.Warnings) != 0 {
 			t.Errorf("region %s of %s: status %q reason %q warnings %+v", region, prod, s.Status, s.Reason, s.Warnings)
 		}
-		if got := strings.Join(s.Collectors, ","); got != "kms,sqs,sns,lambda,secretsmanager,ecr" {
+		if got := strings.Join(s.Collectors, ","); got != "kms,sqs,sns,lambda,secretsmanager,ecr,access-analyzer" {
 			t.Errorf("region %s collectors %s", region, got)
 		}
 		byARN := map[string]snapshot.Resource{}

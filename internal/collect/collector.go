@@ -114,6 +114,7 @@ type Clients interface {
 	Lambda() LambdaAPI
 	SecretsManager() SecretsManagerAPI
 	ECR() ECRAPI
+	AccessAnalyzer() AccessAnalyzerAPI
 }
 
 // NewClients returns the SDK clients for cfg, each built on first use.
@@ -249,6 +250,7 @@ func List(o Options) []Collector {
 		LambdaCollector{},
 		SecretsManagerCollector{},
 		ECRCollector{},
+		AccessAnalyzerCollector{},
 	)
 	return out
 }

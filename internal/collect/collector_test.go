@@ -106,8 +106,8 @@ func TestCollectorList(t *testing.T) {
 	got := RoleActions()
 	// 14 IAM actions (with iam:ListServerCertificates);
 	// account:GetAlternateContact; ec2:DescribeRegions; S3 6, KMS 3, SQS 2,
-	// SNS 2, Lambda 3, Secrets Manager 2, ECR 3.
-	if len(got) != 37 || got[0] != "account:GetAlternateContact" || !slices.Contains(got, "ec2:DescribeRegions") || !slices.Contains(got, "iam:ListServerCertificates") || !slices.Contains(got, "iam:GenerateCredentialReport") || !slices.Contains(got, "s3:GetAccountPublicAccessBlock") {
+	// SNS 2, Lambda 3, Secrets Manager 2, ECR 3, Access Analyzer 1.
+	if len(got) != 38 || got[0] != "access-analyzer:ListAnalyzers" || !slices.Contains(got, "account:GetAlternateContact") || !slices.Contains(got, "ec2:DescribeRegions") || !slices.Contains(got, "iam:ListServerCertificates") || !slices.Contains(got, "iam:GenerateCredentialReport") || !slices.Contains(got, "s3:GetAccountPublicAccessBlock") {
 		t.Errorf("role actions %v", got)
 	}
 	for _, a := range got {
@@ -121,7 +121,7 @@ func TestCollectorList(t *testing.T) {
 			regional++
 		}
 	}
-	if regional != 6 {
-		t.Errorf("%d regional collectors, want 6 (kms, sqs, sns, lambda, secretsmanager, ecr)", regional)
+	if regional != 7 {
+		t.Errorf("%d regional collectors, want 7 (kms, sqs, sns, lambda, secretsmanager, ecr, access-analyzer)", regional)
 	}
 }

@@ -104,6 +104,16 @@ func TestRegionalCollectorsOnFakeAWS(t *testing.T) {
 			} else {
 				delete(want, "ecr/registry")
 			}
+			if s.HasAnalyzer(it.Account, region) {
+				want["access-analyzer/analyzer"] = 1
+			} else {
+				delete(want, "access-analyzer/analyzer")
+			}
+			for _, a := range got["access-analyzer/analyzer"] {
+				if a.Attributes["Status"] != "ACTIVE" || a.Attributes["AnalyzerType"] != "ACCOUNT" || a.Name == "" || a.Policy != nil {
+					t.Errorf("analyzer %+v", a)
+				}
+			}
 			for typ, n := range want {
 				if len(got[typ]) != n {
 					t.Errorf("%s: %d resources, want %d", typ, len(got[typ]), n)

@@ -81,6 +81,9 @@ func (s *Server) serveAccessAnalyzer(c *call) {
 	now := s.w.opts.Now
 	p := strings.TrimSuffix(c.r.URL.Path, "/")
 	switch {
+	case p == "/analyzer" && c.r.Method == http.MethodGet:
+		c.op = "ListAnalyzers"
+		s.serveListAnalyzers(c)
 	case p == "/policy/generation" && c.r.Method == http.MethodPut:
 		c.op = "StartPolicyGeneration"
 		var in struct {

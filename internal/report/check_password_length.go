@@ -28,6 +28,6 @@ func evalPasswordLength(s *subject) []result {
 	if pp == nil {
 		return []result{fail(PrincipalAccount, noPasswordPolicy)}
 	}
-	return []result{{PrincipalAccount, pp.MinimumPasswordLength < 14,
-		fmt.Sprintf("The password policy's minimum length is %d (at least 14 required).", pp.MinimumPasswordLength)}}
+	return []result{{principal: PrincipalAccount, fail: pp.MinimumPasswordLength < 14,
+		evidence: fmt.Sprintf("The password policy's minimum length is %d (at least 14 required).", pp.MinimumPasswordLength)}}
 }

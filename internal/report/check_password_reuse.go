@@ -25,6 +25,6 @@ func evalPasswordReuse(s *subject) []result {
 	if pp == nil {
 		return []result{fail(PrincipalAccount, noPasswordPolicy)}
 	}
-	return []result{{PrincipalAccount, pp.PasswordReusePrevention < 24,
-		fmt.Sprintf("The password policy prevents reuse of the last %d passwords (24 required).", pp.PasswordReusePrevention)}}
+	return []result{{principal: PrincipalAccount, fail: pp.PasswordReusePrevention < 24,
+		evidence: fmt.Sprintf("The password policy prevents reuse of the last %d passwords (24 required).", pp.PasswordReusePrevention)}}
 }

@@ -46,7 +46,7 @@ var Checks = []Check{
 	CheckRootAccessKey, CheckRootMFA, CheckRootHardwareMFA, CheckRootUse,
 	CheckPasswordLength, CheckPasswordReuse, CheckConsoleMFA, CheckAccessKeysAtSetup, CheckUnusedCreds,
 	CheckOneActiveKey, CheckKeyRotation, CheckGroupPermissions, CheckAdminPolicy, CheckSupportRole,
-	CheckServerCertificates, CheckCloudShellFullAccess,
+	CheckServerCertificates, CheckAccessAnalyzer, CheckCloudShellFullAccess,
 	// Account settings.
 	CheckPasswordComplexity, CheckPasswordExpiry,
 	// Users.
@@ -114,10 +114,19 @@ type result struct {
 	principal string
 	fail      bool
 	evidence  string
+	// region is the region of a regional finding ("" for IAM's global).
+	region string
 }
 
-func pass(principal, evidence string) result { return result{principal, false, evidence} }
-func fail(principal, evidence string) result { return result{principal, true, evidence} }
+func pass(principal, evidence string) result {
+	return result{principal: principal, evidence: evidence}
+}
+func fail(principal, evidence string) result {
+	return result{principal: principal, fail: true, evidence: evidence}
+}
+
+// in is r in a region.
+func (r result) in(region string) result { r.region = region; return r }
 
 // accountFindings runs every check of Checks on one account. PASS results
 // are kept only if o.IncludePass.
@@ -148,11 +157,16 @@ func (c *Check) finding(a *acct, r result) Finding {
 		// The root user and account-level findings: the account's root.
 		res = a.rootArn()
 	}
+	region, idOf := RegionGlobal, r.principal
+	if r.region != "" {
+		// A regional finding: one per region, each with its own id.
+		region, idOf = r.region, r.principal+"\x00"+r.region
+	}
 	return Finding{
 		AccountID: a.id(), AccountName: a.name(), Principal: r.principal,
 		CheckID: c.ID, CheckIDLegacy: c.Legacy, Title: c.Title, Severity: c.Severity,
 		Status: st, Evidence: r.evidence,
-		ID: FindingID(c.ID, a.id(), r.principal), ResourceARN: res, Region: RegionGlobal,
+		ID: FindingID(c.ID, a.id(), idOf), ResourceARN: res, Region: region,
 		Remediation: c.Remediation, RemediationURL: c.RemediationLink(),
 		Compliance: append([]string(nil), c.Compliance...),
 	}

@@ -94,6 +94,10 @@ type acct struct {
 	// (iam/security-contact.json) are nil when absent.
 	certs   []snapshot.ServerCertificate
 	contact *snapshot.SecurityContact
+	// analyzers are the account's regions whose Access Analyzer listing
+	// was read (accounts/<id>/regions/<region>.json), each with its
+	// analyzers only: the other resources of a region are not kept.
+	analyzers []regionAnalyzers
 	// rn is the run the account belongs to (nil in tests of single checks).
 	rn *run
 	// problems are files of the account that could not be read or parsed:
@@ -311,6 +315,12 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 			reflect.ValueOf(s.v).Elem().SetZero()
 		}
 	}
+	scans, bad, err := r.RegionScans(ctx, a.ID)
+	note("regions/", err)
+	for k, err := range bad {
+		note(k, err)
+	}
+	ac.analyzers = analyzersOf(scans)
 	rows, raw, err := r.CredentialReport(ctx, a.ID)
 	note("credential-report.csv", err)
 	ac.report, ac.rawCSV = rows, raw
