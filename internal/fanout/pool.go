@@ -36,7 +36,7 @@ func Run[T any](ctx context.Context, items []T, concurrency int, timeout time.Du
 			defer wg.Done()
 			for it := range next {
 				start := time.Now()
-				err := call(ctx, timeout, it, fn)
+				err := Guarded(ctx, timeout, func(ctx context.Context) error { return fn(ctx, it) })
 				if done != nil {
 					mu.Lock()
 					done(Result[T]{Item: it, Err: err, Duration: time.Since(start)})
@@ -58,7 +58,10 @@ feed:
 	return ctx.Err()
 }
 
-func call[T any](ctx context.Context, timeout time.Duration, it T, fn func(context.Context, T) error) (err error) {
+// Guarded runs fn under an optional timeout (none when timeout <= 0): a
+// panic becomes its error, and an fn that returns nil after the timeout
+// has passed is reported as timed out.
+func Guarded(ctx context.Context, timeout time.Duration, fn func(context.Context) error) (err error) {
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -69,7 +72,7 @@ func call[T any](ctx context.Context, timeout time.Duration, it T, fn func(conte
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	err = fn(ctx, it)
+	err = fn(ctx)
 	if err == nil && ctx.Err() == context.DeadlineExceeded {
 		err = fmt.Errorf("timed out after %v", timeout)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/orgiam/orgiam/internal/fanout"
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
@@ -88,7 +89,7 @@ func scanItems(ctx context.Context, env *Env, run string, accounts []snapshot.Ac
 
 				ac := t.acct
 				if t.region == "" {
-					err := guarded(ctx, backstop, func(ctx context.Context) error {
+					err := fanout.Guarded(ctx, backstop, func(ctx context.Context) error {
 						out, cfg, err := scanAccount(ctx, env, ScanInput{Run: run, Account: ac.a, WaitCredentialReport: true})
 						ac.out, ac.cfg = out, cfg
 						if err == nil && out.Status == snapshot.StatusFailed {
@@ -113,7 +114,7 @@ func scanItems(ctx context.Context, env *Env, run string, accounts []snapshot.Ac
 					}
 					continue
 				}
-				err := guarded(ctx, backstop, func(ctx context.Context) error {
+				err := fanout.Guarded(ctx, backstop, func(ctx context.Context) error {
 					_, err := scanRegion(ctx, env, ScanRegionInput{Run: run, AccountID: ac.a.ID, Region: t.region}, ac.cfg)
 					return err
 				})
@@ -134,23 +135,4 @@ func scanItems(ctx context.Context, env *Env, run string, accounts []snapshot.Ac
 	}
 	wg.Wait()
 	return ctx.Err()
-}
-
-// guarded runs fn under an optional timeout; a panic becomes its error.
-func guarded(ctx context.Context, timeout time.Duration, fn func(context.Context) error) (err error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("panic: %v", r)
-		}
-	}()
-	err = fn(ctx)
-	if err == nil && ctx.Err() == context.DeadlineExceeded {
-		err = fmt.Errorf("timed out after %v", timeout)
-	}
-	return err
 }
