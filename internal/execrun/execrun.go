@@ -168,7 +168,7 @@ func ResolveCommand(argv []string) ([]string, error) {
 		if errors.As(err, &ee) && errors.Is(ee.Err, exec.ErrNotFound) && !strings.Contains(argv[0], "/") {
 			return nil, fmt.Errorf("command %q not found on PATH", argv[0])
 		}
-		return nil, fmt.Errorf("command %q: %v", argv[0], unwrapExec(err))
+		return nil, fmt.Errorf("command %q: %v", argv[0], unwrapPath(unwrapExec(err)))
 	}
 	if !strings.HasPrefix(p, "/") {
 		wd, err := os.Getwd()
@@ -223,6 +223,10 @@ var roleNameRe = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
 
 // ParseRole reads --role: a role name, or /path/name.
 func ParseRole(s string) (name, rolePath string, err error) {
+	if strings.HasPrefix(s, "arn:") {
+		// One role is assumed in every account: an ARN names one account's.
+		return "", "", fmt.Errorf("%q is an ARN: give the role's name (or /path/name), which is assumed in every account", s)
+	}
 	rolePath = "/"
 	name = s
 	if i := strings.LastIndex(s, "/"); i >= 0 {
