@@ -79,6 +79,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 )
@@ -493,8 +495,14 @@ func arnAccount(s string) (string, bool) {
 	return a, a != ""
 }
 
-// accountField is the fifth field of an ARN-like string.
+// accountField is the fifth field of an ARN-like string. A condition value
+// is a pattern, and arn.Parse refuses one with fewer than six fields
+// ("arn:aws:iam::*", a prefix IAM matches with wildcards): such a pattern's
+// account field is read by hand.
 func accountField(s string) string {
+	if a, err := arn.Parse(s); err == nil {
+		return a.AccountID
+	}
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) < 5 {
 		return ""

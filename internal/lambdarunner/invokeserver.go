@@ -59,6 +59,10 @@ func (s *InvokeServer) Close() error {
 	return s.srv.Close()
 }
 
+// handlerFor finds the handler of an Invoke's FunctionName: a name, a
+// partial ARN (account:function:name) or a full ARN, each with an optional
+// :qualifier. Split by hand, since arn.Parse refuses the name and partial
+// forms Lambda accepts.
 func (s *InvokeServer) handlerFor(function string) (string, Func) {
 	if i := strings.LastIndex(function, ":function:"); i >= 0 {
 		function = function[i+len(":function:"):]
