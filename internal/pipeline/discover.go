@@ -104,7 +104,9 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 			continue
 		}
 		out.Orgs = append(out.Orgs, id)
-		for file, v := range map[string]any{"organization.json": org.Organization, "accounts.json": org.Accounts, "ous.json": org.OUs} {
+		rec := org.Organization
+		rec.SchemaVersion = snapshot.SchemaVersion
+		for file, v := range map[string]any{"organization.json": rec, "accounts.json": snapshot.NewOrgList(org.Accounts), "ous.json": snapshot.NewOrgList(org.OUs)} {
 			if err := env.putJSON(ctx, store.OrgKey(in.Run, id, file), v); err != nil {
 				return out, err
 			}
