@@ -152,15 +152,15 @@ func writeOrgPolicies(ctx context.Context, env *Env, run, orgID string, p *disco
 		return nil
 	}
 	if p.PoliciesRead {
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPoliciesFile), p.Policies); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPoliciesFile), snapshot.NewOrgList(p.Policies)); err != nil {
 			return err
 		}
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPolicyChainsFile), p.Chains); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPolicyChainsFile), snapshot.NewOrgList(p.Chains)); err != nil {
 			return err
 		}
 	}
 	if p.AdminsRead {
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgDelegatedAdminsFile), p.Admins); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgDelegatedAdminsFile), snapshot.NewOrgList(p.Admins)); err != nil {
 			return err
 		}
 	}

@@ -10,9 +10,11 @@ import (
 	"github.com/orgiam/orgiam/internal/store"
 )
 
-// OrgList is the stored form of organizations/<org-id>/accounts.json and
-// ous.json from schema version 3 on: the list with its version. Before,
-// the file was the bare array (ReadOrgList reads both).
+// OrgList is the stored form of an organization's lists
+// (organizations/<org-id>/accounts.json, ous.json, policies.json,
+// policy-chains.json, delegated-administrators.json) from schema version 3
+// on: the list with its version. Before, the file was the bare array
+// (ReadOrgList reads both).
 type OrgList[T any] struct {
 	SchemaVersion int `json:"schemaVersion"`
 	Items         []T `json:"items"`

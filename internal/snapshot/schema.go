@@ -16,8 +16,11 @@ import "fmt"
 //     they are stored (Account orgId, parentId, ouPath, management,
 //     skipReason; OU type, parentId, path; Organization listRoleArn);
 //     organizations/<org-id>/organization.json has a schemaVersion, and
-//     that folder's accounts.json and ous.json are {"schemaVersion": N,
-//     "items": [...]} (OrgList) instead of bare arrays. The run's own
+//     that folder's lists (accounts.json, ous.json, policies.json,
+//     policy-chains.json, delegated-administrators.json) are
+//     {"schemaVersion": N, "items": [...]} (OrgList) instead of bare
+//     arrays; OrgPolicy targets and DelegatedAdministrator
+//     servicePrincipals, orgiam's additions, in camelCase. The run's own
 //     accounts.json stays a bare array: it is the Step Functions
 //     Distributed Map's item list, whose JSON reader takes an array; the
 //     manifest's version dates it.
