@@ -80,6 +80,9 @@ type Config struct {
 	Debug string
 	// Git holds policy generate's git credentials (policygen.GitAuth).
 	Git GitCredentials
+	// Lambda: the handler a function serves (ORGIAM_HANDLER); a file store
+	// allowed ("true", tests); the local invoke server's debug output.
+	Handler, AllowFileStore, DebugInvoke string
 
 	// sources names where each field's value came from (flag name → the
 	// flag, variable or file:line), so errors point at what the user wrote.
@@ -194,6 +197,9 @@ var Fields = []Field{
 	{Name: "git-user", Kind: String, EnvOnly: true, Usage: "policy generate --git-url: user name sent with the token (default x-access-token)", ptr: func(c *Config) any { return &c.Git.User }},
 	{Name: "git-ssh-key", Kind: String, EnvOnly: true, Usage: "policy generate --git-url: private key file for an SSH remote", ptr: func(c *Config) any { return &c.Git.SSHKey }},
 	{Name: "git-ssh-key-password", Kind: String, EnvOnly: true, Secret: true, Usage: "policy generate --git-url: password of the SSH key", ptr: func(c *Config) any { return &c.Git.SSHKeyPassword }},
+	{Name: "handler", Kind: String, EnvOnly: true, Usage: "Lambda functions: the pipeline step the function serves (set by the deployment)", ptr: func(c *Config) any { return &c.Handler }},
+	{Name: "allow-file-store", Kind: String, EnvOnly: true, Usage: "Lambda functions: \"true\" accepts a folder as the store (tests; the functions share no disk)", ptr: func(c *Config) any { return &c.AllowFileStore }},
+	{Name: "debug-invoke", Kind: String, EnvOnly: true, Usage: "the local Lambda invoke server (tests): log every invocation when set to any value", ptr: func(c *Config) any { return &c.DebugInvoke }},
 }
 
 // EnvValue is the value of the field name's variable (its alias too) for

@@ -10,10 +10,7 @@ import (
 
 // OtherVariables are the ORGIAM_* variables read outside the field table.
 var OtherVariables = []string{
-	"ORGIAM_CONFIG",           // the config file
-	"ORGIAM_HANDLER",          // the Lambda handler to run
-	"ORGIAM_ALLOW_FILE_STORE", // a file store in Lambda (tests)
-	"ORGIAM_DEBUG_INVOKE",     // the local Lambda invoke server's debug output
+	"ORGIAM_CONFIG", // the config file (also --config)
 	// What `orgiam exec` sets for each item's command (ORGIAM_REGION, the
 	// item's region, is the region field's own variable): read by nothing,
 	// known so that an orgiam run by that command is not refused.

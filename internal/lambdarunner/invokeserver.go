@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/orgiam/orgiam/internal/config"
 )
 
 // InvokeServer implements the Lambda Invoke API
@@ -121,7 +123,7 @@ func (s *InvokeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, _ := json.Marshal(out)
-	if os.Getenv("ORGIAM_DEBUG_INVOKE") != "" {
+	if config.EnvValue("debug-invoke", os.LookupEnv) != "" {
 		fmt.Fprintf(os.Stderr, "invoke %s %s -> %s\n", name, body, data)
 	}
 	w.Write(data)
