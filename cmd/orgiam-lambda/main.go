@@ -14,11 +14,12 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/lambdarunner"
 )
 
 func main() {
-	name := os.Getenv("ORGIAM_HANDLER")
+	name := config.EnvValue("handler", os.LookupEnv)
 	h, err := lambdarunner.Handler(context.Background(), name, os.LookupEnv)
 	if err != nil {
 		slog.New(slog.NewJSONHandler(os.Stderr, nil)).Error("orgiam-lambda cannot start", "handler", name, "error", err.Error())

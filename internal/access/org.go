@@ -326,15 +326,15 @@ func (o *Org) loadOrganizations(ctx context.Context, r snapshot.Reader) (orgPath
 	}
 	ousOf := map[string][]snapshot.OU{}
 	for _, id := range ids {
-		var org snapshot.Organization
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &org); err != nil && !errors.Is(err, store.ErrNotFound) {
+		org, err := r.Organization(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, nil, err
 		}
 		if org.MasterAccountID != "" {
 			o.Management[id] = org.MasterAccountID
 		}
-		var ous []snapshot.OU
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
+		ous, err := r.OrgOUs(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, nil, err
 		}
 		ousOf[id] = ous

@@ -19,6 +19,7 @@ import (
 
 	"github.com/orgiam/orgiam/internal/access"
 	"github.com/orgiam/orgiam/internal/awsauth"
+	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/iamdata"
 	"github.com/orgiam/orgiam/internal/policygen"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -420,7 +421,7 @@ func writePolicies(ctx context.Context, outDir string, st store.Store, run strin
 // commitPolicies commits the policy documents (not the reports, whose
 // time range changes every run: the repository is what CI applies).
 func commitPolicies(ctx context.Context, stdio IO, o *policyGenerateOptions, results []policygen.Result) error {
-	auth, err := policygen.GitAuth(o.gitURL, os.LookupEnv)
+	auth, err := policygen.GitAuth(o.gitURL, config.GitFromEnv(os.LookupEnv))
 	if err != nil {
 		return usageErr(err)
 	}

@@ -161,7 +161,7 @@ func newLogger(w io.Writer, format string, quiet bool) *slog.Logger {
 	if quiet {
 		level = slog.LevelWarn
 	}
-	if os.Getenv("ORGIAM_DEBUG") != "" {
+	if config.EnvValue("debug", os.LookupEnv) != "" {
 		level = slog.LevelDebug
 	}
 	opts := &slog.HandlerOptions{Level: level}

@@ -2,9 +2,9 @@ package collect
 
 import (
 	"context"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -56,7 +56,7 @@ func (c SNSCollector) Collect(ctx context.Context, it *Item, w Writer) error {
 			if ErrorCode(err) == "NotFound" {
 				return nil // deleted since the listing
 			}
-			r := snapshot.Resource{Service: "sns", Type: "topic", ARN: arn, Name: arn[strings.LastIndex(arn, ":")+1:], Region: it.Region, Account: it.Account}
+			r := snapshot.Resource{Service: "sns", Type: "topic", ARN: arn, Name: topicName(arn), Region: it.Region, Account: it.Account}
 			if err := it.call(c.Name(), "sns:GetTopicAttributes", arn, err); err != nil {
 				res.add(r)
 				return err
@@ -68,4 +68,12 @@ func (c SNSCollector) Collect(ctx context.Context, it *Item, w Writer) error {
 	}
 	w.Resources(res.list())
 	return settle(err)
+}
+
+// topicName is the name of a topic from its ARN (arn:…:sns:region:account:name).
+func topicName(topicARN string) string {
+	if a, err := arn.Parse(topicARN); err == nil {
+		return a.Resource
+	}
+	return topicARN
 }

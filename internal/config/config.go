@@ -76,6 +76,14 @@ type Config struct {
 	ConfigAggregatorRegion string
 	ConfigReportPrefix     string
 
+	// Debug turns on debug logs (ORGIAM_DEBUG, any value but "").
+	Debug string
+	// Git holds policy generate's git credentials (policygen.GitAuth).
+	Git GitCredentials
+	// Lambda: the handler a function serves (ORGIAM_HANDLER); a file store
+	// allowed ("true", tests); the local invoke server's debug output.
+	Handler, AllowFileStore, DebugInvoke string
+
 	// sources names where each field's value came from (flag name → the
 	// flag, variable or file:line), so errors point at what the user wrote.
 	sources map[string]string
@@ -94,6 +102,13 @@ func (c *Config) setSource(f Field, src string) {
 		c.sources = map[string]string{}
 	}
 	c.sources[f.FlagName()] = src
+}
+
+// GitCredentials are the git remote's credentials of policy generate: a
+// token for HTTPS (user default x-access-token), or a private key file for
+// SSH with its password. Set only through the environment (EnvOnly fields).
+type GitCredentials struct {
+	Token, User, SSHKey, SSHKeyPassword string
 }
 
 // Kind of a field's value.
@@ -121,7 +136,11 @@ type Field struct {
 	// and their items are split only before a new target's scheme, so a
 	// comma inside a URL stays in it.
 	Secret bool
-	ptr    func(*Config) any
+	// EnvOnly fields are set only through their variable: no flag, no
+	// config-file key (a git token never sits in a file, and debug logs are
+	// a property of the process), documented by `orgiam init` as a comment.
+	EnvOnly bool
+	ptr     func(*Config) any
 }
 
 // FlagName is the command-line flag of the field.
@@ -173,6 +192,45 @@ var Fields = []Field{
 	{Name: "config-aggregator", Kind: String, Usage: "config-report handler: name of the organization-wide AWS Config aggregator the users report is read from", ptr: func(c *Config) any { return &c.ConfigAggregator }},
 	{Name: "config-aggregator-region", Kind: String, Usage: "config-report handler: region of the Config aggregator (default: the function's region)", ptr: func(c *Config) any { return &c.ConfigAggregatorRegion }},
 	{Name: "config-report-prefix", Kind: String, Default: "config-reports", Usage: "config-report handler: store folder the reports go under, as <prefix>/<YYYY-MM-DD>/users.{csv,json,html}", ptr: func(c *Config) any { return &c.ConfigReportPrefix }},
+	{Name: "debug", Kind: String, EnvOnly: true, Usage: "debug logs when set to any value", ptr: func(c *Config) any { return &c.Debug }},
+	{Name: "git-token", Kind: String, EnvOnly: true, Secret: true, Usage: "policy generate --git-url: token for an HTTPS remote", ptr: func(c *Config) any { return &c.Git.Token }},
+	{Name: "git-user", Kind: String, EnvOnly: true, Usage: "policy generate --git-url: user name sent with the token (default x-access-token)", ptr: func(c *Config) any { return &c.Git.User }},
+	{Name: "git-ssh-key", Kind: String, EnvOnly: true, Usage: "policy generate --git-url: private key file for an SSH remote", ptr: func(c *Config) any { return &c.Git.SSHKey }},
+	{Name: "git-ssh-key-password", Kind: String, EnvOnly: true, Secret: true, Usage: "policy generate --git-url: password of the SSH key", ptr: func(c *Config) any { return &c.Git.SSHKeyPassword }},
+	{Name: "handler", Kind: String, EnvOnly: true, Usage: "Lambda functions: the pipeline step the function serves (set by the deployment)", ptr: func(c *Config) any { return &c.Handler }},
+	{Name: "allow-file-store", Kind: String, EnvOnly: true, Usage: "Lambda functions: \"true\" accepts a folder as the store (tests; the functions share no disk)", ptr: func(c *Config) any { return &c.AllowFileStore }},
+	{Name: "debug-invoke", Kind: String, EnvOnly: true, Usage: "the local Lambda invoke server (tests): log every invocation when set to any value", ptr: func(c *Config) any { return &c.DebugInvoke }},
+}
+
+// EnvValue is the value of the field name's variable (its alias too) for
+// code that does not load the whole configuration (the logger, policy
+// generate's git credentials): "" when unset. lookup is os.LookupEnv in
+// production. It panics for a name the table does not hold, so no variable
+// is read without being declared here.
+func EnvValue(name string, lookup func(string) (string, bool)) string {
+	f, ok := FieldByName(name)
+	if !ok {
+		panic("config: no field " + name)
+	}
+	for _, v := range []string{f.EnvName(), f.EnvAlias()} {
+		if v == "" {
+			continue
+		}
+		if val, ok := lookup(v); ok && val != "" {
+			return val
+		}
+	}
+	return ""
+}
+
+// GitFromEnv reads policy generate's git credentials from their variables.
+func GitFromEnv(lookup func(string) (string, bool)) GitCredentials {
+	return GitCredentials{
+		Token:          EnvValue("git-token", lookup),
+		User:           EnvValue("git-user", lookup),
+		SSHKey:         EnvValue("git-ssh-key", lookup),
+		SSHKeyPassword: EnvValue("git-ssh-key-password", lookup),
+	}
 }
 
 // EnvAlias is the variable named after the flag when the flag's name differs
@@ -331,6 +389,9 @@ func splitList(v string) []string {
 func RegisterFlags(fs *pflag.FlagSet) {
 	d := Defaults()
 	for _, f := range Fields {
+		if f.EnvOnly {
+			continue
+		}
 		name := f.FlagName()
 		usage := f.Usage + " [env " + f.EnvName() + "]"
 		switch p := f.ptr(d).(type) {
@@ -461,6 +522,9 @@ func applyYAML(c *Config, file string, data []byte) error {
 		if !ok {
 			return &Error{Source: src, Msg: fmt.Sprintf("unknown setting %q%s", k.Value, suggest(k.Value))}
 		}
+		if f.EnvOnly {
+			return &Error{Source: src, Msg: fmt.Sprintf("%s is set only through the environment variable %s, not in a file", f.Name, f.EnvName())}
+		}
 		var val string
 		switch v.Kind {
 		case yaml.ScalarNode:
@@ -497,6 +561,9 @@ func applyYAML(c *Config, file string, data []byte) error {
 func suggest(key string) string {
 	best, bestD := "", 4
 	for _, f := range Fields {
+		if f.EnvOnly {
+			continue
+		}
 		if d := levenshtein.Distance(key, f.Name, nil); d < bestD {
 			best, bestD = f.Name, d
 		}
@@ -645,6 +712,10 @@ func Template() []byte {
 	b.WriteString("# variable (ORGIAM_KEY, upper-case, '-' as '_'). Flags win over the environment,\n")
 	b.WriteString("# the environment over this file. Lists take YAML lists or comma-separated strings.\n\n")
 	for _, f := range Fields {
+		if f.EnvOnly {
+			fmt.Fprintf(&b, "# %s\n# env %s only (no flag, no key in this file)\n\n", f.Usage, f.EnvName())
+			continue
+		}
 		fmt.Fprintf(&b, "# %s\n# env %s, flag --%s\n", f.Usage, f.EnvName(), f.FlagName())
 		switch {
 		case f.Kind == List:

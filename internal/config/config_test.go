@@ -188,6 +188,12 @@ func TestBadInput(t *testing.T) {
 func TestTemplateListsEveryFieldAndLoads(t *testing.T) {
 	tpl := string(Template())
 	for _, f := range Fields {
+		if f.EnvOnly {
+			if strings.Contains(tpl, "# "+f.Name+":") || !strings.Contains(tpl, "# env "+f.EnvName()+" only") {
+				t.Errorf("template: %s is set only through %s, and must be documented as such, without a key", f.Name, f.EnvName())
+			}
+			continue
+		}
 		if !strings.Contains(tpl, "# "+f.Name+":") || !strings.Contains(tpl, f.EnvName()) {
 			t.Errorf("template misses %s", f.Name)
 		}
@@ -228,4 +234,42 @@ func TestParseRoleARN(t *testing.T) {
 			t.Errorf("%s: got %s %s %v", tt.arn, p, a, ok)
 		}
 	}
+}
+
+func TestEnvOnlyFields(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"ORGIAM_DEBUG": "1", "ORGIAM_GIT_TOKEN": "t0ken", "ORGIAM_GIT_USER": "ci", "ORGIAM_GIT_SSH_KEY": "/k", "ORGIAM_GIT_SSH_KEY_PASSWORD": "pw"}
+	c, err := Load(flags(t), env(vars))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := GitCredentials{Token: "t0ken", User: "ci", SSHKey: "/k", SSHKeyPassword: "pw"}
+	if c.Debug != "1" || c.Git != want {
+		t.Fatalf("Load: debug %q, git %+v; want 1, %+v", c.Debug, c.Git, want)
+	}
+	lookup := env(vars)
+	if got := GitFromEnv(lookup); got != want {
+		t.Fatalf("GitFromEnv = %+v, want %+v", got, want)
+	}
+	if got := EnvValue("debug", lookup); got != "1" {
+		t.Fatalf("EnvValue(debug) = %q", got)
+	}
+	if got := EnvValue("debug", env(nil)); got != "" {
+		t.Fatalf("EnvValue(debug) unset = %q", got)
+	}
+	// No flag, and no key in a file: a token must never sit in a config file.
+	if fs := flags(t); fs.Lookup("git-token") != nil || fs.Lookup("debug") != nil {
+		t.Fatal("environment-only fields registered as flags")
+	}
+	_, err = Load(flags(t, "--config", writeFile(t, "concurrency: 3\ngit-token: abc\n")), env(nil))
+	var ce *Error
+	if !errors.As(err, &ce) || !strings.HasSuffix(ce.Source, ":2") || !strings.Contains(ce.Msg, "ORGIAM_GIT_TOKEN") || strings.Contains(err.Error(), "abc") {
+		t.Fatalf("git-token in a file: %v; want a refusal at line 2 naming ORGIAM_GIT_TOKEN, without the value", err)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Fatal("EnvValue of an undeclared field did not panic")
+		}
+	}()
+	EnvValue("no-such-field", lookup)
 }

@@ -10,14 +10,7 @@ import (
 
 // OtherVariables are the ORGIAM_* variables read outside the field table.
 var OtherVariables = []string{
-	"ORGIAM_CONFIG",           // the config file
-	"ORGIAM_DEBUG",            // debug logging
-	"ORGIAM_HANDLER",          // the Lambda handler to run
-	"ORGIAM_ALLOW_FILE_STORE", // a file store in Lambda (tests)
-	"ORGIAM_DEBUG_INVOKE",     // the local Lambda invoke server's debug output
-	// policy generate's git credentials (policygen/git.go): secrets, kept
-	// out of the field table so they are never in a config file or a message.
-	"ORGIAM_GIT_TOKEN", "ORGIAM_GIT_USER", "ORGIAM_GIT_SSH_KEY", "ORGIAM_GIT_SSH_KEY_PASSWORD",
+	"ORGIAM_CONFIG", // the config file (also --config)
 	// What `orgiam exec` sets for each item's command (ORGIAM_REGION, the
 	// item's region, is the region field's own variable): read by nothing,
 	// known so that an orgiam run by that command is not refused.

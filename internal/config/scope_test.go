@@ -63,7 +63,7 @@ func TestScopeSafety(t *testing.T) {
 func TestCheckEnv(t *testing.T) {
 	c := Defaults()
 	c.Notify = []string{"webhook:env:ORGIAM_HOOK_URL"}
-	ok := []string{"PATH=/bin", "ORGIAM_STORE=x", "ORGIAM_ORG_ROLE=y", "ORGIAM_CONFIG=z", "ORGIAM_HOOK_URL=https://h", "ORGIAM_DEBUG=1", "ORGIAM_GIT_TOKEN=t", "ORGIAM_GIT_SSH_KEY=k"}
+	ok := []string{"PATH=/bin", "ORGIAM_STORE=x", "ORGIAM_ORG_ROLE=y", "ORGIAM_CONFIG=z", "ORGIAM_HOOK_URL=https://h", "ORGIAM_DEBUG=1", "ORGIAM_GIT_TOKEN=t", "ORGIAM_GIT_SSH_KEY=k", "ORGIAM_HANDLER=scan-account", "ORGIAM_ALLOW_FILE_STORE=true", "ORGIAM_DEBUG_INVOKE=1"}
 	if err := CheckEnv(ok, c); err != nil {
 		t.Fatalf("known variables refused: %v", err)
 	}

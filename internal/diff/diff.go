@@ -354,8 +354,7 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 		return nil, err
 	}
 	for _, o := range side.ref.Organizations {
-		var members []snapshot.Account
-		err := snapshot.ReadJSON(ctx, s, store.OrgKey(run, o, "accounts.json"), &members)
+		members, err := snapshot.Reader{Store: s, Run: run}.OrgAccounts(ctx, o)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}

@@ -433,3 +433,37 @@ func TestNormalize(t *testing.T) {
 		t.Errorf("resource case and condition must count: +%v -%v", add, rem)
 	}
 }
+
+// Normalize reads condition values with policy.ConditionValues: lists,
+// numbers and booleans become their texts (a scalar and a one-item list are
+// the same statement); null or an object makes the document not comparable.
+func TestNormalizeConditionValueKinds(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name, value string
+		want        []string // nil: refused
+	}{
+		{"list", `["b", "a"]`, []string{"a", "b"}},
+		{"number", `3600`, []string{"3600"}},
+		{"bool", `false`, []string{"false"}},
+		{"null", `null`, nil},
+		{"object", `{"a": "b"}`, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st, err := Normalize([]byte(`{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"aws:UserName":` + tt.value + `}}}}`))
+			if tt.want == nil {
+				if err == nil || !strings.Contains(err.Error(), "aws:UserName") {
+					t.Fatalf("value %s: %v, %v; want an error naming the key", tt.value, st, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := st[0].Condition["StringEquals"]["aws:username"]; strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("value %s: normalised %q, want %q", tt.value, got, tt.want)
+			}
+		})
+	}
+}

@@ -120,7 +120,7 @@ func normCondition(raw json.RawMessage) (map[string]map[string][]string, error) 
 	for op, keys := range c {
 		m := make(map[string][]string, len(keys))
 		for k, v := range keys {
-			vals, err := conditionValues(v)
+			vals, err := policy.ConditionValues(v)
 			if err != nil {
 				return nil, fmt.Errorf("policy condition %s %s: %w", op, k, err)
 			}
@@ -128,29 +128,6 @@ func normCondition(raw json.RawMessage) (map[string]map[string][]string, error) 
 			m[k] = normList(append(m[k], vals...), false)
 		}
 		out[op] = m
-	}
-	return out, nil
-}
-
-// conditionValues reads a condition value: a scalar or a list of scalars
-// (strings, numbers and booleans are all written as their text).
-func conditionValues(raw json.RawMessage) ([]string, error) {
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
-		list = []json.RawMessage{raw}
-	}
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			out = append(out, s)
-			continue
-		}
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, err
-		}
-		out = append(out, strings.TrimSpace(string(v)))
 	}
 	return out, nil
 }

@@ -1,11 +1,9 @@
 package evaluate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/orgiam/orgiam/internal/policy"
@@ -160,7 +158,7 @@ func compileConditions(raw json.RawMessage) ([]cond, []string, error) {
 		}
 		sort.Strings(names)
 		for _, k := range names {
-			vals, err := conditionValues(keys[k])
+			vals, err := policy.ConditionValues(keys[k])
 			if err != nil {
 				return nil, nil, fmt.Errorf("%s: %s: %v", opName, k, err)
 			}
@@ -170,46 +168,6 @@ func compileConditions(raw json.RawMessage) ([]cond, []string, error) {
 		}
 	}
 	return out, warn, nil
-}
-
-func conditionValues(raw json.RawMessage) ([]string, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) > 0 && raw[0] == '[' {
-		var list []json.RawMessage
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, err
-		}
-		out := make([]string, 0, len(list))
-		for _, v := range list {
-			s, err := scalar(v)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, s)
-		}
-		return out, nil
-	}
-	s, err := scalar(raw)
-	if err != nil {
-		return nil, err
-	}
-	return []string{s}, nil
-}
-
-func scalar(raw json.RawMessage) (string, error) {
-	var v any
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", err
-	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case float64:
-		return strings.TrimSpace(string(raw)), nil
-	}
-	return "", fmt.Errorf("expected a string, number or boolean, got %s", raw)
 }
 
 // MayAllow reports whether some Allow statement of the policy covers the

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/orgiam/orgiam/internal/policy"
 )
 
 // InputRequest is the JSON request `orgiam simulate --input` reads:
@@ -85,7 +87,7 @@ func ParseRequest(data []byte) (*Request, error) {
 	if len(in.Context) > 0 {
 		r.Context = make(map[string][]string, len(in.Context))
 		for k, raw := range in.Context {
-			vals, err := conditionValues(raw)
+			vals, err := policy.ConditionValues(raw)
 			if err != nil {
 				return nil, &InputError{Where: "context." + k, Err: err}
 			}

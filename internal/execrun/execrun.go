@@ -326,7 +326,7 @@ func Run(ctx context.Context, env *pipeline.Env, o Options) (Outcome, error) {
 		var ue *pipeline.UsageError
 		if errors.As(err, &ue) {
 			// Nothing ran: leave nothing behind.
-			if derr := deleteRun(context.WithoutCancel(ctx), env.Store, run); derr != nil {
+			if derr := store.DeleteRunLevel(context.WithoutCancel(ctx), env.Store, run); derr != nil {
 				log.Warn("run not cleaned up", "run", run, "error", derr.Error())
 			}
 		}
@@ -459,22 +459,6 @@ func heartbeat(ctx context.Context, lock *store.Lock, lease time.Duration, cance
 		}
 	}()
 	return func() { close(stop); <-done }
-}
-
-// deleteRun removes the run's own objects (a run that ran nothing).
-func deleteRun(ctx context.Context, st store.Store, run string) error {
-	keys, err := st.List(ctx, run+"/")
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if store.IsRunLevelKey(run, k) {
-			if err := st.Delete(ctx, k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // resolveItems lists the regions of every account (with its credentials,

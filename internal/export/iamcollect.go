@@ -383,16 +383,16 @@ func exportOrganizations(ctx context.Context, r snapshot.Reader, w *writer, acct
 		return fmt.Errorf("run %s: organizations: %w", r.Run, err)
 	}
 	for _, id := range ids {
-		var org snapshot.Organization
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &org); err != nil && !errors.Is(err, store.ErrNotFound) {
+		org, err := r.Organization(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var ous []snapshot.OU
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
+		ous, err := r.OrgOUs(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
-		var members []snapshot.Account
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "accounts.json"), &members); err != nil && !errors.Is(err, store.ErrNotFound) {
+		members, err := r.OrgAccounts(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 		if len(members) == 0 {

@@ -79,6 +79,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 )
@@ -493,8 +495,14 @@ func arnAccount(s string) (string, bool) {
 	return a, a != ""
 }
 
-// accountField is the fifth field of an ARN-like string.
+// accountField is the fifth field of an ARN-like string. A condition value
+// is a pattern, and arn.Parse refuses one with fewer than six fields
+// ("arn:aws:iam::*", a prefix IAM matches with wildcards): such a pattern's
+// account field is read by hand.
 func accountField(s string) string {
+	if a, err := arn.Parse(s); err == nil {
+		return a.AccountID
+	}
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) < 5 {
 		return ""
@@ -591,7 +599,7 @@ func parseCondition(raw json.RawMessage) (parsedCondition, error) {
 	var out parsedCondition
 	for op, kv := range m {
 		for k, v := range kv {
-			vals, err := conditionValues(v)
+			vals, err := policy.ConditionValues(v)
 			if err != nil {
 				return nil, fmt.Errorf("condition %s %s: %w", op, k, err)
 			}
@@ -604,33 +612,6 @@ func parseCondition(raw json.RawMessage) (parsedCondition, error) {
 		}
 		return out[i].op < out[j].op
 	})
-	return out, nil
-}
-
-// conditionValues reads a value or a list of values (strings, numbers,
-// booleans) as text.
-func conditionValues(raw json.RawMessage) ([]string, error) {
-	var list []json.RawMessage
-	if err := json.Unmarshal(raw, &list); err != nil {
-		list = []json.RawMessage{raw}
-	}
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		var s string
-		if err := json.Unmarshal(v, &s); err == nil {
-			out = append(out, s)
-			continue
-		}
-		var x any
-		if err := json.Unmarshal(v, &x); err != nil {
-			return nil, err
-		}
-		switch x.(type) {
-		case map[string]any, []any:
-			return nil, fmt.Errorf("value %s is not a string, number or boolean", v)
-		}
-		out = append(out, strings.TrimSpace(string(v)))
-	}
 	return out, nil
 }
 

@@ -205,3 +205,41 @@ func TestKnownService(t *testing.T) {
 		t.Fatal(RestrictingKeys())
 	}
 }
+
+// Exposure reads condition values with policy.ConditionValues: a list,
+// number or boolean narrows the grant as written; null or an object is
+// refused with the policy (IAM's grammar has no such value).
+func TestAnalyzeConditionValueKinds(t *testing.T) {
+	t.Parallel()
+	queue := func(cond string) Resource {
+		return Resource{Service: "sqs", ARN: "arn:aws:sqs:eu-west-1:111111111111:q", Account: owner, Policy: doc(allow(`"*"`, cond))}
+	}
+	for _, tt := range []struct {
+		name, cond string
+		refused    bool
+		want       string // the grants' summary
+	}{
+		{"list", `{"StringEquals":{"aws:PrincipalOrgID":["o-ours"]}}`, false, "cross-account!aws:PrincipalOrgID StringEquals o-ours"},
+		{"number", `{"NumericLessThan":{"aws:MultiFactorAuthAge":3600}}`, false, "public"},
+		{"bool", `{"Bool":{"aws:SecureTransport":true}}`, false, "public"},
+		{"null", `{"StringEquals":{"aws:PrincipalOrgID":null}}`, true, ""},
+		{"object", `{"StringEquals":{"aws:PrincipalOrgID":{"a":"o-ours"}}}`, true, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, err := Analyze(queue(tt.cond), org)
+			if tt.refused {
+				if err == nil {
+					t.Fatalf("%s: analysed (%s); want a refusal", tt.cond, summary(r))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(r); got != tt.want {
+				t.Fatalf("%s: grants %q, want %q", tt.cond, got, tt.want)
+			}
+		})
+	}
+}

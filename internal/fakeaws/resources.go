@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // Regional resources. When Knobs.Regions names regions, every account holds,
@@ -269,9 +271,9 @@ func (s *Server) serveResources(c *call) {
 	case "secretsmanager:GetResourcePolicy":
 		id := str("SecretId")
 		name := id
-		if strings.HasPrefix(id, "arn:") {
-			parts := strings.Split(id, ":")
-			name = parts[len(parts)-1]
+		if a, err := arn.Parse(id); err == nil {
+			// arn:…:secretsmanager:region:account:secret:name-XXXXXX
+			name = strings.TrimPrefix(a.Resource, "secret:")
 			if j := strings.LastIndex(name, "-"); j > 0 {
 				name = name[:j]
 			}
@@ -363,12 +365,14 @@ func (s *Server) serveLambda(c *call) {
 		return
 	}
 	fn, sub, _ := strings.Cut(rest, "/")
-	if strings.HasPrefix(fn, "arn:") {
-		parts := strings.Split(fn, ":")
-		if len(parts) < 7 || parts[4] != acct || parts[3] != region {
+	if arn.IsARN(fn) {
+		// arn:…:lambda:region:account:function:name[:qualifier]
+		a, err := arn.Parse(fn)
+		name, ok := strings.CutPrefix(a.Resource, "function:")
+		if err != nil || !ok || a.AccountID != acct || a.Region != region {
 			fn = ""
 		} else {
-			fn = parts[6]
+			fn, _, _ = strings.Cut(name, ":")
 		}
 	}
 	i, found := s.indexOf("lambda", acct, region, fn)
@@ -468,23 +472,23 @@ func (s *Server) serveSNSResources(c *call) bool {
 		c.writeQuery(b.String())
 		return true
 	case "GetTopicAttributes":
-		arn := c.form.Get("TopicArn")
-		name := arn[strings.LastIndex(arn, ":")+1:]
+		topicARN := c.form.Get("TopicArn")
+		a, _ := arn.Parse(topicARN)
 		policy := ""
-		if i, ok := s.indexOf("sns", acct, region, name); ok && strings.Contains(arn, ":"+acct+":") {
-			policy = s.resourcePolicy(acct, arn, "sns:Publish", i)
+		if i, ok := s.indexOf("sns", acct, region, a.Resource); ok && a.AccountID == acct {
+			policy = s.resourcePolicy(acct, topicARN, "sns:Publish", i)
 		} else {
 			s.sns.mu.Lock()
-			known := s.sns.topics[arn]
+			known := s.sns.topics[topicARN]
 			s.sns.mu.Unlock()
 			if !known {
 				c.fail(404, "NotFound", "Topic does not exist")
 				return true
 			}
-			policy = s.resourcePolicy(acct, arn, "sns:Publish", 0)
+			policy = s.resourcePolicy(acct, topicARN, "sns:Publish", 0)
 		}
 		b := new(x).open("Attributes")
-		for _, kv := range [][2]string{{"TopicArn", arn}, {"Owner", acct}, {"Policy", policy}} {
+		for _, kv := range [][2]string{{"TopicArn", topicARN}, {"Owner", acct}, {"Policy", policy}} {
 			b.open("entry").el("key", kv[0]).el("value", kv[1]).close("entry")
 		}
 		c.writeQuery(b.close("Attributes").String())

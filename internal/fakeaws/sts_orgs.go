@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgiam/orgiam/internal/iamarn"
 )
 
 func (s *Server) serveSTS(c *call) {
@@ -28,14 +30,12 @@ func (s *Server) assumeRole(c *call) {
 		c.fail(403, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.id.arn, roleArn))
 	}
 	// arn:partition:iam::account:role/path/name
-	parts := strings.SplitN(roleArn, ":", 6)
-	if len(parts) != 6 || parts[2] != "iam" || !strings.HasPrefix(parts[5], "role/") {
+	ra, ok := iamarn.Parse(roleArn)
+	if !ok || ra.Type != "role" || ra.Name == "" {
 		c.fail(400, "ValidationError", fmt.Sprintf("%s is invalid", roleArn))
 		return
 	}
-	acct, rest := parts[4], strings.TrimPrefix(parts[5], "role")
-	i := strings.LastIndex(rest, "/")
-	path, name := rest[:i+1], rest[i+1:]
+	acct, path, name := ra.AccountID, ra.Path, ra.Name
 	d := s.w.Account(acct)
 	if d == nil {
 		denied()

@@ -277,8 +277,7 @@ func readOrganizations(ctx context.Context, r snapshot.Reader, b *batch, orgs *o
 	}
 	var members []snapshot.Account
 	for _, id := range ids {
-		var o snapshot.Organization
-		err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "organization.json"), &o)
+		o, err := r.Organization(ctx, id)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
@@ -291,16 +290,16 @@ func readOrganizations(ctx context.Context, r snapshot.Reader, b *batch, orgs *o
 		if o.MasterAccountID != "" {
 			orgs.members[o.MasterAccountID] = true
 		}
-		var ous []snapshot.OU
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "ous.json"), &ous); err != nil && !errors.Is(err, store.ErrNotFound) {
+		ous, err := r.OrgOUs(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
 		sort.SliceStable(ous, func(i, j int) bool { return ous[i].ID < ous[j].ID })
 		for _, u := range ous {
 			b.add(tOUs, txt(u.ID), txt(o.ID), nz(u.Name), nz(u.Type), nz(u.ParentID), nz(u.Path))
 		}
-		var accts []snapshot.Account
-		if err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, id, "accounts.json"), &accts); err != nil && !errors.Is(err, store.ErrNotFound) {
+		accts, err := r.OrgAccounts(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, fmt.Errorf("index: organization %s: %w", id, err)
 		}
 		for _, a := range accts {

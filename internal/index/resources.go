@@ -212,21 +212,11 @@ const chainsPerBatch = 1024
 // existed, or whose policies could not be listed) adds nothing; a file
 // that cannot be parsed fails the build, as organization.json does.
 func writeOrgPolicies(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, orgID string) error {
-	read := func(file string, v any) (bool, error) {
-		err := snapshot.ReadJSON(ctx, r.Store, store.OrgKey(r.Run, orgID, file), v)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		if err != nil {
-			return false, fmt.Errorf("index: organization %s: %w", orgID, err)
-		}
-		return true, nil
-	}
 	b := newBatch()
 	defer func() { b.release() }()
 	org := txt(orgID)
-	var pols []snapshot.OrgPolicy
-	if _, err := read(store.OrgPoliciesFile, &pols); err != nil {
+	pols, err := readOrgList[snapshot.OrgPolicy](ctx, r, orgID, store.OrgPoliciesFile)
+	if err != nil {
 		return err
 	}
 	sort.SliceStable(pols, func(i, j int) bool { return pols[i].ID < pols[j].ID })
@@ -245,8 +235,8 @@ func writeOrgPolicies(ctx context.Context, r snapshot.Reader, w *writer, st *Sta
 		}
 		addStatementsTo(b, tOrgPolicyStatements, p.ID, source, null, d)
 	}
-	var admins []snapshot.DelegatedAdministrator
-	if _, err := read(store.OrgDelegatedAdminsFile, &admins); err != nil {
+	admins, err := readOrgList[snapshot.DelegatedAdministrator](ctx, r, orgID, store.OrgDelegatedAdminsFile)
+	if err != nil {
 		return err
 	}
 	sort.SliceStable(admins, func(i, j int) bool { return admins[i].ID < admins[j].ID })
@@ -265,8 +255,8 @@ func writeOrgPolicies(ctx context.Context, r snapshot.Reader, w *writer, st *Sta
 	}
 	b.release()
 	b = newBatch()
-	var chains []snapshot.PolicyChain
-	if _, err := read(store.OrgPolicyChainsFile, &chains); err != nil {
+	chains, err := readOrgList[snapshot.PolicyChain](ctx, r, orgID, store.OrgPolicyChainsFile)
+	if err != nil {
 		return err
 	}
 	sort.SliceStable(chains, func(i, j int) bool {
@@ -300,4 +290,18 @@ func writeOrgPolicies(ctx context.Context, r snapshot.Reader, w *writer, st *Sta
 		return fmt.Errorf("index: organization %s: %w", orgID, err)
 	}
 	return nil
+}
+
+// readOrgList reads one of an organization's lists (snapshot.ReadOrgList,
+// which takes the current and the unversioned form); a file the run does
+// not have gives no items.
+func readOrgList[T any](ctx context.Context, r snapshot.Reader, orgID, file string) ([]T, error) {
+	items, err := snapshot.ReadOrgList[T](ctx, r.Store, store.OrgKey(r.Run, orgID, file))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("index: organization %s: %w", orgID, err)
+	}
+	return items, nil
 }

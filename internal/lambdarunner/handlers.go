@@ -79,7 +79,7 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 		}
 	}
 	if !strings.HasPrefix(cfg.Store, "s3://") {
-		if v, _ := lookup("ORGIAM_ALLOW_FILE_STORE"); v != "true" {
+		if cfg.AllowFileStore != "true" {
 			return nil, fmt.Errorf("ORGIAM_STORE: %q must be an s3:// URL in Lambda (the functions share no disk)", cfg.Store)
 		}
 	}

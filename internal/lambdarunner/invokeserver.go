@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/orgiam/orgiam/internal/config"
 )
 
 // InvokeServer implements the Lambda Invoke API
@@ -59,6 +61,10 @@ func (s *InvokeServer) Close() error {
 	return s.srv.Close()
 }
 
+// handlerFor finds the handler of an Invoke's FunctionName: a name, a
+// partial ARN (account:function:name) or a full ARN, each with an optional
+// :qualifier. Split by hand, since arn.Parse refuses the name and partial
+// forms Lambda accepts.
 func (s *InvokeServer) handlerFor(function string) (string, Func) {
 	if i := strings.LastIndex(function, ":function:"); i >= 0 {
 		function = function[i+len(":function:"):]
@@ -117,7 +123,7 @@ func (s *InvokeServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, _ := json.Marshal(out)
-	if os.Getenv("ORGIAM_DEBUG_INVOKE") != "" {
+	if config.EnvValue("debug-invoke", os.LookupEnv) != "" {
 		fmt.Fprintf(os.Stderr, "invoke %s %s -> %s\n", name, body, data)
 	}
 	w.Write(data)

@@ -104,7 +104,9 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 			continue
 		}
 		out.Orgs = append(out.Orgs, id)
-		for file, v := range map[string]any{"organization.json": org.Organization, "accounts.json": org.Accounts, "ous.json": org.OUs} {
+		rec := org.Organization
+		rec.SchemaVersion = snapshot.SchemaVersion
+		for file, v := range map[string]any{"organization.json": rec, "accounts.json": snapshot.NewOrgList(org.Accounts), "ous.json": snapshot.NewOrgList(org.OUs)} {
 			if err := env.putJSON(ctx, store.OrgKey(in.Run, id, file), v); err != nil {
 				return out, err
 			}
@@ -150,15 +152,15 @@ func writeOrgPolicies(ctx context.Context, env *Env, run, orgID string, p *disco
 		return nil
 	}
 	if p.PoliciesRead {
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPoliciesFile), p.Policies); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPoliciesFile), snapshot.NewOrgList(p.Policies)); err != nil {
 			return err
 		}
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPolicyChainsFile), p.Chains); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgPolicyChainsFile), snapshot.NewOrgList(p.Chains)); err != nil {
 			return err
 		}
 	}
 	if p.AdminsRead {
-		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgDelegatedAdminsFile), p.Admins); err != nil {
+		if err := env.putJSON(ctx, store.OrgKey(run, orgID, store.OrgDelegatedAdminsFile), snapshot.NewOrgList(p.Admins)); err != nil {
 			return err
 		}
 	}

@@ -62,6 +62,7 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 			if err := snapshot.ReadJSON(ctx, env.Store, k, &o); err != nil {
 				return m, err
 			}
+			o.SchemaVersion = 0 // the manifest's own version dates the copy
 			m.Organizations = append(m.Organizations, o)
 		}
 	}

@@ -178,7 +178,7 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 		var ue *UsageError
 		if !plan.Resumed && errors.As(err, &ue) {
 			// Nothing was scanned: leave nothing behind.
-			if derr := deleteRun(context.WithoutCancel(ctx), env.Store, plan.Run); derr != nil {
+			if derr := store.DeleteRunLevel(context.WithoutCancel(ctx), env.Store, plan.Run); derr != nil {
 				log.Warn("run not cleaned up", "run", plan.Run, "error", derr.Error())
 			}
 		}

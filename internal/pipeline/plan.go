@@ -127,7 +127,7 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 		out.Resumed = true
 		return out, nil
 	case state == runIncomplete && env.Cfg.Overwrite:
-		if err := deleteRun(ctx, env.Store, prefix); err != nil {
+		if err := store.DeleteRunLevel(ctx, env.Store, prefix); err != nil {
 			return out, err
 		}
 	case state == runIncomplete:
@@ -140,27 +140,6 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 		return PlanOutput{}, err
 	}
 	return out, nil
-}
-
-// deleteRun removes every object of a run (not those of other runs nested
-// under its date).
-func deleteRun(ctx context.Context, st store.Store, run string) error {
-	keys, err := st.List(ctx, run+"/")
-	if err != nil {
-		return err
-	}
-	// The manifest first: from then on the run is not complete.
-	if err := st.Delete(ctx, store.ManifestKey(run)); err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if store.IsRunLevelKey(run, k) {
-			if err := st.Delete(ctx, k); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func firstNonEmpty(v ...string) string {

@@ -20,6 +20,8 @@ import (
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	gitssh "github.com/go-git/go-git/v5/plumbing/transport/ssh"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	orgiamconfig "github.com/orgiam/orgiam/internal/config"
 )
 
 // GitOptions say where generated policies are committed.
@@ -40,26 +42,22 @@ type GitOptions struct {
 // ErrGitAuth marks a remote that refused the credentials.
 var ErrGitAuth = errors.New("git remote refused the credentials")
 
-// GitAuth returns the credential the environment gives, read through
-// lookup (os.LookupEnv in production; the variables are declared in
-// config.OtherVariables): ORGIAM_GIT_TOKEN (HTTPS; user ORGIAM_GIT_USER,
-// default x-access-token) or ORGIAM_GIT_SSH_KEY (a private key file;
-// ORGIAM_GIT_SSH_KEY_PASSWORD). No variable set: nil, for file URLs and
-// open remotes.
-func GitAuth(url string, lookup func(string) (string, bool)) (transport.AuthMethod, error) {
-	get := func(name string) string {
-		v, _ := lookup(name)
-		return v
-	}
-	if tok := get("ORGIAM_GIT_TOKEN"); tok != "" && (strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
-		user := get("ORGIAM_GIT_USER")
+// GitAuth returns the credential for url among c (the configuration's
+// environment-only git fields, config.GitFromEnv): the token for an HTTPS
+// remote (ORGIAM_GIT_TOKEN; user ORGIAM_GIT_USER, default x-access-token),
+// the key file for an SSH remote (ORGIAM_GIT_SSH_KEY;
+// ORGIAM_GIT_SSH_KEY_PASSWORD). None that fits: nil, for file URLs and open
+// remotes.
+func GitAuth(url string, c orgiamconfig.GitCredentials) (transport.AuthMethod, error) {
+	if tok := c.Token; tok != "" && (strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) {
+		user := c.User
 		if user == "" {
 			user = "x-access-token"
 		}
 		return &githttp.BasicAuth{Username: user, Password: tok}, nil
 	}
-	if key := get("ORGIAM_GIT_SSH_KEY"); key != "" && !strings.HasPrefix(url, "http") && !strings.HasPrefix(url, "file://") && !strings.HasPrefix(url, "/") {
-		a, err := gitssh.NewPublicKeysFromFile("git", key, get("ORGIAM_GIT_SSH_KEY_PASSWORD"))
+	if key := c.SSHKey; key != "" && !strings.HasPrefix(url, "http") && !strings.HasPrefix(url, "file://") && !strings.HasPrefix(url, "/") {
+		a, err := gitssh.NewPublicKeysFromFile("git", key, c.SSHKeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("ORGIAM_GIT_SSH_KEY: %w", err)
 		}

@@ -19,6 +19,8 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	githttp "github.com/go-git/go-git/v5/plumbing/transport/http"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	orgiamconfig "github.com/orgiam/orgiam/internal/config"
 )
 
 var fixed = func() time.Time { return time.Date(2026, 11, 5, 12, 0, 0, 0, time.UTC) }
@@ -154,8 +156,9 @@ func TestCommitHTTPRejectedPushRetried(t *testing.T) {
 }
 
 func TestGitAuthFromVariables(t *testing.T) {
-	env := func(kv map[string]string) func(string) (string, bool) {
-		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	// The variables read through the configuration table, as the command does.
+	env := func(kv map[string]string) orgiamconfig.GitCredentials {
+		return orgiamconfig.GitFromEnv(func(k string) (string, bool) { v, ok := kv[k]; return v, ok })
 	}
 	a, err := GitAuth("https://git.example.com/org/policies.git", env(map[string]string{"ORGIAM_GIT_TOKEN": "t0ken"}))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/go-json-experiment/json"
 
+	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/iamdata"
 )
 
@@ -45,7 +46,7 @@ func ParseResourceLevel(s string) (ResourceLevel, error) {
 func eventARNs(r *Record) []string {
 	var out []string
 	for _, res := range r.Resources {
-		if strings.HasPrefix(res.ARN, "arn:") {
+		if arn.IsARN(res.ARN) {
 			out = append(out, res.ARN)
 		}
 	}
@@ -55,24 +56,15 @@ func eventARNs(r *Record) []string {
 			Key    string `json:"key"`
 		}
 		if json.Unmarshal(r.RequestParameters, &p) == nil && p.Bucket != "" && !strings.ContainsAny(p.Bucket, "/:*") {
-			part := partition(r.AWSRegion)
-			out = append(out, "arn:"+part+":s3:::"+p.Bucket)
+			bucket := arn.ARN{Partition: awsauth.PartitionOfRegion(r.AWSRegion), Service: "s3", Resource: p.Bucket}
+			out = append(out, bucket.String())
 			if p.Key != "" {
-				out = append(out, "arn:"+part+":s3:::"+p.Bucket+"/"+p.Key)
+				bucket.Resource += "/" + p.Key
+				out = append(out, bucket.String())
 			}
 		}
 	}
 	return out
-}
-
-func partition(region string) string {
-	switch {
-	case strings.HasPrefix(region, "cn-"):
-		return "aws-cn"
-	case strings.HasPrefix(region, "us-gov-"):
-		return "aws-us-gov"
-	}
-	return "aws"
 }
 
 // template is a resource type's ARN template compiled to a pattern.
@@ -88,6 +80,12 @@ var placeholder = regexp.MustCompile(`\$\{([A-Za-z0-9]+)\}`)
 // compileTemplate turns arn:${Partition}:s3:::${BucketName}/${ObjectName}
 // into a pattern. A placeholder matches one ARN segment (no ':' or '/'),
 // except the last one when it names a path or an object key.
+//
+// A regular expression over the whole template, not arn.Parse: arn.Parse
+// only splits the six fields, and the placeholders to match (and to replace
+// by "*" at the service level) sit inside the resource field
+// (table/${TableName}/stream/${StreamLabel}); an ARN itself is split with
+// arn.Parse (allTemplates).
 func compileTemplate(arnTemplate string) template {
 	locs := placeholder.FindAllStringSubmatchIndex(arnTemplate, -1)
 	var b strings.Builder

@@ -144,3 +144,30 @@ func TestCheckCrossAccountPaths(t *testing.T) {
 		}},
 	})
 }
+
+// The trust checks read condition values with policy.ConditionValues: a
+// list, number or boolean is read as its texts; null or an object narrows
+// nothing, so a sub condition with one is no condition on sub.
+func TestCheckOIDCSubConditionValueKinds(t *testing.T) {
+	t.Parallel()
+	eks := func(value string) string {
+		return `{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::` + testAccount + `:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.eks.us-east-1.amazonaws.com/id/ABC:sub":` + value + `}}}`
+	}
+	const none = "Web identity trust without a subject: statement 0: no condition on oidc.eks.us-east-1.amazonaws.com/id/ABC:sub."
+	const named = "Web identity trust restricted by sub (oidc.eks.us-east-1.amazonaws.com/id/ABC)."
+	testCheck(t, CheckOIDCSub, []checkCase{
+		{"value kinds", &acct{roles: []snapshot.Role{
+			trustRole("list", eks(`["system:serviceaccount:app:web", "system:serviceaccount:app:api"]`)),
+			trustRole("number", eks(`42`)),
+			trustRole("bool", eks(`true`)),
+			trustRole("null", eks(`null`)),
+			trustRole("object", eks(`{"a": "system:serviceaccount:app:web"}`)),
+		}}, []result{
+			pass(roleArn("list"), named),
+			pass(roleArn("number"), named),
+			pass(roleArn("bool"), named),
+			fail(roleArn("null"), none),
+			fail(roleArn("object"), none),
+		}},
+	})
+}

@@ -67,29 +67,15 @@ func (s *subject) roleTrusts() []roleTrust {
 	return s.trusts
 }
 
-// condValues reads a condition's value: a string, number, boolean or a
-// list of them.
+// condValues reads a condition's value (policy.ConditionValues). A value
+// IAM's grammar refuses (null, an object) narrows nothing: the key is seen
+// with no values, so a check asking for one finds none.
 func condValues(raw json.RawMessage) []string {
-	var list []any
-	if json.Unmarshal(raw, &list) != nil {
-		var one any
-		if json.Unmarshal(raw, &one) != nil {
-			return nil
-		}
-		list = []any{one}
+	vals, err := policy.ConditionValues(raw)
+	if err != nil {
+		return nil
 	}
-	out := make([]string, 0, len(list))
-	for _, v := range list {
-		switch x := v.(type) {
-		case string:
-			out = append(out, x)
-		case nil:
-		default:
-			b, _ := json.Marshal(x)
-			out = append(out, string(b))
-		}
-	}
-	return out
+	return vals
 }
 
 // assumes: the statement allows one of the actions (sts:AssumeRole,

@@ -9,8 +9,9 @@ const (
 )
 
 // OrgPolicy is one SCP or RCP of an organization with where it is attached;
-// organizations/<org-id>/policies.json is an array of them. Field names
-// are Organizations' (PolicySummary, plus Content decoded and Targets).
+// organizations/<org-id>/policies.json is an OrgList of them. Field names
+// are Organizations' (PolicySummary, and DescribePolicy's Content decoded),
+// then orgiam's targets (camelCase) gathered from ListTargetsForPolicy.
 type OrgPolicy struct {
 	ID          string `json:"Id"`
 	Arn         string `json:"Arn,omitempty"`
@@ -20,7 +21,7 @@ type OrgPolicy struct {
 	AwsManaged  bool   `json:"AwsManaged"`
 	// Content is the policy document as a JSON object.
 	Content json.RawMessage `json:"Content"`
-	Targets []PolicyTarget  `json:"Targets"`
+	Targets []PolicyTarget  `json:"targets,case:ignore"`
 }
 
 // PolicyTarget is organizations:ListTargetsForPolicy's shape.
@@ -32,15 +33,16 @@ type PolicyTarget struct {
 }
 
 // DelegatedAdministrator is organizations:ListDelegatedAdministrators'
-// shape plus the services delegated to the account;
-// organizations/<org-id>/delegated-administrators.json is an array of them.
+// shape plus the services delegated to the account (orgiam's field, from
+// ListDelegatedServicesForAccount); organizations/<org-id>/
+// delegated-administrators.json is an OrgList of them.
 type DelegatedAdministrator struct {
 	ID                string   `json:"Id"`
 	Arn               string   `json:"Arn,omitempty"`
 	Name              string   `json:"Name,omitempty"`
 	Email             string   `json:"Email,omitempty"`
 	Status            string   `json:"Status,omitempty"`
-	ServicePrincipals []string `json:"ServicePrincipals"`
+	ServicePrincipals []string `json:"servicePrincipals,case:ignore"`
 }
 
 // PolicyLevel is one level of an account's place in its organization, from
@@ -54,7 +56,7 @@ type PolicyLevel struct {
 }
 
 // PolicyChain is the effective chain of one account for one policy type:
-// organizations/<org-id>/policy-chains.json is an array of them (SCPs and
+// organizations/<org-id>/policy-chains.json is an OrgList of them (SCPs and
 // RCPs of every account of the organization).
 type PolicyChain struct {
 	AccountID string        `json:"accountId"`

@@ -63,28 +63,29 @@ func (r Reader) OrgIDs(ctx context.Context) ([]string, error) {
 // not an error.
 func (r Reader) OrgPolicies(ctx context.Context, orgID string) (OrgPolicySet, error) {
 	s := OrgPolicySet{OrgID: orgID}
-	read := func(file string, v any) (bool, error) {
-		err := ReadJSON(ctx, r.Store, store.OrgKey(r.Run, orgID, file), v)
-		if errors.Is(err, store.ErrNotFound) {
-			return false, nil
-		}
-		return err == nil, err
-	}
-	var pols []OrgPolicy
-	var chains []PolicyChain
-	hasP, err := read(store.OrgPoliciesFile, &pols)
+	pols, hasP, err := readOrgFile[OrgPolicy](ctx, r, orgID, store.OrgPoliciesFile)
 	if err != nil {
 		return s, err
 	}
-	hasC, err := read(store.OrgPolicyChainsFile, &chains)
+	chains, hasC, err := readOrgFile[PolicyChain](ctx, r, orgID, store.OrgPolicyChainsFile)
 	if err != nil {
 		return s, err
 	}
 	if hasP && hasC {
 		s.Policies, s.Chains, s.HasPolicies = pols, chains, true
 	}
-	if s.HasAdmins, err = read(store.OrgDelegatedAdminsFile, &s.Admins); err != nil {
+	if s.Admins, s.HasAdmins, err = readOrgFile[DelegatedAdministrator](ctx, r, orgID, store.OrgDelegatedAdminsFile); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// readOrgFile reads one of an organization's lists (ReadOrgList); found is
+// false, with no error, when the run does not have the file.
+func readOrgFile[T any](ctx context.Context, r Reader, orgID, file string) (items []T, found bool, err error) {
+	items, err = ReadOrgList[T](ctx, r.Store, store.OrgKey(r.Run, orgID, file))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, false, nil
+	}
+	return items, err == nil, err
 }

@@ -12,13 +12,26 @@ import "fmt"
 //     CollectedAt, Scan{Counts, APICalls, DurationMs, Warnings}); the others
 //     already camelCase.
 //   - 2: every orgiam record in camelCase, as most of them already were.
+//   - 3: orgiam's additions to Organizations' shapes in camelCase wherever
+//     they are stored (Account orgId, parentId, ouPath, management,
+//     skipReason; OU type, parentId, path; Organization listRoleArn);
+//     organizations/<org-id>/organization.json has a schemaVersion, and
+//     that folder's lists (accounts.json, ous.json, policies.json,
+//     policy-chains.json, delegated-administrators.json) are
+//     {"schemaVersion": N, "items": [...]} (OrgList) instead of bare
+//     arrays; OrgPolicy targets and DelegatedAdministrator
+//     servicePrincipals, orgiam's additions, in camelCase. The run's own
+//     accounts.json stays a bare array: it is the Step Functions
+//     Distributed Map's item list, whose JSON reader takes an array; the
+//     manifest's version dates it.
 //
-// Readers accept version 1: its only difference is the casing of keys, and
-// the fields that changed are tagged case:ignore (ReadJSON's decoder matches
-// member names exactly otherwise), so the same struct reads both; a test
-// reads a stored version 1 file. A record from a
-// newer orgiam is refused rather than half read.
-const SchemaVersion = 2
+// Readers accept versions 1 and 2: the fields whose keys changed case are
+// tagged case:ignore (ReadJSON's decoder matches member names exactly
+// otherwise), so the same struct reads every version, and ReadOrgList takes
+// a bare array as the previous form of a list; tests read stored files of
+// versions 1 and 2 (testdata/v1, testdata/v2). A record from a newer orgiam
+// is refused rather than half read.
+const SchemaVersion = 3
 
 // checkSchema says what is wrong with a record's version, read from what.
 func checkSchema(what string, v int) error {

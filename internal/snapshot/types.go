@@ -83,8 +83,12 @@ type RunInfo struct {
 	Started       time.Time `json:"started"`
 }
 
-// Organization is organizations:DescribeOrganization's shape.
+// Organization is organizations:DescribeOrganization's shape (AWS's names),
+// then orgiam's own fields (camelCase); stored as
+// organizations/<org-id>/organization.json with its schemaVersion.
 type Organization struct {
+	// SchemaVersion is set on the stored record (0 in a version 1 file).
+	SchemaVersion      int    `json:"schemaVersion,omitempty"`
 	ID                 string `json:"Id"`
 	Arn                string `json:"Arn,omitempty"`
 	MasterAccountID    string `json:"MasterAccountId,omitempty"`
@@ -92,25 +96,28 @@ type Organization struct {
 	MasterAccountEmail string `json:"MasterAccountEmail,omitempty"`
 	FeatureSet         string `json:"FeatureSet,omitempty"`
 	// ListRoleArn is the role orgiam used to list this organization ("" = base credentials).
-	ListRoleArn string `json:"ListRoleArn,omitempty"`
+	ListRoleArn string `json:"listRoleArn,omitempty,case:ignore"`
 }
 
-// OU is an organizational unit (or the root, Type "ROOT").
+// OU is an organizational unit (or the root, Type "ROOT"): Organizations'
+// OrganizationalUnit and Root shapes (Id, Arn, Name, PolicyTypes), then
+// where orgiam found it (camelCase).
 type OU struct {
 	ID       string `json:"Id"`
 	Arn      string `json:"Arn,omitempty"`
 	Name     string `json:"Name"`
-	Type     string `json:"Type"` // ROOT or ORGANIZATIONAL_UNIT
-	ParentID string `json:"ParentId,omitempty"`
+	Type     string `json:"type,case:ignore"` // ROOT or ORGANIZATIONAL_UNIT
+	ParentID string `json:"parentId,omitempty,case:ignore"`
 	// Path is the names from the root, e.g. "Root/Workloads/Prod".
-	Path string `json:"Path"`
+	Path string `json:"path,case:ignore"`
 	// PolicyTypes, on the root only, are the policy types as ListRoots
 	// gives them: a type not listed is disabled.
 	PolicyTypes []PolicyTypeSummary `json:"PolicyTypes,omitempty"`
 }
 
-// Account is organizations' Account shape plus where it sits. It is the item
-// of the run's account list (the scan step's input).
+// Account is organizations' Account shape (AWS's names) plus where orgiam
+// found it (camelCase). It is the item of the run's account list (the scan
+// step's input).
 type Account struct {
 	ID              string     `json:"Id"`
 	Arn             string     `json:"Arn,omitempty"`
@@ -120,13 +127,13 @@ type Account struct {
 	State           string     `json:"State,omitempty"`
 	JoinedMethod    string     `json:"JoinedMethod,omitempty"`
 	JoinedTimestamp *time.Time `json:"JoinedTimestamp,omitempty"`
-	OrgID           string     `json:"OrgId,omitempty"`
-	ParentID        string     `json:"ParentId,omitempty"`
-	OUPath          string     `json:"OUPath,omitempty"`
+	OrgID           string     `json:"orgId,omitempty,case:ignore"`
+	ParentID        string     `json:"parentId,omitempty,case:ignore"`
+	OUPath          string     `json:"ouPath,omitempty,case:ignore"`
 	// Management is true for the organization's management account.
-	Management bool `json:"Management,omitempty"`
+	Management bool `json:"management,omitempty,case:ignore"`
 	// SkipReason is set on accounts discovery left out (suspended, filtered).
-	SkipReason string `json:"SkipReason,omitempty"`
+	SkipReason string `json:"skipReason,omitempty,case:ignore"`
 }
 
 // ScanSummary is what the scan step recorded in account.json.

@@ -13,7 +13,7 @@ import (
 //	<YYYY-MM-DD>[/<run-id>]/
 //	  manifest.json                        written last: its presence marks the run complete
 //	  run.json                             written first: the run's plan (date, id, started)
-//	  organizations/<org-id>/organization.json, accounts.json, ous.json
+//	  organizations/<org-id>/organization.json, accounts.json, ous.json   versioned (snapshot.OrgList for the lists)
 //	  accounts.json                        JSON array: the accounts to scan (every org, filters applied)
 //	  run-errors.json                      only when an organization could not be listed
 //	  skipped.json                         JSON array: accounts discovery left out, with the reason
@@ -32,11 +32,16 @@ import (
 //	  policies/generation.json             written last by each policy generation: the set's files and hashes
 //
 // The casing of a file's fields says whose record it is: what AWS returned
-// keeps AWS's names (iam/<data-set>.json, organizations/<org-id>/*.json and
-// accounts.json, which add a few fields of their own in the same casing);
-// orgiam's own records (run.json, manifest.json, account.json,
-// regions/<region>.json, resources.json, exec results) are camelCase, and
-// manifest.json's schemaVersion dates every file of the run; report rows
+// keeps AWS's names (iam/<data-set>.json, and the Organizations shapes of
+// organizations/<org-id>/*.json, accounts.json and skipped.json); the
+// fields orgiam adds to those shapes (where it found an account: orgId,
+// parentId, ouPath, …) and orgiam's own records (run.json, manifest.json,
+// account.json, regions/<region>.json, resources.json, exec results) are
+// camelCase. organization.json holds its schemaVersion, the organization's
+// accounts.json and ous.json are {"schemaVersion", "items"}; the run's
+// accounts.json and skipped.json stay bare arrays (the Step Functions
+// Distributed Map reads the first as its item list), and manifest.json's
+// schemaVersion dates every file of the run; report rows
 // (reports/*.json) use the snake_case names of the matching CSV columns, so
 // that one report reads the same in both formats.
 
