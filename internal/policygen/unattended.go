@@ -156,12 +156,12 @@ func GeneratePrincipal(ctx context.Context, env StepEnv, in GenerateInput) (Gene
 		return GenerateOutput{}, err
 	}
 	var rules Rules
-	if len(in.Allow) > 0 {
+	if present(in.Allow) {
 		if rules.Allow, err = ParseRules(cat, "allow", in.Allow, "Allow"); err != nil {
 			return GenerateOutput{}, err
 		}
 	}
-	if len(in.Deny) > 0 {
+	if present(in.Deny) {
 		if rules.Deny, err = ParseRules(cat, "deny", in.Deny, "Deny"); err != nil {
 			return GenerateOutput{}, err
 		}
@@ -293,4 +293,9 @@ func CommitGeneration(ctx context.Context, env StepEnv, in CommitInput) (CommitO
 	}
 	out.Commit = &res
 	return out, nil
+}
+
+// present says a rules field was given (absent and null are not).
+func present(raw json.RawMessage) bool {
+	return len(raw) > 0 && string(raw) != "null"
 }
