@@ -129,6 +129,27 @@ func TestPolicygenHandlerAgainstMoto(t *testing.T) {
 			"action": "generate", "run": plan.Run, "principal": p, "cloudtrail": "s3://log-archive/trail/AWSLogs/", "days": 2, "resources": "exact",
 		}))
 	}
+	// An unreadable trail bucket is named, and writes nothing.
+	raw, _ = json.Marshal(map[string]any{"action": "generate", "run": plan.Run, "principal": principals[0], "cloudtrail": "s3://no-such-trail/AWSLogs/"})
+	if _, err := h["policygen"](ctx, raw); err == nil || !strings.Contains(err.Error(), "s3://no-such-trail/AWSLogs/") || !strings.Contains(err.Error(), "cannot list the bucket") {
+		t.Fatalf("unreadable trail: %v", err)
+	}
+	// A file changed after its item wrote it: commit refuses to seal.
+	tampered := items[0].Files[0]
+	orig, err := st.Get(ctx, store.PolicyKey(run, tampered.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, store.PolicyKey(run, tampered.Name), []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ = json.Marshal(map[string]any{"action": "commit", "run": plan.Run, "items": items})
+	if _, err := h["policygen"](ctx, raw); err == nil || !strings.Contains(err.Error(), tampered.Name) {
+		t.Fatalf("tampered file: %v", err)
+	}
+	if err := st.Put(ctx, store.PolicyKey(run, tampered.Name), orig); err != nil {
+		t.Fatal(err)
+	}
 	// Items written, generation not sealed: nothing reads as complete.
 	if _, _, err := policygen.ReadGeneration(ctx, st, run); !errors.Is(err, policygen.ErrIncomplete) {
 		t.Fatalf("before commit: %v", err)
