@@ -26,7 +26,7 @@ import (
 var lambdaHandlers = lambdarunner.StateMachineNames()
 
 // standaloneHandlers are handlers deployed beside the state machine.
-var standaloneHandlers = map[string]bool{"config-report": true}
+var standaloneHandlers = map[string]bool{"config-report": true, "policygen": true}
 
 // placeholderVars gives every template variable of the state machine a
 // value of the right shape, as Terraform's templatefile would.

@@ -61,6 +61,7 @@ func main() {
 	readDir := flag.String("read-dir", "", "internal: read this trail and print one row (the child process)")
 	readWorkers := flag.Int("read-workers", 1, "internal: workers of the child")
 	memProfile = flag.String("memprofile", "", "write a heap profile of each reading, at its end, to this file (suffixed with the size)")
+	procs := flag.String("procs", "", "GOMAXPROCS of the readings, each read with as many workers (replaces -workers): scaling with cores within one run")
 	flag.Parse()
 	level, err := policygen.ParseResourceLevel(*resources)
 	if err != nil {
@@ -73,8 +74,20 @@ func main() {
 		return
 	}
 	fmt.Printf("GOMAXPROCS %d, %s, --resources %s\n\n", runtime.GOMAXPROCS(0), runtime.Version(), level)
-	fmt.Println("| records | files | MB (JSON) | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak live heap MB | peak heap MB | peak RSS MB | principals | exact actions |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| records | files | MB (JSON) | GOMAXPROCS | workers | wall s | CPU s | MB/s per CPU-s | MB/s wall | peak live heap MB | peak heap MB | peak RSS MB | kept entries | principals | exact actions |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	// Each reading: GOMAXPROCS (0: inherited) and workers.
+	type setting struct{ procs, workers int }
+	var settings []setting
+	if *procs != "" {
+		for _, p := range ints(*procs) {
+			settings = append(settings, setting{p, p})
+		}
+	} else {
+		for _, w := range ints(*workers) {
+			settings = append(settings, setting{0, w})
+		}
+	}
 	for _, n := range ints(*events) {
 		dir, err := os.MkdirTemp("", "orgiam-bench-trail-")
 		if err != nil {
@@ -90,8 +103,8 @@ func main() {
 		if err := os.WriteFile(expFile, eb, 0o600); err != nil {
 			panic(err)
 		}
-		for _, w := range ints(*workers) {
-			child(dir, w, level)
+		for _, c := range settings {
+			child(dir, c.procs, c.workers, level)
 		}
 		os.Remove(expFile)
 		os.RemoveAll(dir)
@@ -100,16 +113,19 @@ func main() {
 		return
 	}
 	for _, n := range ints(*stream) {
-		for _, w := range ints(*workers) {
-			child("stream:"+strconv.Itoa(n), w, level)
+		for _, c := range settings {
+			child("stream:"+strconv.Itoa(n), c.procs, c.workers, level)
 		}
 	}
 }
 
-func child(dir string, w int, level policygen.ResourceLevel) {
+func child(dir string, procs, w int, level policygen.ResourceLevel) {
 	self, _ := os.Executable()
 	cmd := exec.Command(self, "-read-dir", dir, "-read-workers", strconv.Itoa(w), "-resources", string(level), "-memprofile", *memProfile, "-per-file", strconv.Itoa(*perFile))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if procs > 0 {
+		cmd.Env = append(os.Environ(), "GOMAXPROCS="+strconv.Itoa(procs))
+	}
 	if err := cmd.Run(); err != nil {
 		panic(err)
 	}
@@ -179,7 +195,25 @@ func readRow(dir string, w int, level policygen.ResourceLevel, start time.Time) 
 			}
 		}
 	}
-	fmt.Printf("| %d | %d | %.0f | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.0f | %d | %s |\n", tr.Records, tr.Files, mb, w, wall, cpu, mb/cpu, mb/wall, peakLive, peakHeap, peakRSS, len(res), exact(res, want))
+	fmt.Printf("| %d | %d | %.0f | %d | %d | %.2f | %.2f | %.1f | %.1f | %.1f | %.0f | %.0f | %d | %d | %s |\n", tr.Records, tr.Files, mb, runtime.GOMAXPROCS(0), w, wall, cpu, mb/cpu, mb/wall, peakLive, peakHeap, peakRSS, kept(act), len(res), exact(res, want))
+}
+
+// kept counts what the reading retains that can grow with the trail: the
+// (principal, action, resource) entries of the used and denied sets and
+// the unmapped event names (bounded by ReadOptions.MaxResources and
+// maxUnmapped, and by the organization).
+func kept(act *policygen.Activity) int {
+	n := 0
+	for _, pa := range act.Principals {
+		for _, set := range pa.Used {
+			n += len(set)
+		}
+		for _, set := range pa.DeniedUsed {
+			n += len(set)
+		}
+		n += len(pa.Unmapped)
+	}
+	return n
 }
 
 func trailConfig(events int, start time.Time) trailgen.Config {

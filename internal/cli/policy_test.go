@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"os"
@@ -9,6 +10,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/policygen/trailgen"
@@ -104,7 +109,8 @@ func TestPolicyGenerateAccessAnalyzer(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	role := "arn:aws:iam::111122223333:role/app"
-	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Policies: map[string][]string{role: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"*"}]}`}}})
+	putSessionTrail(t, url, []string{role})
+	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Trails: map[string]string{"arn:aws:cloudtrail:eu-west-1:111122223333:trail/org": "log-archive/AWSLogs/"}})
 	t.Setenv("AWS_ENDPOINT_URL", url)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -150,7 +156,7 @@ func TestPolicyGenerateAccessAnalyzerPerAccount(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	var principals []string
 	var collectRole string
-	policies := map[string][]string{}
+	var roles []string
 	for _, a := range world.Accounts() {
 		d := world.Account(a.ID)
 		if d == nil || a.Status != "ACTIVE" || len(d.Roles) == 0 {
@@ -158,14 +164,15 @@ func TestPolicyGenerateAccessAnalyzerPerAccount(t *testing.T) {
 		}
 		arn := d.Roles[0].Arn
 		principals = append(principals, "--principal", arn)
-		policies[arn] = []string{`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":"*"}]}`}
+		roles = append(roles, arn)
 		r := world.CollectRoleArn(a.ID)
 		collectRole = r[strings.LastIndexByte(r, '/')+1:]
 	}
 	if len(principals) < 4 {
 		t.Fatal("fewer than two accounts with roles")
 	}
-	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Policies: policies})
+	putSessionTrail(t, url, roles)
+	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{PollsToComplete: 1, Trails: map[string]string{"arn:aws:cloudtrail:eu-west-1:111122223333:trail/org": "log-archive/AWSLogs/"}})
 	t.Setenv("AWS_ENDPOINT_URL", url)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIDTEST")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
@@ -195,5 +202,34 @@ func TestPolicyGenerateAccessAnalyzerPerAccount(t *testing.T) {
 	e.Reset()
 	if code := Run(context.Background(), []string{"policy", "generate", "--access-analyzer", "--trail-arn", "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org", "--access-role", "trail-reader", "--days", "30", "--out", out, principals[0], principals[1]}, IO{Out: &o, Err: &e, Now: func() time.Time { return now }}); code != ExitUsage {
 		t.Errorf("bare --access-role without --analyzer-role: exit %d %s", code, e.String())
+	}
+}
+
+// putSessionTrail writes, into fakeaws's S3 bucket log-archive, a trail
+// file per role's account in which a session of each role called
+// sqs:SendMessage on 2026-11-15: fakeaws's Access Analyzer derives the
+// generated policies from it.
+func putSessionTrail(t *testing.T, url string, roles []string) {
+	t.Helper()
+	c := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(url), UsePathStyle: true, Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("log-archive")}); err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range roles {
+		acct := strings.Split(role, ":")[4]
+		rec := map[string]any{
+			"eventVersion": "1.09", "eventTime": "2026-11-15T10:00:00Z", "eventSource": "sqs.amazonaws.com", "eventName": "SendMessage",
+			"awsRegion": "eu-west-1", "managementEvent": true, "eventCategory": "Management",
+			"userIdentity": map[string]any{"type": "AssumedRole", "sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": role}}},
+		}
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		json.NewEncoder(zw).Encode(map[string]any{"Records": []any{rec}})
+		zw.Close()
+		key := "AWSLogs/" + acct + "/CloudTrail/eu-west-1/2026/11/15/" + acct + "_" + strings.ReplaceAll(role[strings.LastIndexByte(role, '/')+1:], "/", "-") + ".json.gz"
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("log-archive"), Key: aws.String(key), Body: bytes.NewReader(buf.Bytes())}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

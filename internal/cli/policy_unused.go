@@ -18,6 +18,8 @@ import (
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/fanout"
+	"github.com/orgiam/orgiam/internal/index"
+	"github.com/orgiam/orgiam/internal/pipeline"
 	"github.com/orgiam/orgiam/internal/policygen"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -46,7 +48,9 @@ one row.
 
 Output: --out FILE (.csv or .json, or --format), else reports/unused-access.json
 and reports/unused-access.csv in the run read (--run, default the latest
-complete run). Accounts that fail are listed and the exit code is 3.`,
+complete run); when the run has an index, it is rebuilt with the rows
+(table unused_access, ` + "`orgiam query unused`" + `). Accounts that fail are listed
+and the exit code is 3.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(cmd.Flags(), os.LookupEnv)
@@ -203,8 +207,20 @@ func runPolicyUnused(ctx context.Context, stdio IO, cfg *config.Config, authOpts
 		if err := env.Store.Put(ctx, store.ReportKey(run, "unused-access.csv"), cs); err != nil {
 			return err
 		}
-		if err := env.Store.Put(ctx, store.ReportKey(run, "unused-access.json"), js); err != nil {
+		if err := env.Store.Put(ctx, store.ReportKey(run, index.UnusedReport), js); err != nil {
 			return err
+		}
+		// The run's index holds these rows (unused_access, `orgiam query
+		// unused`): rebuilt from the stored files, report included, when
+		// the run has one.
+		has, err := env.Store.Exists(ctx, store.IndexKey(run))
+		if err != nil {
+			return err
+		}
+		if has {
+			if _, err := pipeline.Index(ctx, env, pipeline.IndexInput{Run: run}); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tableout.Write(stdio.Out, "table", []string{"account", "principals", "unused services", "unused actions", "errors"}, rows); err != nil {
@@ -217,6 +233,19 @@ func runPolicyUnused(ctx context.Context, stdio IO, cfg *config.Config, authOpts
 		return &exitError{code: ExitAccountFailed, err: fmt.Errorf("%d of %d accounts failed", len(rep.FailedAccounts), len(accounts))}
 	}
 	return nil
+}
+
+// newQueryUnused is `orgiam query unused`: the rows of the run's last
+// `policy unused`, from its index.
+func newQueryUnused(run func(func(context.Context, *index.DB, []string) (index.Rows, error)) func(*cobra.Command, []string) error) *cobra.Command {
+	var account, principal string
+	cmd := &cobra.Command{Use: "unused", Short: "Services and actions granted and not used (from `orgiam policy unused`)", Args: cobra.NoArgs,
+		RunE: run(func(ctx context.Context, db *index.DB, _ []string) (index.Rows, error) {
+			return db.Unused(ctx, account, principal)
+		})}
+	cmd.Flags().StringVar(&account, "account", "", "only principals of this account (id or name)")
+	cmd.Flags().StringVar(&principal, "principal", "", "only this user, role or group ARN")
+	return cmd
 }
 
 // snapshotPrincipals lists the ARNs of an account's users, roles and

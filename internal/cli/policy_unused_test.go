@@ -30,7 +30,7 @@ func TestPolicyUnused(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("collect exit %d", code)
 	}
-	var roleARN, failARN, acct string
+	var roleARN, failARN, acct, acctName string
 	principals := 0
 	for _, a := range world.Accounts() {
 		d := world.Account(a.ID)
@@ -39,7 +39,7 @@ func TestPolicyUnused(t *testing.T) {
 		}
 		principals += len(d.Users) + len(d.Roles) + len(d.Groups)
 		if roleARN == "" && len(d.Roles) > 1 {
-			roleARN, failARN, acct = d.Roles[0].Arn, d.Roles[1].Arn, a.ID
+			roleARN, failARN, acct, acctName = d.Roles[0].Arn, d.Roles[1].Arn, a.ID, a.Name
 		}
 	}
 	if roleARN == "" {
@@ -113,6 +113,19 @@ func TestPolicyUnused(t *testing.T) {
 	}
 	if wantWaits := map[time.Duration]int{time.Second: principals, 2 * time.Second: principals, 4 * time.Second: principals, 8 * time.Second: principals}; !reflect.DeepEqual(count, wantWaits) {
 		t.Errorf("waits %v, want %v", count, wantWaits)
+	}
+
+	// The run's index was rebuilt with the rows: query unused reads them.
+	var qo, qe bytes.Buffer
+	if code := Run(context.Background(), []string{"query", "unused", "--store", cfg.Store, "--principal", roleARN, "--format", "csv"}, IO{Out: &qo, Err: &qe, Now: testNow}); code != 0 {
+		t.Fatalf("query unused: exit %d: %s", code, qe.String())
+	}
+	wantCSV := "account_id,account_name,principal,service,action,last_accessed\n"
+	for _, u := range want {
+		wantCSV += strings.Join([]string{u.Account, acctName, u.Principal, u.Service, u.Action, u.LastAccessed}, ",") + "\n"
+	}
+	if qo.String() != wantCSV {
+		t.Errorf("query unused:\n%s\nwant\n%s", qo.String(), wantCSV)
 	}
 
 	// A longer window: iam (200 days) and DeleteObject (120) were used in it.

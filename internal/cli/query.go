@@ -33,6 +33,8 @@ csv otherwise.
                                              resources whose resource-based policy or S3 ACL
                                              reaches anyone, other accounts of the organization,
                                              or accounts outside it (see query resources --help)
+  orgiam query unused [--account A] [--principal ARN]
+                                             granted and not used (rows of ` + "`orgiam policy unused`" + `)
   orgiam query sql "SELECT …"                read-only SQL for anything else
 
 "query can" is an approximation: it reads identity policies only (inline,
@@ -47,7 +49,7 @@ conditions are flagged).`,
 	cmd.Args = cobra.ArbitraryArgs
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return usageErr(fmt.Errorf("unknown query %q (key, principal, trusts, can, admins, resources or sql; see `orgiam query --help`)", args[0]))
+			return usageErr(fmt.Errorf("unknown query %q (key, principal, trusts, can, admins, resources, unused or sql; see `orgiam query --help`)", args[0]))
 		}
 		return c.Help()
 	}
@@ -104,6 +106,7 @@ conditions are flagged).`,
 	can.Flags().StringVar(&resource, "resource", "", "resource ARN the action is on (default: any resource)")
 	cmd.AddCommand(
 		newQueryResources(run),
+		newQueryUnused(run),
 		&cobra.Command{Use: "key ACCESS-KEY-ID", Short: "Which user, account and status own an access key id", Args: cobra.ExactArgs(1),
 			RunE: run(func(ctx context.Context, db *index.DB, a []string) (index.Rows, error) { return db.Key(ctx, a[0]) })},
 		&cobra.Command{Use: "principal NAME|ARN|GLOB", Short: "Find users, roles and groups by name, ARN or glob (* and ?)", Args: cobra.ExactArgs(1),

@@ -1,10 +1,13 @@
 package fakeaws
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,11 +20,14 @@ type AccessAnalyzerOptions struct {
 	// PollsToComplete is how many GetGeneratedPolicy calls see a job
 	// IN_PROGRESS before it ends (default 2).
 	PollsToComplete int
-	// Policies are the policy documents a job for a principal ARN gives
-	// (canned by the test: the emulator does not read trails).
-	Policies map[string][]string
+	// Trails says where each trail (by ARN) delivers in this emulator's
+	// S3: "bucket/prefix". A job reads the trail's objects there when it
+	// completes and derives its policy from the principal's records (see
+	// derivePolicy); a trail not listed fails the job
+	// (RESOURCE_NOT_FOUND_ERROR).
+	Trails map[string]string
 	// Fail lists principal ARNs whose jobs end FAILED with this error code
-	// (SERVICE_ERROR, TRAIL_NOT_FOUND, …).
+	// (SERVICE_ERROR, …).
 	Fail map[string]string
 	// DailyLimit is the number of generations per account and region and
 	// day (default 50, as AWS's quota).
@@ -31,9 +37,13 @@ type AccessAnalyzerOptions struct {
 // AccessAnalyzerJob is one emulated policy generation job.
 type AccessAnalyzerJob struct {
 	ID, Account, Region, Principal, Status, ErrCode string
+	Trails                                          []string
 	Started, Completed                              time.Time
 	Start, End                                      time.Time
-	polls                                           int
+	// Policy is the document derived from the trail when the job succeeded
+	// ("" when the principal made no call the emulation grants).
+	Policy string
+	polls  int
 }
 
 type aaState struct {
@@ -138,6 +148,9 @@ func (s *Server) serveAccessAnalyzer(c *call) {
 		}
 		st.seq++
 		j := &AccessAnalyzerJob{ID: fmt.Sprintf("%08d-aaaa-bbbb-cccc-%012d", st.seq, st.seq), Account: c.id.account, Region: c.region, Principal: in.PolicyGenerationDetails.PrincipalArn, Status: "IN_PROGRESS", Started: now, Start: d.StartTime, End: d.EndTime}
+		for _, t := range d.Trails {
+			j.Trails = append(j.Trails, t.CloudTrailArn)
+		}
 		st.jobs[j.ID] = j
 		aaJSON(c, map[string]string{"jobId": j.ID})
 	case strings.HasPrefix(p, "/policy/generation/") && c.r.Method == http.MethodGet:
@@ -157,8 +170,10 @@ func (s *Server) serveAccessAnalyzer(c *call) {
 				j.Completed = now
 				if code := st.opts.Fail[j.Principal]; code != "" {
 					j.Status, j.ErrCode = "FAILED", code
+				} else if doc, code := s.derivePolicy(j); code != "" {
+					j.Status, j.ErrCode = "FAILED", code
 				} else {
-					j.Status = "SUCCEEDED"
+					j.Status, j.Policy = "SUCCEEDED", doc
 				}
 			}
 		}
@@ -170,10 +185,8 @@ func (s *Server) serveAccessAnalyzer(c *call) {
 			details["jobError"] = map[string]string{"code": j.ErrCode, "message": "policy generation failed"}
 		}
 		var pols []map[string]string
-		if j.Status == "SUCCEEDED" {
-			for _, d := range st.opts.Policies[j.Principal] {
-				pols = append(pols, map[string]string{"policy": d})
-			}
+		if j.Status == "SUCCEEDED" && j.Policy != "" {
+			pols = append(pols, map[string]string{"policy": j.Policy})
 		}
 		aaJSON(c, map[string]any{"jobDetails": details, "generatedPolicyResult": map[string]any{
 			"properties":        map[string]any{"principalArn": j.Principal, "isComplete": j.Status == "SUCCEEDED", "cloudTrailProperties": map[string]any{"startTime": j.Start.Format(time.RFC3339), "endTime": j.End.Format(time.RFC3339), "trailProperties": []any{}}},
@@ -200,4 +213,108 @@ func aaJSON(c *call, v any) {
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.Header().Set("X-Amzn-Requestid", requestID())
 	c.w.Write(b)
+}
+
+// aaPrefixes are event sources whose IAM prefix is not the host's first
+// label, as far as the emulation needs them.
+var aaPrefixes = map[string]string{"monitoring": "cloudwatch", "email": "ses"}
+
+// derivePolicy reads the job's trails from this emulator's S3, as Access
+// Analyzer reads them from the trail's bucket, and returns the policy its
+// principal's records give, or a job error code. Like Access Analyzer, it
+// counts a role's records through sessionContext.sessionIssuer.arn (every
+// session of the role) and a user's through userIdentity.arn, keeps records
+// of the job's time range that did not fail, leaves data events out (they
+// are never in Access Analyzer's output) and grants "<prefix>:<eventName>"
+// (a trailing API version date removed) on "*", one statement, sorted.
+// Unreadable objects and records are skipped, as a trail's noise is.
+func (s *Server) derivePolicy(j *AccessAnalyzerJob) (string, string) {
+	type obj struct{ data []byte }
+	var objs []obj
+	for _, t := range j.Trails {
+		loc, ok := s.aa.opts.Trails[t]
+		if !ok {
+			return "", "RESOURCE_NOT_FOUND_ERROR"
+		}
+		bucket, prefix, _ := strings.Cut(loc, "/")
+		s.s3.mu.Lock()
+		b := s.s3.buckets[bucket]
+		if b == nil {
+			s.s3.mu.Unlock()
+			return "", "RESOURCE_NOT_FOUND_ERROR"
+		}
+		for k, o := range b.objects {
+			if strings.HasPrefix(k, prefix) {
+				objs = append(objs, obj{o.data})
+			}
+		}
+		s.s3.mu.Unlock()
+	}
+	actions := map[string]bool{}
+	for _, o := range objs {
+		var r io.Reader = bytes.NewReader(o.data)
+		if len(o.data) > 2 && o.data[0] == 0x1f && o.data[1] == 0x8b {
+			zr, err := gzip.NewReader(r)
+			if err != nil {
+				continue
+			}
+			r = zr
+		}
+		var f struct {
+			Records []struct {
+				EventTime    time.Time `json:"eventTime"`
+				EventSource  string    `json:"eventSource"`
+				EventName    string    `json:"eventName"`
+				ErrorCode    string    `json:"errorCode"`
+				EventCat     string    `json:"eventCategory"`
+				Management   *bool     `json:"managementEvent"`
+				UserIdentity struct {
+					Type           string `json:"type"`
+					Arn            string `json:"arn"`
+					SessionContext struct {
+						SessionIssuer struct {
+							Arn string `json:"arn"`
+						} `json:"sessionIssuer"`
+					} `json:"sessionContext"`
+				} `json:"userIdentity"`
+			} `json:"Records"`
+		}
+		if err := json.NewDecoder(r).Decode(&f); err != nil {
+			continue
+		}
+		for _, rec := range f.Records {
+			id := rec.UserIdentity
+			who := id.Arn
+			if id.Type == "AssumedRole" {
+				who = id.SessionContext.SessionIssuer.Arn
+			}
+			data := rec.EventCat == "Data" || (rec.Management != nil && !*rec.Management)
+			if who != j.Principal || rec.ErrorCode != "" || data || rec.EventTime.Before(j.Start) || !rec.EventTime.Before(j.End) {
+				continue
+			}
+			host, ok := strings.CutSuffix(rec.EventSource, ".amazonaws.com")
+			if !ok || rec.EventName == "" {
+				continue
+			}
+			prefix := host
+			if p, ok := aaPrefixes[host]; ok {
+				prefix = p
+			}
+			name := rec.EventName
+			if n := len(name); n > 8 && strings.Trim(name[n-8:], "0123456789") == "" {
+				name = name[:n-8]
+			}
+			actions[prefix+":"+name] = true
+		}
+	}
+	if len(actions) == 0 {
+		return "", ""
+	}
+	list := make([]string, 0, len(actions))
+	for a := range actions {
+		list = append(list, a)
+	}
+	sort.Strings(list)
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": list, "Resource": "*"}}})
+	return string(b), ""
 }

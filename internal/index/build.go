@@ -222,6 +222,9 @@ func build(ctx context.Context, r snapshot.Reader, w *writer, st *Stats, o Build
 	if err := writeFindings(ctx, r, w, st); err != nil {
 		return err
 	}
+	if err := writeUnused(ctx, r, w, st); err != nil {
+		return err
+	}
 
 	complete, err := r.Store.Exists(ctx, store.ManifestKey(r.Run))
 	if err != nil {

@@ -49,6 +49,7 @@ const (
 	tOrgPolicyStatements
 	tPolicyChains
 	tDelegatedAdmins
+	tUnusedAccess
 	numTables
 )
 
@@ -90,6 +91,7 @@ var tables = [numTables]struct {
 	tOrgPolicyStatements: {"org_policy_statements", statementCols},
 	tPolicyChains:        {"policy_chains", []string{"account_id", "org_id", "type", "level", "target_id", "target_type", "target_name", "policy_id"}},
 	tDelegatedAdmins:     {"delegated_administrators", []string{"org_id", "account_id", "name", "email", "status", "service_principal"}},
+	tUnusedAccess:        {"unused_access", []string{"account_id", "principal", "service", "action", "last_accessed"}},
 }
 
 // statementCols are the columns of every flattened-statement table

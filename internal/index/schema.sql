@@ -450,6 +450,19 @@ CREATE TABLE delegated_administrators (
   service_principal TEXT
 );
 
+-- Granted and not used, from reports/unused-access.json (`orgiam policy
+-- unused`: IAM last-accessed data) when the run has one: one row per service
+-- a principal's policies grant and it did not use in the window (action
+-- NULL), or per tracked action of a used service it did not use.
+-- principal is the user, role or group ARN; last_accessed is NULL for never.
+CREATE TABLE unused_access (
+  account_id    TEXT NOT NULL,
+  principal     TEXT NOT NULL,
+  service       TEXT NOT NULL,
+  action        TEXT,
+  last_accessed TEXT
+);
+
 -- @indexes: created after the bulk insert (sorting once is cheaper than
 -- maintaining them row by row). They serve the query commands: principal by
 -- name, the groups and policies of a principal, who can perform an action
@@ -468,3 +481,4 @@ CREATE INDEX resources_arn ON resources(arn);
 CREATE INDEX resource_grants_class ON resource_grants(class, service);
 CREATE INDEX resource_grants_resource ON resource_grants(resource_arn);
 CREATE INDEX policy_chains_account ON policy_chains(account_id, type);
+CREATE INDEX unused_access_principal ON unused_access(principal);

@@ -182,6 +182,8 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"notify-summary":    step(b, pipeline.Notify),
 		// Not part of the state machine: its own EventBridge rule calls it.
 		"config-report": step(b, pipeline.ConfigReport),
+		// Its own state machine, on its own schedule (policygen.tf).
+		"policygen": policygenHandler(b),
 	}
 }
 
@@ -196,11 +198,12 @@ func Names() []string {
 }
 
 // StateMachineNames lists the handlers the state machine invokes: every one
-// but config-report, which its own EventBridge rule calls.
+// but config-report, which its own EventBridge rule calls, and policygen,
+// which has its own state machine.
 func StateMachineNames() []string {
 	var n []string
 	for _, k := range Names() {
-		if k != "config-report" {
+		if k != "config-report" && k != "policygen" {
 			n = append(n, k)
 		}
 	}

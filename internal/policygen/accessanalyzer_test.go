@@ -1,7 +1,10 @@
 package policygen
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	aa "github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
 	aatypes "github.com/aws/aws-sdk-go-v2/service/accessanalyzer/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/iamdata"
@@ -26,9 +30,21 @@ func TestAccessAnalyzerFake(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	app := "arn:aws:iam::111122223333:role/app"
 	broken := "arn:aws:iam::111122223333:role/broken"
+	// The trail, in the emulator's S3: the generated policy comes from it.
+	putTrail(t, url, "log-archive", "AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/10/trail.json.gz", []map[string]any{
+		aaRecord(app, "2026-11-10T10:00:00Z", "ec2.amazonaws.com", "DescribeInstances", nil),
+		aaRecord(app, "2026-11-10T10:01:00Z", "s3.amazonaws.com", "GetBucketPolicy", nil),
+		aaRecord(app, "2026-11-10T10:02:00Z", "s3.amazonaws.com", "DeleteBucket", nil),
+		// A data event, a denied call, a call outside the range, another
+		// principal's call: none is in Access Analyzer's output.
+		aaRecord(app, "2026-11-10T10:03:00Z", "s3.amazonaws.com", "GetObject", map[string]any{"managementEvent": false, "eventCategory": "Data"}),
+		aaRecord(app, "2026-11-10T10:04:00Z", "sqs.amazonaws.com", "SendMessage", map[string]any{"errorCode": "AccessDenied"}),
+		aaRecord(app, "2026-09-01T10:00:00Z", "iam.amazonaws.com", "ListRoles", nil),
+		aaRecord("arn:aws:iam::111122223333:role/other", "2026-11-10T10:05:00Z", "dynamodb.amazonaws.com", "GetItem", nil),
+	})
 	srv.SetAccessAnalyzer(fakeaws.AccessAnalyzerOptions{
 		PollsToComplete: 3,
-		Policies:        map[string][]string{app: {`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::data/*"},{"Effect":"Allow","Action":"ec2:DescribeInstances","Resource":"*"}]}`}},
+		Trails:          map[string]string{"arn:aws:cloudtrail:eu-west-1:111122223333:trail/org": "log-archive/AWSLogs/"},
 		Fail:            map[string]string{broken: "SERVICE_ERROR"},
 	})
 	client := aa.New(aa.Options{Region: "eu-west-1", BaseEndpoint: aws.String(url), Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
@@ -58,6 +74,9 @@ func TestAccessAnalyzerFake(t *testing.T) {
 	if len(out) != 2 || out[0].Status != "SUCCEEDED" || out[1].Status != "FAILED" || !strings.Contains(out[1].Error, "SERVICE_ERROR") {
 		t.Fatalf("%+v", out)
 	}
+	if got := out[0].Grants; !reflect.DeepEqual(sortedKeys(got), []string{"ec2:DescribeInstances", "s3:DeleteBucket", "s3:GetBucketPolicy"}) {
+		t.Errorf("derived from the trail: %v", sortedKeys(got))
+	}
 	jobs := srv.AccessAnalyzerJobs()
 	if len(jobs) != 3 {
 		t.Fatalf("%d jobs", len(jobs))
@@ -75,7 +94,7 @@ func TestAccessAnalyzerFake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := res[0].Policies[0].Actions(); !reflect.DeepEqual(got, []string{"ec2:DescribeInstances", "s3:GetObject"}) {
+	if got := res[0].Policies[0].Actions(); !reflect.DeepEqual(got, []string{"ec2:DescribeInstances", "s3:GetBucketPolicy"}) {
 		t.Errorf("merged actions %v", got)
 	}
 	if !strings.Contains(res[1].Report.Note, "FAILED") {
@@ -89,5 +108,41 @@ func TestAccessAnalyzerFake(t *testing.T) {
 	}
 	if len(srv.AccessAnalyzerJobs()) != 3 {
 		t.Error("a job was started for an invalid range")
+	}
+	// A trail the emulator does not deliver anywhere: the job fails.
+	out, err = GenerateWithAnalyzer(ctx, client, principals[:1], AnalyzerOptions{TrailARN: "arn:aws:cloudtrail:eu-west-1:111122223333:trail/none", AccessRole: "arn:aws:iam::111122223333:role/aa", Since: since, Until: until, Sleep: sleep})
+	if err != nil || len(out) != 1 || out[0].Status != "FAILED" || !strings.Contains(out[0].Error, "RESOURCE_NOT_FOUND_ERROR") {
+		t.Errorf("unknown trail: %+v %v", out, err)
+	}
+}
+
+// aaRecord is a CloudTrail record of a call by a role's session.
+func aaRecord(role, at, source, name string, extra map[string]any) map[string]any {
+	r := map[string]any{
+		"eventVersion": "1.09", "eventTime": at, "eventSource": source, "eventName": name, "awsRegion": "eu-west-1",
+		"managementEvent": true, "eventCategory": "Management",
+		"userIdentity": map[string]any{"type": "AssumedRole", "arn": strings.Replace(strings.Replace(role, ":iam:", ":sts:", 1), ":role/", ":assumed-role/", 1) + "/session",
+			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "arn": role}}},
+	}
+	for k, v := range extra {
+		r[k] = v
+	}
+	return r
+}
+
+// putTrail writes one gzipped trail file into the emulator's S3.
+func putTrail(t *testing.T, url, bucket, key string, records []map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	json.NewEncoder(zw).Encode(map[string]any{"Records": records})
+	zw.Close()
+	c := s3.New(s3.Options{Region: "eu-west-1", BaseEndpoint: aws.String(url), UsePathStyle: true, Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")})
+	ctx := context.Background()
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(buf.Bytes())}); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -103,7 +103,10 @@ func Commit(ctx context.Context, opt GitOptions, files map[string][]byte, owners
 }
 
 func wrapGit(op string, err error) error {
-	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) {
+	// golang.org/x/crypto/ssh reports a refused key with an untyped error
+	// ("ssh: handshake failed: ssh: unable to authenticate, attempted
+	// methods …"): its text is all there is to recognise it by.
+	if errors.Is(err, transport.ErrAuthenticationRequired) || errors.Is(err, transport.ErrAuthorizationFailed) || strings.Contains(err.Error(), "ssh: unable to authenticate") {
 		return fmt.Errorf("git %s: %w (%v)", op, ErrGitAuth, err)
 	}
 	return fmt.Errorf("git %s: %w", op, err)

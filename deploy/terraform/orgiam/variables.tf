@@ -538,3 +538,112 @@ variable "extra_environment" {
   type        = map(string)
   default     = null
 }
+
+# ---------------------------------------------------------------- policy generation (policygen.tf)
+
+variable "enable_policygen" {
+  description = "Deploy the unattended policy generation: a schedule, a state machine and the policygen function, which writes least-privilege policies of policygen_principals from the CloudTrail trail under the latest complete run's policies/ and commits them to policygen_git_url."
+  type        = bool
+  default     = false
+}
+
+variable "policygen_schedule_expression" {
+  description = "EventBridge schedule of the policy generation (UTC). Default: Mondays 05:00. Empty: no schedule (start the state machine yourself with {\"principals\": [...]})."
+  type        = string
+  default     = "cron(0 5 ? * MON *)"
+  nullable    = false
+
+  validation {
+    condition     = var.policygen_schedule_expression == "" || can(regex(local.rate_regex, var.policygen_schedule_expression)) || (startswith(var.policygen_schedule_expression, "cron(") && endswith(var.policygen_schedule_expression, ")") && length(split(" ", trimsuffix(trimprefix(var.policygen_schedule_expression, "cron("), ")"))) == 6)
+    error_message = "policygen_schedule_expression ${jsonencode(var.policygen_schedule_expression)}: must be \"\" (no schedule), cron() with 6 fields or rate(value unit), as EventBridge rules take them."
+  }
+}
+
+variable "policygen_principals" {
+  description = "IAM user and role ARNs whose policies are generated (the Map's items). Each must be in the latest complete run."
+  type        = list(string)
+  default     = []
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for p in var.policygen_principals : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:(user|role)/", p))])
+    error_message = "policygen_principals: each must be an IAM user or role ARN (arn:aws:iam::111122223333:role/name)."
+  }
+}
+
+variable "policygen_cloudtrail_url" {
+  description = "The trail the policies are generated from: s3://bucket/prefix (AWSLogs/<account>/CloudTrail/… or an organization trail's AWSLogs/<org-id>/…)."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "policygen_trail_role_arn" {
+  description = "Role assumed to read the trail bucket (a log archive account's). Null: the function's own role reads it."
+  type        = string
+  default     = null
+}
+
+variable "policygen_days" {
+  description = "Days of trail read, up to the day of the run."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.policygen_days >= 1 && var.policygen_days <= 400 && floor(var.policygen_days) == var.policygen_days
+    error_message = "policygen_days must be a whole number of days from 1 to 400."
+  }
+}
+
+variable "policygen_resources" {
+  description = "How far resource ARNs are generalised: exact, service or none (orgiam policy generate --resources)."
+  type        = string
+  default     = "service"
+
+  validation {
+    condition     = contains(["exact", "service", "none"], var.policygen_resources)
+    error_message = "policygen_resources must be exact, service or none."
+  }
+}
+
+variable "policygen_allow_rules" {
+  description = "Custom allow rules merged into every generated policy: an IAM policy document or a list of actions (orgiam policy generate --allow). Null: none."
+  type        = any
+  default     = null
+}
+
+variable "policygen_deny_rules" {
+  description = "Custom deny rules, appended as Deny statements and removing what they cover (orgiam policy generate --deny). Null: none."
+  type        = any
+  default     = null
+}
+
+variable "policygen_git_url" {
+  description = "Git repository the policies are committed to and pushed (https:// with ORGIAM_GIT_TOKEN, or ssh with ORGIAM_GIT_SSH_KEY, in environment_variables). Empty: the store only."
+  type        = string
+  default     = ""
+  nullable    = false
+}
+
+variable "policygen_git_branch" {
+  description = "Branch the policies are pushed to."
+  type        = string
+  default     = "main"
+}
+
+variable "policygen_git_path" {
+  description = "Folder of the repository the policies are written in (\"\" for its root)."
+  type        = string
+  default     = ""
+}
+
+variable "policygen_max_concurrency" {
+  description = "Principals generated at once (the Map's MaxConcurrency)."
+  type        = number
+  default     = 4
+
+  validation {
+    condition     = var.policygen_max_concurrency >= 1 && var.policygen_max_concurrency <= 40
+    error_message = "policygen_max_concurrency must be 1 to 40."
+  }
+}
