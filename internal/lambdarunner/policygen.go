@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/orgiam/orgiam/internal/config"
 	"os"
 	"time"
 
@@ -56,9 +57,9 @@ func policygenEnv(b *EnvBuilder, env *pipeline.Env) policygen.StepEnv {
 		now = time.Now
 	}
 	return policygen.StepEnv{
-		Store:  env.Store,
-		Lookup: lookup,
-		Now:    now,
+		Store: env.Store,
+		Git:   config.GitFromEnv(lookup),
+		Now:   now,
 		Trail: func(ctx context.Context, url, role string) (policygen.Source, error) {
 			bucket, prefix, err := policygen.ParseS3URL(url)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"github.com/orgiam/orgiam/internal/config"
 	"net"
 	"os"
 	"os/exec"
@@ -167,12 +168,7 @@ func TestCommitSSH(t *testing.T) {
 	url := "ssh://git@" + srv.addr + "/policies.git"
 	authWith := func(key string) transport.AuthMethod {
 		t.Helper()
-		a, err := GitAuth(url, func(k string) (string, bool) {
-			if k == "ORGIAM_GIT_SSH_KEY" {
-				return key, true
-			}
-			return "", false
-		})
+		a, err := GitAuth(url, config.GitCredentials{SSHKey: key})
 		if err != nil || a == nil {
 			t.Fatalf("GitAuth: %v %v", a, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/orgiam/orgiam/internal/config"
 	"path"
 	"sort"
 	"strings"
@@ -31,9 +32,9 @@ type StepEnv struct {
 	// Trail opens the trail at a cloudtrail URL (s3://bucket/prefix),
 	// reading it as role (empty: the step's own credentials).
 	Trail func(ctx context.Context, url, role string) (Source, error)
-	// Lookup reads the git credentials (GitAuth's variables).
-	Lookup func(string) (string, bool)
-	Now    func() time.Time
+	// Git holds the git remote's credentials (GitAuth's).
+	Git config.GitCredentials
+	Now func() time.Time
 }
 
 // PlanInput names the run and the principals of one scheduled generation.
@@ -283,7 +284,7 @@ func CommitGeneration(ctx context.Context, env StepEnv, in CommitInput) (CommitO
 	if in.Git.URL == "" {
 		return out, nil
 	}
-	auth, err := GitAuth(in.Git.URL, env.Lookup)
+	auth, err := GitAuth(in.Git.URL, env.Git)
 	if err != nil {
 		return out, err
 	}
