@@ -63,5 +63,5 @@ fuzz:
 # The fault suite (also part of `make test`), with its figures written to
 # bench/results/faults.json.
 faults:
-	FAULTS_OUT=$(CURDIR)/bench/results/faults.json $(GO) test -count=1 -run '^TestFaultSuite$$' ./internal/cli
+	FAULTS_OUT=$(CURDIR)/bench/results/faults.json $(GO) test -count=1 -timeout 30m -run '^TestFaultSuite$$' ./internal/cli
 	@cat bench/results/faults.json
