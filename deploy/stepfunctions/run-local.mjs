@@ -35,7 +35,7 @@ import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 
-const HANDLERS = ['plan', 'discover', 'scan-account', 'credential-report', 'index', 'report', 'diff', 'finalize', 'notify-summary'];
+const HANDLERS = ['plan', 'discover', 'scan-account', 'credential-report', 'region-items', 'scan-region', 'index', 'report', 'diff', 'finalize', 'notify-summary'];
 
 function usage(msg) {
   process.stderr.write(`run-local: ${msg}\nusage: run-local.mjs DEFINITION [INPUT_JSON]\n`);
