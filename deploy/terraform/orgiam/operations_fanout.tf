@@ -13,28 +13,14 @@ locals {
   operations_handlers = var.operations_fanout.enabled ? toset(["operations-items", "operations-results"]) : toset([])
 
   operations_statements = {
-    "operations-items" = [
-      local.list_run_statement,
-      local.read_runs_statement,
-      {
-        Sid      = "AssumeListAccountsRoles"
-        Effect   = "Allow"
-        Action   = ["sts:AssumeRole"]
-        Resource = local.list_assume_arns
-      },
-      {
-        Sid    = "WriteItems"
-        Effect = "Allow"
-        Action = ["s3:PutObject"]
-        Resource = [
-          "${local.objects_arn}*/accounts.json",
-          "${local.objects_arn}*/skipped.json",
-          "${local.objects_arn}*/run-errors.json",
-          "${local.objects_arn}*/organizations/*",
-          "${local.objects_arn}*/exec/items.json",
-        ]
-      },
-    ]
+    # What discover may do (the same listing, the same account list), and
+    # write the items.
+    "operations-items" = concat(local.lambda_statements["discover"], [{
+      Sid      = "WriteItems"
+      Effect   = "Allow"
+      Action   = ["s3:PutObject"]
+      Resource = "${local.objects_arn}*/exec/items.json"
+    }])
     "operations-results" = [
       local.read_runs_statement,
       {

@@ -126,7 +126,7 @@ run "operations_on" {
     error_message = "the result handler writes results.csv only, and publishes to the topic"
   }
   assert {
-    condition     = toset([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Sid]) == toset(["OwnLogs", "ListRunKeys", "ReadRuns", "AssumeListAccountsRoles", "WriteItems"])
+    condition     = toset([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Sid]) == toset(["OwnLogs", "ListRunKeys", "ReadRuns", "AssumeListAccountsRoles", "WriteAccountList", "WriteItems"])
     error_message = "the items function lists the organizations and writes the items"
   }
   assert {
