@@ -25,8 +25,14 @@ import (
 // the state machine (deploy/terraform/orgiam/config_report.tf).
 var lambdaHandlers = lambdarunner.StateMachineNames()
 
-// standaloneHandlers are handlers deployed beside the state machine.
-var standaloneHandlers = map[string]bool{"config-report": true, "policygen": true}
+// standaloneHandlers are handlers deployed beside the state machine, each
+// with the module file that deploys it.
+var standaloneHandlers = map[string]string{
+	"config-report":      "config_report.tf",
+	"policygen":          "policygen.tf",
+	"operations-items":   "operations_fanout.tf",
+	"operations-results": "operations_fanout.tf",
+}
 
 // placeholderVars gives every template variable of the state machine a
 // value of the right shape, as Terraform's templatefile would.
@@ -279,21 +285,25 @@ func TestInlineDefinitionInSync(t *testing.T) {
 
 	_, dist := renderDefinition(t, DistributedDefinitionPath)
 	_, inline := renderDefinition(t, InlineDefinitionPath)
-	dm := dist["States"].(state)[ScanMapState].(state)
-	im := inline["States"].(state)[ScanMapState].(state)
-	dp, ip := dm["ItemProcessor"].(state), im["ItemProcessor"].(state)
-	for _, k := range []string{"StartAt", "States"} {
-		if !reflect.DeepEqual(dp[k], ip[k]) {
-			t.Errorf("per-account iterator differs between the variants in ItemProcessor.%s", k)
+	loads := map[string]string{} // Map → the Load state before it
+	for _, m := range InlineMaps {
+		loads[m.Map] = m.Load
+		dm := dist["States"].(state)[m.Map].(state)
+		im := inline["States"].(state)[m.Map].(state)
+		dp, ip := dm["ItemProcessor"].(state), im["ItemProcessor"].(state)
+		for _, k := range []string{"StartAt", "States"} {
+			if !reflect.DeepEqual(dp[k], ip[k]) {
+				t.Errorf("%s: iterator differs between the variants in ItemProcessor.%s", m.Map, k)
+			}
+		}
+		if !reflect.DeepEqual(dm["ItemSelector"], im["ItemSelector"]) {
+			t.Errorf("%s: ItemSelector differs: %v vs %v", m.Map, dm["ItemSelector"], im["ItemSelector"])
 		}
 	}
-	if !reflect.DeepEqual(dm["ItemSelector"], im["ItemSelector"]) {
-		t.Errorf("ItemSelector differs: %v vs %v", dm["ItemSelector"], im["ItemSelector"])
-	}
-	// Outside the map, the variants differ only by LoadItems and the
-	// transition into it.
+	// Outside the maps, the variants differ only by the Load states and the
+	// transitions into them.
 	for name, s := range dist["States"].(state) {
-		if name == ScanMapState {
+		if loads[name] != "" {
 			continue
 		}
 		d, i := s.(state), inline["States"].(state)[name]
@@ -301,15 +311,15 @@ func TestInlineDefinitionInSync(t *testing.T) {
 			t.Errorf("state %s missing from the inline variant", name)
 			continue
 		}
-		if d["Next"] == ScanMapState {
-			d = cloneWith(d, "Next", LoadItemsState)
+		if l := loads[fmt.Sprint(d["Next"])]; l != "" {
+			d = cloneWith(d, "Next", l)
 		}
 		if !reflect.DeepEqual(d, i) {
 			t.Errorf("state %s differs between the variants", name)
 		}
 	}
-	if len(inline["States"].(state)) != len(dist["States"].(state))+1 {
-		t.Errorf("inline variant has %d states, want %d", len(inline["States"].(state)), len(dist["States"].(state))+1)
+	if len(inline["States"].(state)) != len(dist["States"].(state))+len(InlineMaps) {
+		t.Errorf("inline variant has %d states, want %d", len(inline["States"].(state)), len(dist["States"].(state))+len(InlineMaps))
 	}
 }
 

@@ -51,7 +51,7 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 			denied = a.ID
 		}
 	}
-	srv := fakeaws.New(world, fakeaws.Knobs{DenyAssume: []string{denied}, CredReportDelay: 2 * time.Second})
+	srv := fakeaws.New(world, fakeaws.Knobs{DenyAssume: []string{denied}, CredReportDelay: 2 * time.Second, Regions: []string{"eu-west-1", "us-east-1"}})
 	url, err := srv.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +163,38 @@ func TestStateMachineExecutesLocally(t *testing.T) {
 	if calls["scan-account"] != active {
 		t.Errorf("scan-account called %d times, want %d", calls["scan-account"], active)
 	}
+	// The region items ran in the regional Map, one scan-region call each,
+	// after one region-items call; each left its region file in S3.
+	if calls["region-items"] != 1 {
+		t.Errorf("region-items called %d times, want 1", calls["region-items"])
+	}
+	regionFiles := 0
+	for _, a := range m.Accounts {
+		if a.ID == denied || a.Status == snapshot.StatusSkipped {
+			continue
+		}
+		info, err := r.AccountInfo(ctx, a.ID)
+		if err != nil {
+			t.Fatalf("account %s: %v", a.ID, err)
+		}
+		if len(info.Scan.Regions) == 0 {
+			t.Errorf("account %s planned no region", a.ID)
+		}
+		for _, region := range info.Scan.Regions {
+			rs, err := r.RegionScan(ctx, a.ID, region)
+			if err != nil {
+				t.Errorf("account %s region %s: %v", a.ID, region, err)
+				continue
+			}
+			if rs.Status != snapshot.StatusSkipped {
+				regionFiles++
+			}
+		}
+	}
+	if calls["scan-region"] == 0 || calls["scan-region"] != regionFiles {
+		t.Errorf("scan-region called %d times, %d region files written by region items", calls["scan-region"], regionFiles)
+	}
+
 	// The failing account was caught and notified; the others completed.
 	f, err := os.Open(snsFile)
 	if err != nil {

@@ -441,6 +441,7 @@ func TestTerraformApplyMoto(t *testing.T) {
 		"discover":          {"AssumeListAccountsRoles", "WriteAccountList"},
 		"scan-account":      {"AssumeCollectRole", "WriteAccountData", "ClearAccountError"},
 		"credential-report": {"AssumeCollectRole", "WriteCredentialReport"},
+		"region-items":      {"WriteRegionItems"},
 		"index":             {"WriteIndex"},
 		"report":            {"WriteReports"},
 		"diff":              {"WriteDiff"},
@@ -452,7 +453,11 @@ func TestTerraformApplyMoto(t *testing.T) {
 		roleName := roleARNs[h][strings.LastIndex(roleARNs[h], "/")+1:]
 		checkRolePolicy(ctx, t, iamc, roleName, "orgiam-"+h, append(append(append([]string{}, base...), sids...), kms...))
 	}
-	if len(roleARNs) != len(wantSids) {
+	// scan-region lists nothing: it writes its one region file.
+	if arn := roleARNs["scan-region"]; arn != "" {
+		checkRolePolicy(ctx, t, iamc, arn[strings.LastIndex(arn, "/")+1:], "orgiam-scan-region", []string{"OwnLogs", "ReadRuns", "AssumeCollectRole", "WriteRegionData", "StoreKey"})
+	}
+	if len(roleARNs) != len(wantSids)+1 {
 		t.Errorf("function roles %v, want one per handler of %v", sortedKeys(roleARNs), sortedKeys(wantSids))
 	}
 	smRole := stateMachineRole[strings.LastIndex(stateMachineRole, "/")+1:]

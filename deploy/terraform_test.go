@@ -416,13 +416,13 @@ func TestTerraformHandlers(t *testing.T) {
 		inMachine[h] = true
 	}
 	for _, h := range lambdarunner.Names() {
-		if inMachine[h] == standaloneHandlers[h] {
-			t.Errorf("handler %s: in the state machine %v, standalone %v (exactly one)", h, inMachine[h], standaloneHandlers[h])
+		if inMachine[h] == (standaloneHandlers[h] != "") {
+			t.Errorf("handler %s: in the state machine %v, standalone %q (exactly one)", h, inMachine[h], standaloneHandlers[h])
 		}
 	}
 	// Each standalone handler has its own function, which names it.
-	for h := range standaloneHandlers {
-		file := filepath.Join("terraform/orgiam", strings.ReplaceAll(h, "-", "_")+".tf")
+	for h, f := range standaloneHandlers {
+		file := filepath.Join("terraform/orgiam", f)
 		b, err := os.ReadFile(file)
 		if err != nil {
 			t.Errorf("handler %s: %v", h, err)

@@ -1,8 +1,9 @@
 // Command orgiam-lambda is the one bootstrap binary of the serverless runner
 // (runtime provided.al2023). ORGIAM_HANDLER picks the pipeline step it serves:
-// plan, discover, scan-account, credential-report, index, report, diff, finalize,
-// notify-summary, or config-report (the users report from an AWS Config
-// aggregator, on its own schedule). Each handler is a thin adapter over the same step the local
+// plan, discover, scan-account, credential-report, region-items, scan-region,
+// index, report, diff, finalize, notify-summary, config-report (the users
+// report from an AWS Config aggregator, on its own schedule), or
+// operations-items and operations-results (the operations fan-out machine). Each handler is a thin adapter over the same step the local
 // runner calls; configuration comes from ORGIAM_* environment variables.
 package main
 

@@ -23,6 +23,9 @@
 //                            aws-sdk:s3:getObject task, as <dir>/<bucket>/<key>;
 //                            when unset, the object is read with an unsigned
 //                            path-style GET from AWS_ENDPOINT_URL_S3 (moto).
+//   AWS_ENDPOINT_URL_S3      S3 endpoint of the getObject task (above) and of the
+//                            s3:putObject task that stands for a ResultWriter
+//                            (see writeMapResults).
 //   ORGIAM_WAIT_MS           overrides every Wait state (milliseconds, default 0).
 //   ORGIAM_RETRY_MS          overrides every Retry interval (milliseconds, default 0).
 //   AWS_REGION               default us-east-1.
@@ -35,7 +38,7 @@ import { join } from 'node:path';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 
-const HANDLERS = ['plan', 'discover', 'scan-account', 'credential-report', 'index', 'report', 'diff', 'finalize', 'notify-summary'];
+const HANDLERS = ['plan', 'discover', 'scan-account', 'credential-report', 'region-items', 'scan-region', 'index', 'report', 'diff', 'finalize', 'notify-summary'];
 
 function usage(msg) {
   process.stderr.write(`run-local: ${msg}\nusage: run-local.mjs DEFINITION [INPUT_JSON]\n`);
@@ -150,7 +153,37 @@ async function getObject(params) {
   return { Body: body, ContentLength: Buffer.byteLength(body) };
 }
 
+// s3:putObject as a Map's ResultWriter: a test's inline variant ends a Map
+// with a Task of this resource and Parameters {Bucket, Prefix, Results}
+// (the inline Map's output). It writes what ResultWriter writes for
+// succeeded child executions, <Prefix>/local/SUCCEEDED_0.json and
+// <Prefix>/local/manifest.json, with unsigned path-style PUTs to
+// AWS_ENDPOINT_URL_S3, and returns {ResultWriterDetails: {Bucket, Key}}.
+async function writeMapResults(params) {
+  const base = process.env.AWS_ENDPOINT_URL_S3 || process.env.AWS_ENDPOINT_URL;
+  if (!base) throw new TaskError('S3.SdkClientException', 'AWS_ENDPOINT_URL_S3 is not set');
+  const put = async (key, body) => {
+    const url = `${base.replace(/\/$/, '')}/${encodeURIComponent(params.Bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    const res = await fetch(url, { method: 'PUT', body });
+    if (!res.ok) throw new TaskError('S3.S3Exception', `PUT ${url}: HTTP ${res.status}`);
+    return Buffer.byteLength(body);
+  };
+  const now = new Date().toISOString();
+  const entries = (params.Results ?? []).map((out, i) => ({
+    ExecutionArn: `arn:aws:states:local:000000000000:execution:local/${i}`, Name: String(i), Status: 'SUCCEEDED',
+    Input: JSON.stringify(out && out.item !== undefined ? { item: out.item } : {}), Output: JSON.stringify(out),
+    StartDate: now, StopDate: now,
+  }));
+  const dir = `${params.Prefix.replace(/\/$/, '')}/local`;
+  const size = await put(`${dir}/SUCCEEDED_0.json`, JSON.stringify(entries));
+  const manifest = { DestinationBucket: params.Bucket, MapRunArn: 'arn:aws:states:local:000000000000:mapRun:local',
+    ResultFiles: { FAILED: [], PENDING: [], SUCCEEDED: [{ Key: `${dir}/SUCCEEDED_0.json`, Size: size }] } };
+  await put(`${dir}/manifest.json`, JSON.stringify(manifest));
+  return { MapRunArn: manifest.MapRunArn, ResultWriterDetails: { Bucket: params.Bucket, Key: `${dir}/manifest.json` } };
+}
+
 const RESOURCES = {
+  'arn:aws:states:::s3:putObject': writeMapResults,
   'arn:aws:states:::lambda:invoke': invokeLambda,
   'arn:aws:states:::sns:publish': publishSNS,
   'arn:aws:states:::aws-sdk:s3:getObject': getObject,

@@ -13,10 +13,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
@@ -133,38 +130,6 @@ func step[I, O any](b *EnvBuilder, fn func(context.Context, *pipeline.Env, I) (O
 	}
 }
 
-// regionParallel bounds the account × region items one scan-account
-// invocation runs at once.
-const regionParallel = 2
-
-// scanAccountAndRegions is the scan-account step: the account item, then
-// its account × region items (pipeline.ScanRegion for each region the
-// account item planned), at most regionParallel at once, within the same
-// invocation. The state machine's Map runs over accounts only for now; a
-// Distributed Map over account × region items (each its own invocation)
-// is to replace this loop. A failed region item is data (its RegionScan
-// says failed and the account reads partial); only a store that cannot be
-// written or a cancelled run fail the step.
-func scanAccountAndRegions(ctx context.Context, env *pipeline.Env, in pipeline.ScanInput) (pipeline.ScanOutput, error) {
-	out, err := pipeline.ScanAccount(ctx, env, in)
-	if err != nil || len(out.Regions) == 0 {
-		return out, err
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(regionParallel)
-	var calls atomic.Int64
-	for _, r := range out.Regions {
-		g.Go(func() error {
-			ro, err := pipeline.ScanRegion(gctx, env, pipeline.ScanRegionInput{Run: out.Run, AccountID: out.AccountID, Region: r})
-			calls.Add(ro.APICalls)
-			return err
-		})
-	}
-	err = g.Wait()
-	out.APICalls += calls.Load()
-	return out, err
-}
-
 // Handlers maps each ORGIAM_HANDLER name to its function.
 func Handlers(b *EnvBuilder) map[string]Func {
 	return map[string]Func{
@@ -172,8 +137,14 @@ func Handlers(b *EnvBuilder) map[string]Func {
 			in.AutoRunID = true
 			return pipeline.Plan(ctx, env, in)
 		}),
-		"discover":          step(b, pipeline.Discover),
-		"scan-account":      step(b, scanAccountAndRegions),
+		"discover": step(b, pipeline.Discover),
+		// The account item: IAM, the credential report's start, S3 and the
+		// regions enabled in the account, once per account.
+		"scan-account": step(b, pipeline.ScanAccount),
+		// The account × region items: region-items lists those still to
+		// scan in the store, the regional Map runs scan-region on each.
+		"region-items":      step(b, pipeline.RegionItems),
+		"scan-region":       step(b, pipeline.ScanRegion),
 		"credential-report": step(b, pipeline.CredentialReport),
 		"index":             step(b, pipeline.Index),
 		"report":            step(b, pipeline.Report),
@@ -184,6 +155,10 @@ func Handlers(b *EnvBuilder) map[string]Func {
 		"config-report": step(b, pipeline.ConfigReport),
 		// Its own state machine, on its own schedule (policygen.tf).
 		"policygen": policygenHandler(b),
+		// The operations fan-out machine (deploy/terraform/orgiam/operations_fanout.tf):
+		// its items, and the results CSV from its Map's ResultWriter.
+		"operations-items":   step(b, pipeline.OperationsItems),
+		"operations-results": step(b, pipeline.OperationsResults),
 	}
 }
 
@@ -197,13 +172,17 @@ func Names() []string {
 	return n
 }
 
+// standalone are the handlers outside the orgiam state machine.
+var standalone = map[string]bool{"config-report": true, "operations-items": true, "operations-results": true, "policygen": true}
+
 // StateMachineNames lists the handlers the state machine invokes: every one
-// but config-report, which its own EventBridge rule calls, and policygen,
-// which has its own state machine.
+// but config-report, which its own EventBridge rule calls, and those of the
+// operations fan-out machine, and policygen, which has its own state
+// machine.
 func StateMachineNames() []string {
 	var n []string
 	for _, k := range Names() {
-		if k != "config-report" && k != "policygen" {
+		if !standalone[k] {
 			n = append(n, k)
 		}
 	}

@@ -122,6 +122,16 @@ func TestHandlersAgainstMoto(t *testing.T) {
 			st = pipeline.CredentialReportInput{Run: cr.Run, AccountID: cr.AccountID, Attempt: cr.Attempt, WaitSeconds: float64(cr.WaitSeconds)}
 		}
 	}
+	// Then the regional Map: the items listed in the store, one
+	// scan-region each.
+	listed := call[pipeline.RegionItemsOutput](t, h, "region-items", map[string]any{"run": plan.Run})
+	items := readItems(t, env, listed)
+	if len(items) < len(accounts) {
+		t.Fatalf("region items %+v", listed)
+	}
+	for _, it := range items {
+		call[pipeline.ScanRegionOutput](t, h, "scan-region", it)
+	}
 	fin := call[pipeline.FinalizeOutput](t, h, "finalize", map[string]any{"run": plan.Run})
 	if fin.OK != 3 || fin.Failed != 0 {
 		t.Fatalf("finalize: %+v", fin)
@@ -148,11 +158,11 @@ func TestHandlersAgainstMoto(t *testing.T) {
 }
 
 func TestHandlerNames(t *testing.T) {
-	want := "config-report credential-report diff discover finalize index notify-summary plan policygen report scan-account"
+	want := "config-report credential-report diff discover finalize index notify-summary operations-items operations-results plan policygen region-items report scan-account scan-region"
 	if got := strings.Join(Names(), " "); got != want {
 		t.Fatalf("handlers %q, want %q", got, want)
 	}
-	if got := strings.Join(StateMachineNames(), " "); got != strings.Replace(strings.TrimPrefix(want, "config-report "), " policygen", "", 1) {
+	if got := strings.Join(StateMachineNames(), " "); got != "credential-report diff discover finalize index notify-summary plan region-items report scan-account scan-region" {
 		t.Errorf("state machine handlers %q", got)
 	}
 	if _, err := Handler(context.Background(), "nope", func(string) (string, bool) { return "", false }); err == nil || !strings.Contains(err.Error(), "expected one of") {

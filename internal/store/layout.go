@@ -165,6 +165,11 @@ func RegionKey(run, accountID, region string) string {
 	return j(run, "accounts", accountID, "regions", region+".json")
 }
 
+// RegionItemsKey is region-items.json of a run: the account × region items
+// still to scan once the account items ran, the item list of the serverless
+// runner's regional Map.
+func RegionItemsKey(run string) string { return j(run, "region-items.json") }
+
 // RegionsPrefix is the folder of an account's region items.
 func RegionsPrefix(run, accountID string) string {
 	return j(run, "accounts", accountID, "regions") + "/"

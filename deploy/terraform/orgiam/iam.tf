@@ -90,6 +90,33 @@ locals {
         Resource = "${local.objects_arn}*/accounts/*/error.json"
       },
     ]
+    # Reads the accounts' plans and region files, writes the item list.
+    "region-items" = [
+      local.list_run_statement,
+      local.read_runs_statement,
+      {
+        Sid      = "WriteRegionItems"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = "${local.objects_arn}*/region-items.json"
+      },
+    ]
+    # One account × region item: the regional collectors, one region file.
+    "scan-region" = [
+      local.read_runs_statement,
+      {
+        Sid      = "AssumeCollectRole"
+        Effect   = "Allow"
+        Action   = ["sts:AssumeRole"]
+        Resource = local.scan_assume_arns
+      },
+      {
+        Sid      = "WriteRegionData"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = "${local.objects_arn}*/accounts/*/regions/*"
+      },
+    ]
     "credential-report" = [
       local.list_run_statement,
       local.read_runs_statement,

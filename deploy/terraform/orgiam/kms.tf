@@ -62,6 +62,8 @@ locals {
     { for k, r in aws_iam_role.lambda : k => { arn = r.arn, statements = local.lambda_statements[k] } },
     { "state-machine" = { arn = aws_iam_role.state_machine.arn, statements = local.state_machine_s3_statements } },
     var.enable_config_report ? { "config-report" = { arn = aws_iam_role.config_report[0].arn, statements = local.config_report_s3_statements } } : {},
+    { for k, r in aws_iam_role.operations : k => { arn = r.arn, statements = local.operations_statements[k] } },
+    var.operations_fanout.enabled ? { "operations-state-machine" = { arn = aws_iam_role.operations_state_machine[0].arn, statements = local.operations_state_machine_s3_statements } } : {},
   )
   cross_account_bucket_statements = flatten([
     for k, role in local.store_roles : [

@@ -16,6 +16,8 @@ locals {
     "discover",
     "scan-account",
     "credential-report",
+    "region-items",
+    "scan-region",
     "index",
     "report",
     "diff",

@@ -272,8 +272,8 @@ output "state_machine_role_arn" {
 }
 
 output "scan_role_arns" {
-  description = "Roles of the scan-account and credential-report functions."
-  value       = [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn]
+  description = "Roles of the scan-account, credential-report and scan-region functions."
+  value       = [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn, aws_iam_role.lambda["scan-region"].arn]
 }
 
 output "discover_role_arn" {

@@ -15,7 +15,7 @@ locals {
   own_collect_role_is_hop = local.scan_initial_role == local.own_collect_role_arn || local.list_initial_role == local.own_collect_role_arn
   collect_role_trusted_principal_arns = distinct(concat(
     local.scan_initial_role != "" ? [local.scan_initial_role] : [],
-    local.scan_initial_role == "" || local.scan_initial_role == local.own_collect_role_arn ? [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn] : [],
+    local.scan_initial_role == "" || local.scan_initial_role == local.own_collect_role_arn ? [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn, aws_iam_role.lambda["scan-region"].arn] : [],
     local.list_initial_role == local.own_collect_role_arn ? [aws_iam_role.lambda["discover"].arn] : [],
   ))
   collect_role_scanning_account_id = local.own_collect_role_is_hop && alltrue([for a in local.collect_role_trusted_principal_arns : split(":", a)[4] == local.account_id]) ? local.account_id : ""

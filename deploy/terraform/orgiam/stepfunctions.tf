@@ -5,13 +5,14 @@
 
 locals {
   # What the state machine reads and writes in the store: the account list
-  # (ItemReader) and the Distributed Map's results (ResultWriter).
+  # and the account × region item list (ItemReader), and the Distributed
+  # Maps' results (ResultWriter).
   state_machine_s3_statements = [
     {
       Sid      = "ReadAccountList"
       Effect   = "Allow"
       Action   = ["s3:GetObject"]
-      Resource = "${local.objects_arn}*/accounts.json"
+      Resource = ["${local.objects_arn}*/accounts.json", "${local.objects_arn}*/region-items.json"]
     },
     {
       Sid      = "WriteMapResults"
@@ -26,6 +27,8 @@ locals {
     discover_function_arn          = aws_lambda_function.handler["discover"].arn
     scan_account_function_arn      = aws_lambda_function.handler["scan-account"].arn
     credential_report_function_arn = aws_lambda_function.handler["credential-report"].arn
+    region_items_function_arn      = aws_lambda_function.handler["region-items"].arn
+    scan_region_function_arn       = aws_lambda_function.handler["scan-region"].arn
     index_function_arn             = aws_lambda_function.handler["index"].arn
     report_function_arn            = aws_lambda_function.handler["report"].arn
     diff_function_arn              = aws_lambda_function.handler["diff"].arn

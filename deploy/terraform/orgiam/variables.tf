@@ -645,5 +645,32 @@ variable "policygen_max_concurrency" {
   validation {
     condition     = var.policygen_max_concurrency >= 1 && var.policygen_max_concurrency <= 40
     error_message = "policygen_max_concurrency must be 1 to 40."
+variable "operations_fanout" {
+  description = "The operations fan-out state machine (operations_fanout.tf): function_arn is the Lambda function invoked once per account × region with {AccountId, AccountName, Region, RoleArn, Run, Params}; regions the regions of the items (an execution input's regions replace them); max_concurrency the Map's MaxConcurrency; tolerated_failure_percentage its ToleratedFailurePercentage."
+  type = object({
+    enabled                      = optional(bool, false)
+    function_arn                 = optional(string, "")
+    regions                      = optional(list(string), [])
+    max_concurrency              = optional(number, 40)
+    tolerated_failure_percentage = optional(number, 100)
+  })
+  default  = {}
+  nullable = false
+
+  validation {
+    condition     = !var.operations_fanout.enabled || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9_$-]+)?$", var.operations_fanout.function_arn))
+    error_message = "operations_fanout.function_arn: a Lambda function ARN (arn:aws:lambda:<region>:<account>:function:<name>) is required when operations_fanout.enabled is true."
+  }
+  validation {
+    condition     = alltrue([for r in var.operations_fanout.regions : can(regex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$", r))])
+    error_message = "operations_fanout.regions: each must be an AWS region name such as eu-west-1."
+  }
+  validation {
+    condition     = var.operations_fanout.max_concurrency >= 1 && var.operations_fanout.max_concurrency <= 10000 && floor(var.operations_fanout.max_concurrency) == var.operations_fanout.max_concurrency
+    error_message = "operations_fanout.max_concurrency: a whole number from 1 to 10000 (the Distributed Map's limit)."
+  }
+  validation {
+    condition     = var.operations_fanout.tolerated_failure_percentage >= 0 && var.operations_fanout.tolerated_failure_percentage <= 100
+    error_message = "operations_fanout.tolerated_failure_percentage: from 0 to 100."
   }
 }

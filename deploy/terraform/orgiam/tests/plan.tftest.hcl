@@ -88,7 +88,7 @@ run "defaults" {
   command = apply
 
   assert {
-    condition     = length(aws_lambda_function.handler) == 9 && length(aws_iam_role.lambda) == 9 && length(aws_cloudwatch_log_group.lambda) == 9
+    condition     = length(aws_lambda_function.handler) == 11 && length(aws_iam_role.lambda) == 11 && length(aws_cloudwatch_log_group.lambda) == 11
     error_message = "one function, role and log group per pipeline handler"
   }
   assert {
@@ -132,7 +132,7 @@ run "defaults" {
     error_message = "the rendered definition carries max_parallel_executions"
   }
   assert {
-    condition     = toset(output.collect_role_trusted_principal_arns) == toset(["arn:aws:iam::123456789012:role/orgiam-collect", aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn, aws_iam_role.lambda["discover"].arn]) && output.collect_role_scanning_account_id == "123456789012"
+    condition     = toset(output.collect_role_trusted_principal_arns) == toset(["arn:aws:iam::123456789012:role/orgiam-collect", aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn, aws_iam_role.lambda["scan-region"].arn, aws_iam_role.lambda["discover"].arn]) && output.collect_role_scanning_account_id == "123456789012"
     error_message = "the collect role trusts this account's collect role and the functions that assume it, by aws:PrincipalArn"
   }
 }
@@ -251,8 +251,8 @@ run "existing_kms_key_and_cross_account_bucket" {
     error_message = "only S3 statements go into the bucket policy"
   }
   assert {
-    condition     = length(jsondecode(output.kms_key_policy_statements_json)[0].Principal.AWS) == 10
-    error_message = "the key policy statement names the 9 function roles and the state machine role"
+    condition     = length(jsondecode(output.kms_key_policy_statements_json)[0].Principal.AWS) == 12
+    error_message = "the key policy statement names the 11 function roles and the state machine role"
   }
 }
 
@@ -292,7 +292,7 @@ run "stackset_direct_principals" {
     list_accounts_initial_role_arn       = ""
   }
   assert {
-    condition     = aws_cloudformation_stack_set.collect_role[0].parameters.ScanningAccountId == "" && aws_cloudformation_stack_set.collect_role[0].parameters.ScanningPrincipalArns == join(",", [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn])
+    condition     = aws_cloudformation_stack_set.collect_role[0].parameters.ScanningAccountId == "" && aws_cloudformation_stack_set.collect_role[0].parameters.ScanningPrincipalArns == join(",", [aws_iam_role.lambda["scan-account"].arn, aws_iam_role.lambda["credential-report"].arn, aws_iam_role.lambda["scan-region"].arn])
     error_message = "without an intermediate role the collect roles trust the two scanning functions by name"
   }
   assert {
@@ -350,7 +350,7 @@ run "config_report_on" {
     error_message = "config-report's role holds exactly its five grants"
   }
   assert {
-    condition     = length(aws_lambda_function.handler) == 9 && output.config_report_store_prefix == "s3://orgiam-test-bucket/iam-data/config-reports/"
+    condition     = length(aws_lambda_function.handler) == 11 && output.config_report_store_prefix == "s3://orgiam-test-bucket/iam-data/config-reports/"
     error_message = "the pipeline functions are unchanged"
   }
 }
