@@ -171,10 +171,12 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 	q.Quiet = true
 	q.ResourceAccount = o.resourceAccount(q.Resource, q.ResourceAccount)
 	reached := map[*Principal]*Grant{}
-	rp := o.resourcePolicy(q.Action, q.Resource) != nil
-	// Direct grants.
+	named := resourceNames(o.resourcePolicy(q.Action, q.Resource), action)
+	// Direct grants. A principal whose own policies allow nothing of the
+	// action can only be let in by the resource policy, which must name it
+	// (or its account): the others are not evaluated.
 	direct, err := parallel(ctx, o.Principals, func(p *Principal) *Grant {
-		if !rp && !mayAllow(p, action) {
+		if !mayAllow(p, action) && !named(p) {
 			return nil
 		}
 		d, err := o.Simulate(p, q)
@@ -273,6 +275,45 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		return out[i].Principal < out[j].Principal
 	})
 	return out, nil
+}
+
+// resourceNames returns whether the resource policy rp could allow a
+// principal the action on its own: it names the principal's ARN, one of
+// its sessions, its account, or everyone. Values it cannot reduce so
+// (wildcards, unique ids) count as everyone.
+func resourceNames(rp *evaluate.Policy, action string) func(*Principal) bool {
+	if rp == nil {
+		return func(*Principal) bool { return false }
+	}
+	vals := rp.AWSPrincipals(action)
+	if len(vals) == 0 {
+		return func(*Principal) bool { return false }
+	}
+	set := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		switch a, err := arn.Parse(v); {
+		case strings.ContainsAny(v, "*?"):
+			return func(*Principal) bool { return true }
+		case len(v) == 12:
+			set[v] = true
+		case err != nil:
+			return func(*Principal) bool { return true }
+		case a.Resource == "root":
+			set[a.AccountID] = true
+		case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/"):
+			name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+			set["arn:aws:iam::"+a.AccountID+":role/"+name] = true
+			set["role:"+a.AccountID+":"+name] = true
+		default:
+			set[v] = true
+		}
+	}
+	return func(p *Principal) bool {
+		if set[p.ARN] || (p.Account != nil && set[p.Account.ID]) {
+			return true
+		}
+		return p.Kind == "role" && p.Account != nil && set["role:"+p.Account.ID+":"+p.Name]
+	}
 }
 
 func mayAllow(p *Principal, action string) bool {

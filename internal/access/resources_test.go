@@ -16,6 +16,7 @@ import (
 // queue of 333 in its us-east-1 region file, and a damaged eu-west-1 file.
 //
 //	bucket b-data (222): allows carol (111) s3:GetObject; denies role app (222)
+//	bucket m-logs (111): allows carol (111) s3:GetObject
 //	key k1 (333):        allows dave kms:Decrypt; does not delegate to IAM
 //	queue q (333):       a policy that does not compile
 func resourceOrg(t *testing.T) snapshot.Reader {
@@ -36,6 +37,10 @@ func resourceOrg(t *testing.T) snapshot.Reader {
 			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt + `:user/carol"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b-data/*"},` +
 				`{"Effect":"Deny","Principal":{"AWS":"arn:aws:iam::` + acB + `:role/app"},"Action":"s3:*","Resource":"arn:aws:s3:::b-data/*"}`)},
 		{Service: "s3", Type: "bucket", ARN: "arn:aws:s3:::b-open", Name: "b-open", Region: "us-east-1", Account: acB},
+	}})
+	put(store.AccountResourcesKey(run, mgmt), snapshot.AccountResources{SchemaVersion: 1, AccountID: mgmt, Resources: []snapshot.Resource{
+		{Service: "s3", Type: "bucket", ARN: "arn:aws:s3:::m-logs", Name: "m-logs", Region: "us-east-1", Account: mgmt, Policy: doc(
+			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt + `:user/carol"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::m-logs/*"}`)},
 	}})
 	key := "arn:aws:kms:us-east-1:" + acC + ":key/k1"
 	put(store.RegionKey(run, acC, "us-east-1"), snapshot.RegionScan{SchemaVersion: 1, AccountID: acC, Region: "us-east-1", Status: "ok", Resources: []snapshot.Resource{
@@ -71,8 +76,8 @@ func TestResourcePoliciesFromSnapshot(t *testing.T) {
 		if o.ResourcePolicies["arn:aws:s3:::b-data"] == nil || o.ResourcePolicies[key] == nil {
 			t.Fatalf("resource policies not loaded: %v", o.ResourcePolicies)
 		}
-		if len(o.ResourcePolicies) != 2 {
-			t.Errorf("%d resource policies, want 2 (b-open has none, q's does not compile)", len(o.ResourcePolicies))
+		if len(o.ResourcePolicies) != 3 {
+			t.Errorf("%d resource policies, want 3 (b-open has none, q's does not compile)", len(o.ResourcePolicies))
 		}
 		w := strings.Join(o.Warnings, "\n")
 		if !strings.Contains(w, "resource policy of arn:aws:sqs:us-east-1:"+acC+":q") || !strings.Contains(w, "eu-west-1.json") || len(o.Warnings) != 2 {
@@ -109,6 +114,42 @@ func TestResourcePoliciesFromSnapshot(t *testing.T) {
 		}
 		if got := grantsString(gs); got != "arn:aws:iam::"+acC+":user/dave Allowed" {
 			t.Errorf("who-can kms:Decrypt on k1:\n%s", got)
+		}
+		// carol's own policies allow nothing: only m-logs' policy, which
+		// names her in her own account, lets her in.
+		gs, err = o.WhoCan(ctx, Ask{Action: "s3:GetObject", Resource: "arn:aws:s3:::m-logs/a"}, WhoCanOptions{MaxDepth: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := grantsString(gs); !strings.Contains(got, "arn:aws:iam::"+mgmt+":user/carol Allowed") {
+			t.Errorf("who-can s3:GetObject on m-logs/a, want carol by the bucket policy:\n%s", got)
+		}
+	}
+}
+
+// TestResourceNames checks the filter that spares who-can the evaluation
+// of principals a resource policy cannot let in.
+func TestResourceNames(t *testing.T) {
+	acct := &Account{ID: acB}
+	role := &Principal{ARN: "arn:aws:iam::" + acB + ":role/ops/deploy", Name: "deploy", Kind: "role", Account: acct}
+	user := &Principal{ARN: "arn:aws:iam::" + acB + ":user/bob", Name: "bob", Kind: "user", Account: acct}
+	other := &Principal{ARN: "arn:aws:iam::" + acC + ":user/dave", Name: "dave", Kind: "user", Account: &Account{ID: acC}}
+	pol := func(stmt string) *evaluate.Policy { return evaluate.MustCompile("rp", string(doc(stmt))) }
+	for _, c := range []struct {
+		name, stmt       string
+		role, user, dave bool
+	}{
+		{"session ARN names its role", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:sts::` + acB + `:assumed-role/deploy/s1"},"Action":"s3:GetObject","Resource":"*"}`, true, false, false},
+		{"account root", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acB + `:root"},"Action":"s3:*","Resource":"*"}`, true, true, false},
+		{"user ARN", `{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + acB + `:user/bob"},"Action":"s3:GetObject","Resource":"*"}`, false, true, false},
+		{"everyone", `{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*"}`, true, true, true},
+		{"Allow with NotPrincipal", `{"Effect":"Allow","NotPrincipal":{"AWS":"arn:aws:iam::` + acB + `:user/bob"},"Action":"s3:GetObject","Resource":"*"}`, true, true, true},
+		{"another action", `{"Effect":"Allow","Principal":"*","Action":"s3:PutObject","Resource":"*"}`, false, false, false},
+		{"deny only", `{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"*"}`, false, false, false},
+	} {
+		f := resourceNames(pol(c.stmt), "s3:getobject")
+		if f(role) != c.role || f(user) != c.user || f(other) != c.dave {
+			t.Errorf("%s: role %v user %v other %v, want %v %v %v", c.name, f(role), f(user), f(other), c.role, c.user, c.dave)
 		}
 	}
 }
