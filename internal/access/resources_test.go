@@ -23,15 +23,7 @@ func resourceOrg(t *testing.T) snapshot.Reader {
 	t.Helper()
 	r := testOrg(t)
 	ctx := context.Background()
-	put := func(key string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Store.Put(ctx, key, b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := func(key string, v any) { putJSON(t, r, key, v) }
 	put(store.AccountResourcesKey(run, acB), snapshot.AccountResources{SchemaVersion: 1, AccountID: acB, Resources: []snapshot.Resource{
 		{Service: "s3", Type: "bucket", ARN: "arn:aws:s3:::b-data", Name: "b-data", Region: "us-east-1", Account: acB, Policy: doc(
 			`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt + `:user/carol"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::b-data/*"},` +
@@ -124,6 +116,18 @@ func TestResourcePoliciesFromSnapshot(t *testing.T) {
 		if got := grantsString(gs); !strings.Contains(got, "arn:aws:iam::"+mgmt+":user/carol Allowed") {
 			t.Errorf("who-can s3:GetObject on m-logs/a, want carol by the bucket policy:\n%s", got)
 		}
+	}
+}
+
+// putJSON writes v as JSON at key of r's store.
+func putJSON(t *testing.T, r snapshot.Reader, key string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Store.Put(context.Background(), key, b); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -147,6 +147,22 @@ func readBack(t *testing.T, dir string) map[string]any {
 	return out
 }
 
+// checkFiles compares read-back files with the JSON they should hold.
+func checkFiles(t *testing.T, files map[string]any, want map[string]string) {
+	t.Helper()
+	for k, w := range want {
+		got, ok := files[k]
+		if !ok {
+			t.Errorf("%s: not written", k)
+			continue
+		}
+		if !reflect.DeepEqual(got, jsonOf(t, w)) {
+			g, _ := json.Marshal(got)
+			t.Errorf("%s:\n got %s\nwant %s", k, g, w)
+		}
+	}
+}
+
 func jsonOf(t *testing.T, s string) any {
 	t.Helper()
 	var v any
@@ -192,17 +208,7 @@ func TestIAMCollectReadBack(t *testing.T) {
 		"aws/aws/organizations/" + org + "/structure.json":                     `{"r-ab12":{"children":{"ou-ab12-11111111":{"accounts":["arn:aws:organizations::` + mgmt + `:account/` + org + `/` + memb + `","arn:aws:organizations::` + mgmt + `:account/` + org + `/` + gone + `"]}},"accounts":["arn:aws:organizations::` + mgmt + `:account/` + org + `/` + mgmt + `"]}}`,
 		"aws/aws/organizations/" + org + "/ous/ou-ab12-11111111/metadata.json": `{"arn":"arn:aws:organizations::` + mgmt + `:ou/` + org + `/ou-ab12-11111111","name":"Work"}`,
 	}
-	for k, w := range want {
-		got, ok := files[k]
-		if !ok {
-			t.Errorf("%s: not written", k)
-			continue
-		}
-		if !reflect.DeepEqual(got, jsonOf(t, w)) {
-			g, _ := json.Marshal(got)
-			t.Errorf("%s:\n got %s\nwant %s", k, g, w)
-		}
-	}
+	checkFiles(t, files, want)
 	// Empty data sets are not written (iam-collect deletes them); the
 	// unused AWS managed policy is not in the account; the unscanned
 	// account has no folder.
@@ -294,15 +300,5 @@ func TestIAMCollectPoliciesReadBack(t *testing.T) {
 		b + "s3/logs-b/bpa.json":                  `{"BlockPublicAcls":false,"IgnorePublicAcls":false,"BlockPublicPolicy":true,"RestrictPublicBuckets":false}`,
 		b + "kms/us-east-1/key/abc-1/policy.json": string(keyPol),
 	}
-	for k, w := range want {
-		got, ok := files[k]
-		if !ok {
-			t.Errorf("%s: not written", k)
-			continue
-		}
-		if !reflect.DeepEqual(got, jsonOf(t, w)) {
-			g, _ := json.Marshal(got)
-			t.Errorf("%s:\n got %s\nwant %s", k, g, w)
-		}
-	}
+	checkFiles(t, files, want)
 }
