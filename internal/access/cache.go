@@ -30,7 +30,7 @@ import (
 // without a manifest is not cached. The format is private and versioned
 // by cacheMagic: a file of another version, or for other accounts, is a
 // miss and is rewritten.
-const cacheMagic = "orgiam access model cache 1\n"
+const cacheMagic = "orgiam access model cache 2\n"
 
 // cachePath is the cache file of a run ("" when the run is not complete).
 func cachePath(ctx context.Context, r snapshot.Reader, dir string) string {
@@ -173,6 +173,15 @@ func writeCache(path string, accts []snapshot.Account, datas []*accountData, err
 		for _, p := range d.pols {
 			c.str(p.Arn)
 			c.str(string(p.Doc))
+		}
+		c.uint(uint64(len(d.resources)))
+		for _, p := range d.resources {
+			c.str(p.Arn)
+			c.str(string(p.Doc))
+		}
+		c.uint(uint64(len(d.resWarns)))
+		for _, w := range d.resWarns {
+			c.str(w)
 		}
 	}
 	if err := c.w.Flush(); err != nil {
@@ -361,6 +370,18 @@ func readCache(path string, accts []snapshot.Account, datas []*accountData, errs
 		d.pols = make([]policyData, c.count())
 		for j := range d.pols {
 			d.pols[j] = policyData{Arn: c.str(), Doc: c.doc()}
+		}
+		if n := c.count(); n > 0 {
+			d.resources = make([]policyData, n)
+			for j := range d.resources {
+				d.resources[j] = policyData{Arn: c.str(), Doc: c.doc()}
+			}
+		}
+		if n := c.count(); n > 0 {
+			d.resWarns = make([]string, n)
+			for j := range d.resWarns {
+				d.resWarns[j] = c.str()
+			}
 		}
 		if c.err != nil {
 			return c.err

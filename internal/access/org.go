@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -146,8 +147,13 @@ type Org struct {
 	Principals []*Principal // sorted by ARN
 	byARN      map[string]*Principal
 	// ResourcePolicies are resource-based policies by resource ARN (role
-	// trust policies are on the roles).
+	// trust policies are on the roles): the policies of the snapshot's
+	// regional resources (accounts/<id>/regions/<region>.json) and S3
+	// buckets (accounts/<id>/resources.json).
 	ResourcePolicies map[string]*evaluate.Policy
+	// resourceOwners are the accounts of the snapshot's resources whose
+	// ARN names none (S3 buckets), by ARN.
+	resourceOwners map[string]string
 	// Management is the management account of each organization.
 	Management map[string]string // org id → account id
 	// Warnings are policies that could not be read or compiled, named.
@@ -196,7 +202,7 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 
 // LoadWith is Load with options.
 func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, error) {
-	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, Management: map[string]string{}}
+	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, resourceOwners: map[string]string{}, Management: map[string]string{}}
 	paths, levels, err := o.loadOrganizations(ctx, r)
 	if err != nil {
 		return nil, err
@@ -237,6 +243,7 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 	type result struct {
 		acct  *Account
 		ps    []*Principal
+		rps   map[string]*evaluate.Policy
 		warns []string
 		err   error
 	}
@@ -248,6 +255,9 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 		res := result{acct: acct, err: errs[i]}
 		if datas[i] != nil {
 			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
+			var w []string
+			res.rps, w = buildResources(datas[i], acct, cache)
+			res.warns = append(res.warns, w...)
 		}
 		results[i] = res
 	})
@@ -276,6 +286,14 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 			o.Management[res.acct.OrgID] = res.acct.ID
 		}
 		o.Warnings = append(o.Warnings, res.warns...)
+		for a, p := range res.rps {
+			if p != nil {
+				o.ResourcePolicies[a] = p
+			}
+			if s3Bucket(a) == a {
+				o.resourceOwners[a] = res.acct.ID
+			}
+		}
 		for _, p := range res.ps {
 			p.buildContext()
 			o.byARN[p.ARN] = p
@@ -472,6 +490,12 @@ type accountData struct {
 	roles  []roleData
 	groups []groupData
 	pols   []policyData
+	// resources are the account's resources with a resource-based policy
+	// (Doc) or without one (Doc empty: an S3 bucket still tells its
+	// owner), from its region files and resources.json.
+	resources []policyData
+	// resWarns are the region files that could not be read.
+	resWarns []string
 }
 
 // readAccount decodes an account's IAM data sets.
@@ -496,7 +520,66 @@ func readAccount(ctx context.Context, r snapshot.Reader, id string) (*accountDat
 	for i, mp := range pols {
 		d.pols[i] = policyData{mp.Arn, mp.DefaultDocument()}
 	}
+	if err := readResources(ctx, r, id, d); err != nil {
+		return nil, err
+	}
 	return d, nil
+}
+
+// readResources adds the account's resources to d: every region file's
+// and resources.json's (runs made before regional collection have
+// neither). A file that cannot be read is a warning, not a lost account.
+func readResources(ctx context.Context, r snapshot.Reader, id string, d *accountData) error {
+	scans, bad, err := r.RegionScans(ctx, id)
+	if err != nil {
+		return fmt.Errorf("region files: %w", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(bad)) {
+		d.resWarns = append(d.resWarns, fmt.Sprintf("account %s: %s: %v (its resource policies left out of evaluations)", id, k, bad[k]))
+	}
+	add := func(rs []snapshot.Resource) {
+		for _, res := range rs {
+			if res.ARN != "" && (len(res.Policy) > 0 || res.Service == "s3") {
+				d.resources = append(d.resources, policyData{res.ARN, res.Policy})
+			}
+		}
+	}
+	for _, s := range scans {
+		add(s.Resources)
+	}
+	ar, err := r.AccountResources(ctx, id)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		d.resWarns = append(d.resWarns, fmt.Sprintf("account %s: resources.json: %v (its S3 bucket policies left out of evaluations)", id, err))
+	} else if ar != nil {
+		add(ar.Resources)
+	}
+	return nil
+}
+
+// buildResources compiles an account's resource-based policies, by
+// resource ARN; a resource without a policy maps to nil.
+func buildResources(d *accountData, acct *Account, cache *docCache) (map[string]*evaluate.Policy, []string) {
+	warns := d.resWarns
+	if len(d.resources) == 0 {
+		return nil, warns
+	}
+	out := make(map[string]*evaluate.Policy, len(d.resources))
+	for _, res := range d.resources {
+		var pol *evaluate.Policy
+		if len(res.Doc) > 0 && string(res.Doc) != "null" {
+			p, err := cache.compile("resource policy", res.Doc)
+			if err != nil {
+				warns = append(warns, fmt.Sprintf("account %s: resource policy of %s: %v (left out of evaluations)", acct.ID, res.Arn, err))
+			} else {
+				pol = p
+			}
+		}
+		out[res.Arn] = pol
+	}
+	return out, warns
 }
 
 // buildAccount compiles an account's policies (each distinct one once,

@@ -49,16 +49,7 @@ const (
 func orgPolicyOrg(t *testing.T, pols []orgPolicy, extra map[string][]string) snapshot.Reader {
 	t.Helper()
 	r := testOrg(t)
-	ctx := context.Background()
-	put := func(key string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := r.Store.Put(ctx, key, b); err != nil {
-			t.Fatal(err)
-		}
-	}
+	put := func(key string, v any) { putJSON(t, r, key, v) }
 	put(store.OrgKey(run, orgID, "ous.json"), []snapshot.OU{
 		{ID: rootID, Name: "Root", Type: "ROOT", Path: "Root"},
 		{ID: workOU, Name: "Work", Type: "ORGANIZATIONAL_UNIT", ParentID: rootID, Path: "Root/Work"},

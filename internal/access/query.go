@@ -52,21 +52,37 @@ func callerARN(p *Principal) string {
 	return "arn:" + a.Partition + ":sts::" + a.AccountID + ":assumed-role/" + p.Name + "/" + sessionName
 }
 
-func resourceAccount(resource, given string) string {
+func (o *Org) resourceAccount(resource, given string) string {
 	if given != "" {
 		return given
 	}
 	if a, err := arn.Parse(resource); err == nil && a.AccountID != "" && a.AccountID != "aws" {
 		return a.AccountID
 	}
+	// S3 ARNs name no account: the snapshot knows the owner of its buckets.
+	if b := s3Bucket(resource); b != "" {
+		return o.resourceOwners[b]
+	}
 	return ""
+}
+
+// s3Bucket is the bucket ARN of an S3 bucket or object ARN ("" if not S3).
+func s3Bucket(resource string) string {
+	const pre = "arn:aws:s3:::"
+	if !strings.HasPrefix(resource, pre) {
+		return ""
+	}
+	if i := strings.IndexByte(resource[len(pre):], '/'); i >= 0 {
+		return resource[:len(pre)+i]
+	}
+	return resource
 }
 
 // Request builds the evaluator's request for p asking q: p's policies, the
 // organization policies of its account and of the resource's, the
 // resource's policy, and the context keys the snapshot knows.
 func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
-	resAcct := resourceAccount(q.Resource, q.ResourceAccount)
+	resAcct := o.resourceAccount(q.Resource, q.ResourceAccount)
 	if resAcct == "" && p.Account != nil {
 		resAcct = p.Account.ID
 	}
@@ -111,10 +127,8 @@ func (o *Org) resourcePolicy(action, resource string) *evaluate.Policy {
 		return p
 	}
 	// An S3 object is governed by its bucket's policy.
-	if strings.HasPrefix(resource, "arn:aws:s3:::") {
-		if i := strings.IndexByte(resource[len("arn:aws:s3:::"):], '/'); i >= 0 {
-			return o.ResourcePolicies[resource[:len("arn:aws:s3:::")+i]]
-		}
+	if b := s3Bucket(resource); b != "" && b != resource {
+		return o.ResourcePolicies[b]
 	}
 	return nil
 }
@@ -155,12 +169,14 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 	}
 	action := strings.ToLower(q.Action)
 	q.Quiet = true
-	q.ResourceAccount = resourceAccount(q.Resource, q.ResourceAccount)
+	q.ResourceAccount = o.resourceAccount(q.Resource, q.ResourceAccount)
 	reached := map[*Principal]*Grant{}
-	rp := o.resourcePolicy(q.Action, q.Resource) != nil
-	// Direct grants.
+	named := resourceNames(o.resourcePolicy(q.Action, q.Resource), action)
+	// Direct grants. A principal whose own policies allow nothing of the
+	// action can only be let in by the resource policy, which must name it
+	// (or its account): the others are not evaluated.
 	direct, err := parallel(ctx, o.Principals, func(p *Principal) *Grant {
-		if !rp && !mayAllow(p, action) {
+		if !mayAllow(p, action) && !named(p) {
 			return nil
 		}
 		d, err := o.Simulate(p, q)
@@ -259,6 +275,45 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		return out[i].Principal < out[j].Principal
 	})
 	return out, nil
+}
+
+// resourceNames returns whether the resource policy rp could allow a
+// principal the action on its own: it names the principal's ARN, one of
+// its sessions, its account, or everyone. Values it cannot reduce so
+// (wildcards, unique ids) count as everyone.
+func resourceNames(rp *evaluate.Policy, action string) func(*Principal) bool {
+	if rp == nil {
+		return func(*Principal) bool { return false }
+	}
+	vals := rp.AWSPrincipals(action)
+	if len(vals) == 0 {
+		return func(*Principal) bool { return false }
+	}
+	set := make(map[string]bool, len(vals))
+	for _, v := range vals {
+		switch a, err := arn.Parse(v); {
+		case strings.ContainsAny(v, "*?"):
+			return func(*Principal) bool { return true }
+		case len(v) == 12:
+			set[v] = true
+		case err != nil:
+			return func(*Principal) bool { return true }
+		case a.Resource == "root":
+			set[a.AccountID] = true
+		case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/"):
+			name, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "assumed-role/"), "/")
+			set["arn:aws:iam::"+a.AccountID+":role/"+name] = true
+			set["role:"+a.AccountID+":"+name] = true
+		default:
+			set[v] = true
+		}
+	}
+	return func(p *Principal) bool {
+		if set[p.ARN] || (p.Account != nil && set[p.Account.ID]) {
+			return true
+		}
+		return p.Kind == "role" && p.Account != nil && set["role:"+p.Account.ID+":"+p.Name]
+	}
 }
 
 func mayAllow(p *Principal, action string) bool {

@@ -36,8 +36,11 @@ conditions and policy variables.
   orgiam simulate --principal ARN --action A --resource ARN [--context KEY=VALUE …]
                                      against the latest snapshot of --store: the
                                      principal's policies, boundary, its role's
-                                     trust policy for sts:AssumeRole, and the
-                                     organization's SCPs and RCPs when stored
+                                     trust policy for sts:AssumeRole, the
+                                     resource's stored policy (S3 bucket, KMS
+                                     key, SQS, SNS, Lambda, Secrets Manager,
+                                     ECR), and the organization's SCPs and
+                                     RCPs when stored
 
 The request: {"principal": ARN, "action": A, "resource": ARN, "resourceAccount": ID,
 "context": {KEY: VALUE or [VALUES]}, "identityPolicies": [DOC…],
@@ -208,8 +211,9 @@ func actionNotes(action string) []string {
 }
 
 // s3Note says what of S3's access control the evaluator leaves out: it
-// evaluates policies only, and S3 also decides by its own settings.
-const s3Note = "note: S3 Block Public Access settings and S3 ACLs are not modelled: an Allowed answer can still be blocked by Block Public Access, and access granted only by an ACL is not shown"
+// evaluates policies (bucket policies included) only, and S3 also decides
+// by its own settings.
+const s3Note = "note: S3 bucket policies are evaluated, S3 Block Public Access settings and S3 ACLs are not: an Allowed answer through a public bucket policy can still be blocked by Block Public Access, and access granted only by an ACL is not shown"
 
 func orgNotes(o *access.Org) []string {
 	var out []string

@@ -51,7 +51,7 @@ func TestLoadCacheSameAnswers(t *testing.T) {
 		{Action: "ec2:RunInstances", Resource: "*"},
 	}
 	for _, o := range orgs {
-		if !reflect.DeepEqual(o.Warnings, plain.Warnings) || len(o.Principals) != len(plain.Principals) {
+		if !reflect.DeepEqual(o.Warnings, plain.Warnings) || len(o.Principals) != len(plain.Principals) || len(o.ResourcePolicies) != len(plain.ResourcePolicies) {
 			t.Fatalf("warnings or principals differ: %d vs %d principals\n%v\n%v", len(o.Principals), len(plain.Principals), o.Warnings, plain.Warnings)
 		}
 		for i, p := range o.Principals {

@@ -11,13 +11,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/orgiam/orgiam/internal/testutil/moto"
 )
 
-// TestWhoCanAgainstMoto builds IAM content in a moto organization, collects
-// it, and checks who-can against answers derived by hand from the policies
-// below.
+// TestWhoCanAgainstMoto builds IAM content, an SCP on an OU and a bucket
+// policy in a moto organization, collects it, and checks who-can against
+// answers derived by hand from the policies below.
 func TestWhoCanAgainstMoto(t *testing.T) {
 	srv := moto.Start(t)
 	ctx := context.Background()
@@ -72,6 +75,24 @@ func TestWhoCanAgainstMoto(t *testing.T) {
 	// erin: may read objects only over TLS — conditional.
 	user("erin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}`)
 
+	// An SCP on the Prod OU (prod-a's parent) denies reading any object
+	// under private/ of any bucket.
+	api := organizations.NewFromConfig(base)
+	if _, err := api.EnablePolicyType(ctx, &organizations.EnablePolicyTypeInput{RootId: aws.String(org.ous["Root"]), PolicyType: orgtypes.PolicyTypeServiceControlPolicy}); err != nil {
+		t.Fatal(err)
+	}
+	scp, err := api.CreatePolicy(ctx, &organizations.CreatePolicyInput{Name: aws.String("NoPrivate"), Description: aws.String("no private objects"), Type: orgtypes.PolicyTypeServiceControlPolicy,
+		Content: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::*/private/*"}]}`)})
+	must(scp, err)
+	must(api.AttachPolicy(ctx, &organizations.AttachPolicyInput{PolicyId: scp.Policy.PolicySummary.Id, TargetId: aws.String(org.ous["Prod"])}))
+	// Bucket "shared" of prod-a: its policy allows alice (who has no S3
+	// read of her own) and denies bob (who has).
+	s3c := s3.NewFromConfig(assumed(base, prod, "OrganizationAccountAccessRole"), func(o *s3.Options) { o.UsePathStyle = true })
+	must(s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("shared")}))
+	must(s3c.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("shared"), Policy: aws.String(`{"Version":"2012-10-17","Statement":[` +
+		`{"Effect":"Allow","Principal":{"AWS":"` + arnOf("user", "alice") + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"},` +
+		`{"Effect":"Deny","Principal":{"AWS":"` + arnOf("user", "bob") + `"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::shared/*"}]}`)}))
+
 	dir := t.TempDir()
 	t.Setenv("AWS_ENDPOINT_URL", srv.Endpoint)
 	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEBASE00000")
@@ -82,37 +103,58 @@ func TestWhoCanAgainstMoto(t *testing.T) {
 	storeDir := filepath.Join(dir, "data")
 	var out, errb bytes.Buffer
 	if code := Run(ctx, []string{"collect", "--org-role", "arn:aws:iam::" + mgmt + ":role/orgiam-list", "--store", storeDir,
-		"--date", "2026-11-23", "--credential-report-wait", "100ms"}, IO{Out: &out, Err: &errb}); code != 0 {
+		"--date", "2026-11-23", "--credential-report-wait", "100ms", "--regions", "us-east-1"}, IO{Out: &out, Err: &errb}); code != 0 {
 		t.Fatalf("collect: exit %d\n%s", code, errb.String())
 	}
-	code, stdout, stderr := runCLI(t, "", "who-can", "s3:GetObject", "--resource", "arn:aws:s3:::data/report.csv", "--store", storeDir, "--include-conditional", "--format", "json")
-	if code != 0 {
-		t.Fatalf("who-can: exit %d\n%s", code, stderr)
-	}
-	var rows []map[string]string
-	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
-		t.Fatalf("%v\n%s", err, stdout)
-	}
-	var got []string
-	for _, r := range rows {
-		// moto's own OrganizationAccountAccessRole (and who reaches it) is
-		// moto's business; the principals created above are this test's.
-		if r["account"] != prod || strings.Contains(r["principal"], "OrganizationAccountAccessRole") || strings.Contains(r["via"], "OrganizationAccountAccessRole") {
-			continue
+	whoCan := func(resource string) []string {
+		t.Helper()
+		code, stdout, stderr := runCLI(t, "", "who-can", "s3:GetObject", "--resource", resource, "--store", storeDir, "--include-conditional", "--format", "json")
+		if code != 0 {
+			t.Fatalf("who-can: exit %d\n%s", code, stderr)
 		}
-		got = append(got, strings.TrimPrefix(r["principal"], "arn:aws:iam::"+prod+":")+" "+r["decision"]+" "+strings.ReplaceAll(r["via"], "arn:aws:iam::"+prod+":", ""))
+		var rows []map[string]string
+		if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+			t.Fatalf("%v\n%s", err, stdout)
+		}
+		var got []string
+		for _, r := range rows {
+			// moto's own OrganizationAccountAccessRole (and who reaches it) is
+			// moto's business; the principals created above are this test's.
+			if r["account"] != prod || strings.Contains(r["principal"], "OrganizationAccountAccessRole") || strings.Contains(r["via"], "OrganizationAccountAccessRole") {
+				continue
+			}
+			got = append(got, strings.TrimPrefix(r["principal"], "arn:aws:iam::"+prod+":")+" "+r["decision"]+" "+strings.ReplaceAll(r["via"], "arn:aws:iam::"+prod+":", ""))
+		}
+		sort.Strings(got)
+		return got
 	}
-	sort.Strings(got)
-	want := []string{
-		"role/reader-role Allowed ",
-		"user/bob Allowed ",
-		"user/dave Allowed role/reader-role",
-		"user/erin Conditional ",
+	for _, c := range []struct {
+		resource string
+		want     []string
+	}{
+		// No bucket policy stored for "data": identity policies decide.
+		{"arn:aws:s3:::data/report.csv", []string{
+			"role/reader-role Allowed ",
+			"user/bob Allowed ",
+			"user/dave Allowed role/reader-role",
+			"user/erin Conditional ",
+		}},
+		// shared's policy: alice allowed by it alone (same account), bob
+		// denied by it; erin's own TLS-only grant still applies.
+		{"arn:aws:s3:::shared/report.csv", []string{
+			"user/alice Allowed ",
+			"user/erin Conditional ",
+		}},
+		// The Prod OU's SCP denies private/ to every principal of prod-a,
+		// whatever its own or the bucket's policies say.
+		{"arn:aws:s3:::data/private/x", nil},
+		{"arn:aws:s3:::shared/private/x", nil},
+	} {
+		if got := whoCan(c.resource); strings.Join(got, "\n") != strings.Join(c.want, "\n") {
+			t.Errorf("who-can s3:GetObject on %s in %s:\n%s\nwant:\n%s", c.resource, prod, strings.Join(got, "\n"), strings.Join(c.want, "\n"))
+		}
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("who-can s3:GetObject in %s:\n%s\nwant:\n%s", prod, strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	code, stdout, _ = runCLI(t, "", "simulate", "--store", storeDir, "--principal", arnOf("user", "erin"), "--action", "s3:GetObject", "--resource", "arn:aws:s3:::data/x", "--context", "aws:SecureTransport=true")
+	code, stdout, _ := runCLI(t, "", "simulate", "--store", storeDir, "--principal", arnOf("user", "erin"), "--action", "s3:GetObject", "--resource", "arn:aws:s3:::data/x", "--context", "aws:SecureTransport=true")
 	if code != 0 || stdout != "Allowed\n" {
 		t.Fatalf("simulate erin with TLS: exit %d %q", code, stdout)
 	}

@@ -202,10 +202,15 @@ func (p *Policy) AllowedResources(action string) []string {
 
 // AWSPrincipals returns the AWS principal values ("*", account ids, ARNs) of
 // the Allow statements that cover the action (lower-case): who a resource
-// policy could let in.
+// policy could let in. An Allow with NotPrincipal lets in everyone it does
+// not name: "*".
 func (p *Policy) AWSPrincipals(action string) []string {
 	var out []string
 	for _, s := range p.Statements {
+		if !s.Deny && s.notPrincipal != nil && s.matchesAction(action) {
+			out = append(out, "*")
+			continue
+		}
 		if s.Deny || !s.matchesAction(action) || s.principal == nil {
 			continue
 		}

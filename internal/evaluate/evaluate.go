@@ -485,13 +485,13 @@ func (e *evaluation) run() {
 	if e.scpsApply() {
 		for i, lvl := range r.SCPs {
 			sr := e.evalSet("scp", i, lvl.ID, lvl.Policies)
-			name := levelName("SCP", i, lvl.ID)
+			// Named only when used: who-can asks this of every principal.
 			if sr.deny != no {
-				denyBy = append(denyBy, denier{name, sr.deny})
+				denyBy = append(denyBy, denier{levelName("SCP", i, lvl.ID), sr.deny})
 			}
 			denies = or(denies, sr.deny)
-			if sr.allow == no {
-				e.explain("%s: no statement allows %s (every level from the root down must allow)", name, r.Action)
+			if sr.allow == no && !r.Quiet {
+				e.explain("%s: no statement allows %s (every level from the root down must allow)", levelName("SCP", i, lvl.ID), r.Action)
 			}
 			scpOK = and(scpOK, sr.allow)
 		}

@@ -16,6 +16,9 @@ import (
 // are compared on the logic, not on input checking.
 type gen struct {
 	r *rand.Rand
+	// m draws the management account, apart from r so that adding it left
+	// every other part of the seeded cases as it was.
+	m *rand.Rand
 }
 
 const (
@@ -450,6 +453,12 @@ func (g *gen) request() *InputRequest {
 		for range 1 + g.r.IntN(2) {
 			in.RCPs = append(in.RCPs, []json.RawMessage{g.rcpDoc()})
 		}
+	}
+	// A management account: the principal's (SCPs exempt), the
+	// resource's (RCPs exempt), or a third account (neither). toOracle
+	// applies the exemption for the oracle, which cannot be told of it.
+	if g.m != nil && (len(in.SCPs) > 0 || len(in.RCPs) > 0) && g.m.Float64() < 0.4 {
+		in.ManagementAccount = []string{pAcct, resAcct, "999999999999"}[g.m.IntN(3)]
 	}
 	return in
 }

@@ -93,8 +93,27 @@ func toOracle(in *InputRequest) oracleSim {
 		}
 		return out
 	}
-	s.ServiceControlPolicies = levels("scp", in.SCPs)
-	s.ResourceControlPolicies = levels("rcp", in.RCPs)
+	// The oracle's Simulation (simulation_engine/simulation.d.ts of
+	// @cloud-copilot/iam-simulate) has no management account: it applies
+	// every SCP and RCP it is given. AWS exempts the management account's
+	// principals from SCPs and its resources from RCPs ("SCPs don't affect
+	// users or roles in the management account"; "RCPs don't affect
+	// resources in the management account"), so the harness states the
+	// exemption the one way the oracle understands: by not giving it the
+	// policies that do not apply.
+	mgmt := in.ManagementAccount
+	if p, err := ParsePrincipal(in.Principal); mgmt == "" || err != nil || p.Account != mgmt {
+		s.ServiceControlPolicies = levels("scp", in.SCPs)
+	}
+	resAcct := in.ResourceAccount
+	if resAcct == "" {
+		if p, err := ParsePrincipal(in.Principal); err == nil {
+			resAcct = p.Account
+		}
+	}
+	if mgmt == "" || resAcct != mgmt {
+		s.ResourceControlPolicies = levels("rcp", in.RCPs)
+	}
 	return s
 }
 

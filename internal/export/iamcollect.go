@@ -18,10 +18,18 @@
 // groups, instance-profiles, current-policy), and empty ones are not
 // written, as iam-collect deletes them.
 //
-// What the snapshot does not hold is not invented: organization policies
-// (scps, rcps, s3Policies) are written as empty lists, there are no
-// resource-policy folders, and the search indexes under indexes/ are not
-// written (iam-collect rebuilds them).
+// The regional resources of the snapshot (S3 buckets, KMS keys, SQS
+// queues, SNS topics, Lambda functions, Secrets Manager secrets, ECR
+// repositories) get a folder each with metadata.json, policy.json (their
+// resource-based policy) and, for S3 buckets, bpa.json. SCPs and RCPs are
+// organizations/<org-id>/{scps,rcps}/<policy-id>/{metadata,policy}.json,
+// and the scps and rcps lists of accounts.json and ous.json hold the ARNs
+// of the policies attached to each target, as iam-collect writes them.
+//
+// What the snapshot does not hold is not invented: S3 policies
+// (s3Policies) are empty lists, runs without organization policies have
+// empty scps and rcps lists, and the search indexes under indexes/ are
+// not written (iam-collect rebuilds them).
 package export
 
 import (
@@ -336,6 +344,9 @@ func exportAccount(r snapshot.Reader, w *writer, base string, a snapshot.Account
 		}
 		sum.Policies++
 	}
+	if err := exportResources(r, w, base, a.ID, files); err != nil {
+		return err
+	}
 	// iam-collect stores the AWS managed policies an account uses in that
 	// account (GetAccountAuthorizationDetails returns only those); orgiam
 	// stores them once per run.
@@ -351,6 +362,48 @@ func exportAccount(r snapshot.Reader, w *writer, base string, a snapshot.Account
 			return err
 		}
 		sum.AWSPolicies++
+	}
+	return nil
+}
+
+// exportResources writes the account's regional resources and S3
+// buckets. A region file that cannot be read was already reported by the
+// commands that read the run; the export leaves its resources out.
+func exportResources(r snapshot.Reader, w *writer, base, id string, files func(string, map[string]any) error) error {
+	scans, _, err := r.RegionScans(w.ctx, id)
+	if err != nil {
+		return fmt.Errorf("region files: %w", err)
+	}
+	var all []snapshot.Resource
+	for _, s := range scans {
+		all = append(all, s.Resources...)
+	}
+	ar, err := r.AccountResources(w.ctx, id)
+	if err != nil {
+		return err
+	}
+	if ar != nil {
+		all = append(all, ar.Resources...)
+	}
+	for _, res := range all {
+		if res.ARN == "" {
+			continue
+		}
+		var pol any
+		if len(res.Policy) > 0 && string(res.Policy) != "null" {
+			pol = res.Policy
+		}
+		meta := map[string]any{"arn": res.ARN, "name": res.Name, "region": res.Region}
+		for k, v := range res.Attributes {
+			meta[k] = v
+		}
+		sets := map[string]any{"metadata": meta, "policy": pol}
+		if res.BlockPublicAccess != nil {
+			sets["bpa"] = res.BlockPublicAccess
+		}
+		if err := files(res.ARN, sets); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -433,18 +486,61 @@ func exportOrganizations(ctx context.Context, r snapshot.Reader, w *writer, acct
 				p.Children[u.ID] = nodes[u.ID]
 			}
 		}
+		set, err := r.OrgPolicies(ctx, id)
+		if err != nil {
+			return fmt.Errorf("organization %s policies: %w", id, err)
+		}
+		attached := map[string]map[string][]string{} // type → target id → policy ARNs
+		for _, p := range set.Policies {
+			folder := map[string]string{snapshot.PolicyTypeSCP: "scps", snapshot.PolicyTypeRCP: "rcps"}[p.Type]
+			if folder == "" {
+				continue
+			}
+			dir := path.Join(base, folder, strings.ToLower(p.ID))
+			if err := w.put(path.Join(dir, "metadata.json"), map[string]any{"arn": p.Arn, "name": p.Name, "description": p.Description, "awsManaged": p.AwsManaged}); err != nil {
+				return err
+			}
+			if len(p.Content) > 0 {
+				if err := w.put(path.Join(dir, "policy.json"), p.Content); err != nil {
+					return err
+				}
+			}
+			if attached[p.Type] == nil {
+				attached[p.Type] = map[string][]string{}
+			}
+			for _, t := range p.Targets {
+				attached[p.Type][t.TargetID] = append(attached[p.Type][t.TargetID], p.Arn)
+			}
+		}
+		list := func(typ, target string) []string {
+			l := append([]string{}, attached[typ][target]...)
+			sort.Strings(l)
+			return l
+		}
+		for oid, e := range allOUs {
+			e.SCPs, e.RCPs = list(snapshot.PolicyTypeSCP, oid), list(snapshot.PolicyTypeRCP, oid)
+			allOUs[oid] = e
+		}
 		allAccounts := map[string]accountEntry{}
 		for _, a := range members {
-			allAccounts[a.ID] = accountEntry{OU: a.ParentID, SCPs: []string{}, RCPs: []string{}, S3Policies: []string{}}
+			allAccounts[a.ID] = accountEntry{OU: a.ParentID, SCPs: list(snapshot.PolicyTypeSCP, a.ID), RCPs: list(snapshot.PolicyTypeRCP, a.ID), S3Policies: []string{}}
 			if n := nodes[a.ParentID]; n != nil && a.Arn != "" {
 				n.Accounts = append(n.Accounts, a.Arn)
+			}
+		}
+		// The policy types enabled on the root, as iam-collect records them.
+		features := map[string]bool{}
+		for _, u := range ous {
+			if u.Type == "ROOT" {
+				for _, pt := range u.PolicyTypes {
+					features[pt.Type] = pt.Status == "ENABLED"
+				}
 			}
 		}
 		meta := map[string]any{
 			"id": id, "arn": org.Arn, "rootOu": root,
 			"rootAccountArn": org.MasterAccountArn, "rootAccountId": org.MasterAccountID,
-			// Organization policy types are not in the snapshot.
-			"features": map[string]bool{},
+			"features": features,
 		}
 		structure := map[string]*structNode{}
 		if root != "" {

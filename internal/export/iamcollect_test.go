@@ -147,6 +147,22 @@ func readBack(t *testing.T, dir string) map[string]any {
 	return out
 }
 
+// checkFiles compares read-back files with the JSON they should hold.
+func checkFiles(t *testing.T, files map[string]any, want map[string]string) {
+	t.Helper()
+	for k, w := range want {
+		got, ok := files[k]
+		if !ok {
+			t.Errorf("%s: not written", k)
+			continue
+		}
+		if !reflect.DeepEqual(got, jsonOf(t, w)) {
+			g, _ := json.Marshal(got)
+			t.Errorf("%s:\n got %s\nwant %s", k, g, w)
+		}
+	}
+}
+
 func jsonOf(t *testing.T, s string) any {
 	t.Helper()
 	var v any
@@ -192,17 +208,7 @@ func TestIAMCollectReadBack(t *testing.T) {
 		"aws/aws/organizations/" + org + "/structure.json":                     `{"r-ab12":{"children":{"ou-ab12-11111111":{"accounts":["arn:aws:organizations::` + mgmt + `:account/` + org + `/` + memb + `","arn:aws:organizations::` + mgmt + `:account/` + org + `/` + gone + `"]}},"accounts":["arn:aws:organizations::` + mgmt + `:account/` + org + `/` + mgmt + `"]}}`,
 		"aws/aws/organizations/" + org + "/ous/ou-ab12-11111111/metadata.json": `{"arn":"arn:aws:organizations::` + mgmt + `:ou/` + org + `/ou-ab12-11111111","name":"Work"}`,
 	}
-	for k, w := range want {
-		got, ok := files[k]
-		if !ok {
-			t.Errorf("%s: not written", k)
-			continue
-		}
-		if !reflect.DeepEqual(got, jsonOf(t, w)) {
-			g, _ := json.Marshal(got)
-			t.Errorf("%s:\n got %s\nwant %s", k, g, w)
-		}
-	}
+	checkFiles(t, files, want)
 	// Empty data sets are not written (iam-collect deletes them); the
 	// unused AWS managed policy is not in the account; the unscanned
 	// account has no folder.
@@ -237,4 +243,62 @@ func TestIAMCollectReadBack(t *testing.T) {
 	if !reflect.DeepEqual(ids, []string{mgmt, memb}) {
 		t.Errorf("account folders %v", ids)
 	}
+}
+
+// TestIAMCollectPoliciesReadBack exports a run holding an SCP on the OU,
+// an RCP on the root, a bucket with a policy and Block Public Access and a
+// KMS key policy, and reads the files back.
+func TestIAMCollectPoliciesReadBack(t *testing.T) {
+	ctx := context.Background()
+	r := testRun(t)
+	put := func(key string, v any) {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := r.Store.Put(ctx, key, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ou := "ou-ab12-11111111"
+	scp := doc(`{"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}`)
+	rcp := doc(`{"Effect":"Deny","Principal":"*","Action":"s3:*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"false"}}}`)
+	scpArn := "arn:aws:organizations::" + mgmt + ":policy/" + org + "/service_control_policy/p-scp1"
+	rcpArn := "arn:aws:organizations::" + mgmt + ":policy/" + org + "/resource_control_policy/p-rcp1"
+	put(store.OrgKey(run, org, store.OrgPoliciesFile), []snapshot.OrgPolicy{
+		{ID: "p-SCP1", Arn: scpArn, Name: "no-delete", Description: "keep buckets", Type: snapshot.PolicyTypeSCP, Content: scp,
+			Targets: []snapshot.PolicyTarget{{TargetID: ou, Type: "ORGANIZATIONAL_UNIT"}, {TargetID: memb, Type: "ACCOUNT"}}},
+		{ID: "p-rcp1", Arn: rcpArn, Name: "tls", Type: snapshot.PolicyTypeRCP, Content: rcp,
+			Targets: []snapshot.PolicyTarget{{TargetID: "r-ab12", Type: "ROOT"}}},
+	})
+	put(store.OrgKey(run, org, store.OrgPolicyChainsFile), []snapshot.PolicyChain{})
+	bucketPol := doc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + mgmt + `:root"},"Action":"s3:GetObject","Resource":"arn:aws:s3:::logs-b/*"}`)
+	put(store.AccountResourcesKey(run, memb), snapshot.AccountResources{SchemaVersion: 1, AccountID: memb, Resources: []snapshot.Resource{
+		{Service: "s3", Type: "bucket", ARN: "arn:aws:s3:::logs-b", Name: "logs-b", Region: "eu-west-1", Account: memb, Policy: bucketPol,
+			BlockPublicAccess: &snapshot.BlockPublicAccess{BlockPublicPolicy: true}},
+	}})
+	keyPol := doc(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + memb + `:root"},"Action":"kms:*","Resource":"*"}`)
+	put(store.RegionKey(run, memb, "us-east-1"), snapshot.RegionScan{SchemaVersion: 1, AccountID: memb, Region: "us-east-1", Status: "ok", Resources: []snapshot.Resource{
+		{Service: "kms", Type: "key", ARN: "arn:aws:kms:us-east-1:" + memb + ":key/Abc-1", Name: "Abc-1", Region: "us-east-1", Account: memb, Policy: keyPol},
+	}})
+	dir := t.TempDir()
+	if _, err := IAMCollect(ctx, r, store.NewFile(dir), ""); err != nil {
+		t.Fatal(err)
+	}
+	files := readBack(t, dir)
+	o := "aws/aws/organizations/" + org + "/"
+	b := "aws/aws/accounts/" + memb + "/"
+	want := map[string]string{
+		o + "scps/p-scp1/metadata.json": `{"arn":"` + scpArn + `","name":"no-delete","description":"keep buckets","awsManaged":false}`,
+		o + "scps/p-scp1/policy.json":   string(scp),
+		o + "rcps/p-rcp1/policy.json":   string(rcp),
+		o + "accounts.json": `{"` + mgmt + `":{"ou":"r-ab12","scps":[],"rcps":[],"s3Policies":[]},"` + memb + `":{"ou":"` + ou + `","scps":["` + scpArn + `"],"rcps":[],"s3Policies":[]},"` +
+			gone + `":{"ou":"` + ou + `","scps":[],"rcps":[],"s3Policies":[]}}`,
+		o + "ous.json":                            `{"r-ab12":{"parent":null,"scps":[],"rcps":["` + rcpArn + `"],"s3Policies":[]},"` + ou + `":{"parent":"r-ab12","scps":["` + scpArn + `"],"rcps":[],"s3Policies":[]}}`,
+		b + "s3/logs-b/policy.json":               string(bucketPol),
+		b + "s3/logs-b/metadata.json":             `{"arn":"arn:aws:s3:::logs-b","name":"logs-b","region":"eu-west-1"}`,
+		b + "s3/logs-b/bpa.json":                  `{"BlockPublicAcls":false,"IgnorePublicAcls":false,"BlockPublicPolicy":true,"RestrictPublicBuckets":false}`,
+		b + "kms/us-east-1/key/abc-1/policy.json": string(keyPol),
+	}
+	checkFiles(t, files, want)
 }
