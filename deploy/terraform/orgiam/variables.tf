@@ -645,6 +645,9 @@ variable "policygen_max_concurrency" {
   validation {
     condition     = var.policygen_max_concurrency >= 1 && var.policygen_max_concurrency <= 40
     error_message = "policygen_max_concurrency must be 1 to 40."
+  }
+}
+
 variable "operations_fanout" {
   description = "The operations fan-out state machine (operations_fanout.tf): function_arn is the Lambda function invoked once per account × region with {AccountId, AccountName, Region, RoleArn, Run, Params}; regions the regions of the items (an execution input's regions replace them); max_concurrency the Map's MaxConcurrency; tolerated_failure_percentage its ToleratedFailurePercentage."
   type = object({
