@@ -241,8 +241,8 @@ func main() {
 			name = "pipeline-" + *label + "-" + now.Format("2006-01-02")
 		}
 		path := filepath.Join("bench", "results", name+".md")
-		head := fmt.Sprintf("# pipeline memory benchmark%s, %s\n\nmachine: %d CPUs, %s %s/%s; command: `go run ./bench/pipeline -sizes %s`; fakeaws organization (seed 7, the demo's per-account sizes; suspended and closing accounts are not scanned); file store; each step in its own process, peak RSS = the child's rusage maxrss. Lambda handlers: internal/lambdarunner against the same file store (ORGIAM_ALLOW_FILE_STORE). Diff: a copy of the snapshot with a second run (every 50th account's last user removed), compared with the first. Load average (1, 5, 15 min) at start: %s; at end: %s.\n\n",
-			labelSuffix(*label), now.Format(time.RFC3339), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, *sizes, loadStart, loadAvg())
+		head := fmt.Sprintf("# pipeline memory benchmark%s, %s\n\nmachine: %d CPUs, %s %s/%s; command: `go run ./bench/pipeline %s`; fakeaws organization (seed 7, the demo's per-account sizes; suspended and closing accounts are not scanned); file store; each step in its own process, peak RSS = the child's rusage maxrss. Lambda handlers: internal/lambdarunner against the same file store (ORGIAM_ALLOW_FILE_STORE). Diff: a copy of the snapshot with a second run (every 50th account's last user removed), compared with the first. Load average (1, 5, 15 min) at start: %s; at end: %s.\n\n",
+			labelSuffix(*label), now.Format(time.RFC3339), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(os.Args[1:], " "), loadStart, loadAvg())
 		if err := os.WriteFile(path, []byte(head+"```\n"+out.String()+"```\n"), 0o644); err != nil {
 			fail(err)
 		}
