@@ -135,7 +135,7 @@ run "policygen_on" {
     error_message = "the state machine only invokes the function"
   }
   assert {
-    condition     = length(aws_lambda_function.handler) == 9
+    condition     = length(aws_lambda_function.handler) == 11
     error_message = "the pipeline's functions are unchanged"
   }
 }
