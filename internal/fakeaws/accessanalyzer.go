@@ -201,3 +201,18 @@ func aaJSON(c *call, v any) {
 	c.w.Header().Set("X-Amzn-Requestid", requestID())
 	c.w.Write(b)
 }
+
+// aaOp names an Access Analyzer REST call for the counters before it is
+// served (serveAccessAnalyzer names the operations it knows again).
+func aaOp(r *http.Request) string {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	switch {
+	case p == "/analyzer" && r.Method == http.MethodGet:
+		return "ListAnalyzers"
+	case p == "/policy/generation" && r.Method == http.MethodPut:
+		return "StartPolicyGeneration"
+	case strings.HasPrefix(p, "/policy/generation/") && r.Method == http.MethodGet:
+		return "GetGeneratedPolicy"
+	}
+	return r.Method + " " + p
+}

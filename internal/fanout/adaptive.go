@@ -9,11 +9,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Key names the budget a call is charged to. AWS charges IAM, STS and
-// Organizations read throttling to the origin account (the account whose
-// credentials began the role chain), so their calls share one controller
-// per origin (Service ""); every other service throttles on its own and is
-// keyed by Service as well (KeyOfService, the default Options.KeyOf).
+// Key names the budget a call is charged to: the origin account (the
+// account whose credentials began the role chain, which AWS charges) and the
+// service (the SDK's service id), since each service throttles on its own
+// (KeyOfService, the default Options.KeyOf).
 type Key struct {
 	Origin  string
 	Service string
