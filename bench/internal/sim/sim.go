@@ -7,7 +7,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -35,7 +34,11 @@ type Setup struct {
 	NoController bool
 	// During, if set, is started in the background once the scan begins
 	// (the account list is written): faults that start mid-run.
-	During func(*fakeaws.Server)
+	During func(Emulator)
+	// Remote runs the emulator in a process of its own (StartRemote: the
+	// benchmark binary must call ServeMain when started with ServeArg), so
+	// that the emulator's CPU and memory are not the measured process's.
+	Remote bool
 	// SmallAttemptTimeout is awsauth's bound per attempt of a small read
 	// (0: its default). The silent-server case sets it to the whole attempt
 	// timeout to show the behaviour without it.
@@ -53,22 +56,38 @@ type Result struct {
 	Throttles       int64         // throttling answers absorbed
 	Objects         int64         // objects written to the store
 	ServerThrottles int64         // throttling answers the emulator sent
-	ServerGranted   int64         // IAM, STS and Organizations calls the emulator answered without throttling
+	ServerGranted   int64         // IAM, STS and Organizations calls their token buckets granted
 	PeakRate        float64       // the controller's most calls within one second
+	Server          fakeaws.Stats // the emulator's counters over the run
 }
 
 // Collect runs the pipeline once against a new simulated organization.
 func Collect(ctx context.Context, s Setup) (Result, error) {
 	var res Result
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: s.Accounts, Size: s.Size})
-	srv := fakeaws.New(world, s.Knobs)
-	url, err := srv.Start()
-	if err != nil {
-		return res, err
+	var (
+		emu     Emulator
+		url     string
+		orgRole string
+	)
+	if s.Remote {
+		r, err := StartRemote(s.Accounts, s.Size, s.Knobs)
+		if err != nil {
+			return res, err
+		}
+		defer r.Close()
+		emu, url, orgRole = r, r.URL, r.OrgRole
+	} else {
+		world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: s.Accounts, Size: s.Size})
+		srv := fakeaws.New(world, s.Knobs)
+		u, err := srv.Start()
+		if err != nil {
+			return res, err
+		}
+		defer srv.Close()
+		emu, url, orgRole = srv, u, world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)
 	}
-	defer srv.Close()
 	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
+	cfg.OrgRoles = []string{orgRole}
 	cfg.Store = s.Store
 	cfg.Concurrency = s.Concurrency
 	cfg.RateLimit = s.RateLimit
@@ -91,7 +110,7 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	}
 	auth.Base.APIOptions = append(auth.Base.APIOptions, lim.Middleware())
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: store.NewFile(cfg.Store), Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
-	srv.ResetStats()
+	emu.ResetStats()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if s.During != nil {
@@ -99,7 +118,7 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 			st := store.NewFile(cfg.Store)
 			for runCtx.Err() == nil {
 				if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
-					s.During(srv)
+					s.During(emu)
 					return
 				}
 				time.Sleep(5 * time.Millisecond)
@@ -113,14 +132,10 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	}
 	res.Out, res.Wall = out, time.Since(t0)
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
-	st := srv.Stats()
+	st := emu.Stats()
+	res.Server = st
 	res.ServerThrottles = st.Throttles
-	for op, n := range st.Calls {
-		if strings.HasPrefix(op, "iam:") || strings.HasPrefix(op, "sts:") || strings.HasPrefix(op, "organizations:") {
-			res.ServerGranted += n
-		}
-	}
-	res.ServerGranted -= st.Throttles + st.Faults
+	res.ServerGranted = st.Granted["iam"] + st.Granted["sts"] + st.Granted["organizations"]
 	res.PeakRate = lim.PeakRate()
 	return res, nil
 }
