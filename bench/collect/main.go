@@ -86,6 +86,8 @@ type Result struct {
 	PeakRate       float64
 	PeakRSSMB      float64
 	ServerThrottle int64
+	CPU, EmuCPU    time.Duration
+	Load0, Load1   string // 1-minute load average before and after the case
 	Bottleneck     string  // the service that sets the bound
 	OfLimit        float64 // its granted calls per second of wall ÷ its rate
 }
@@ -123,7 +125,7 @@ func cases(which string) []Case {
 		{Name: "100 accounts, server stops answering", Accounts: 100, Fault: "silent", Target: "all fail, bounded time"},
 		{Name: "100 accounts, server stops answering, 20 s per attempt of every call", Accounts: 100, Fault: "silent", SmallAttemptTimeout: 20 * time.Second, Target: "the same without the small-read bound"},
 		{Name: "10,000 accounts, small accounts", Accounts: 10000, Size: small, Target: "peak RSS <= 250 MB"},
-		{Name: "10,000 accounts x 4 regions, small accounts", Accounts: 10000, Size: small, Regions: regions4, Target: "peak RSS <= 250 MB"},
+		{Name: "10,000 accounts x 4 regions, small accounts", Accounts: 10000, Size: small, Regions: regions4, ResourcesPerRegion: 1, Target: "peak RSS <= 250 MB"},
 	}
 	switch which {
 	case "small":
@@ -152,6 +154,7 @@ func main() {
 	record := flag.Bool("record", true, "write the table under bench/results/")
 	work := flag.String("work", "", "folder for the snapshots (default: a temp folder, removed)")
 	accounts := flag.Int("accounts", 0, "override every case's account count (a quick look)")
+	suffix := flag.String("suffix", "", "recorded file: bench/results/collect-<date><suffix>.md")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	flag.Parse()
 	ctx := context.Background()
@@ -185,8 +188,8 @@ func main() {
 	fmt.Print(b.String())
 	if *record {
 		host, _ := os.Hostname()
-		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+".md")
-		load, _ := os.ReadFile("/proc/loadavg")
+		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+*suffix+".md")
+		load, _ := os.ReadFile("/proc/loadavg") // the 1-minute figure covers the last case
 		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; load average at the end: %s; command: `go run ./bench/collect -cases %s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
 			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(load)), *which, latency, concurrency)
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -239,11 +242,13 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 		}
 	}
 	measure.ResetPeakRSS()
+	res.Load0 = load1()
 	r, err := sim.Collect(ctx, setup)
 	if err != nil {
 		return res, err
 	}
 	res.Wall = r.Wall
+	res.CPU, res.EmuCPU = r.CPU, r.EmulatorCPU
 	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
 	res.OK, res.Failed = r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed
 	res.ServerThrottle, res.Granted, res.PeakRate = r.ServerThrottles, r.ServerGranted, r.PeakRate
@@ -270,12 +275,23 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	}
 	fmt.Fprintf(os.Stderr, "%s: calls granted per service %v, throttled %v\n", c.Name, r.Server.Granted, r.Server.Throttled)
 	res.PeakRSSMB = measure.PeakRSSMB()
+	res.Load1 = load1()
 	return res, nil
+}
+
+// load1 is the machine's 1-minute load average.
+func load1() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func writeTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\ttarget\t")
+	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tCPU s orgiam+emulator\tload before/after\ttarget\t")
 	for _, r := range rs {
 		n := float64(max(r.OK+r.Failed, 1))
 		granted := float64(r.Granted) / r.Wall.Seconds()
@@ -287,9 +303,9 @@ func writeTable(w io.Writer, rs []Result) {
 		if r.Bound > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(r.Wall)/float64(r.Bound))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%.1f+%.1f\t%s/%s\t%s\t\n",
 			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio, bottleneck,
-			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Target)
+			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Load0, r.Load1, r.Target)
 	}
 	tw.Flush()
 }

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"time"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 )
 
@@ -73,6 +74,7 @@ func ServeMain(args []string) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { _ = json.NewEncoder(w).Encode(srv.Stats()) })
 	mux.HandleFunc("POST /reset", func(http.ResponseWriter, *http.Request) { srv.ResetStats() })
+	mux.HandleFunc("GET /cpu", func(w http.ResponseWriter, _ *http.Request) { _ = json.NewEncoder(w).Encode(measure.CPUTime()) })
 	mux.HandleFunc("GET /knobs", func(w http.ResponseWriter, _ *http.Request) { _ = json.NewEncoder(w).Encode(srv.Knobs()) })
 	mux.HandleFunc("POST /knobs", func(w http.ResponseWriter, r *http.Request) {
 		var k fakeaws.Knobs
@@ -185,6 +187,13 @@ func (r *Remote) Stats() fakeaws.Stats {
 	var s fakeaws.Stats
 	r.do(http.MethodGet, "/stats", nil, &s)
 	return s
+}
+
+// CPUTime is the emulator process's CPU time so far.
+func (r *Remote) CPUTime() time.Duration {
+	var d time.Duration
+	r.do(http.MethodGet, "/cpu", nil, &d)
+	return d
 }
 
 // ResetStats zeroes the emulator's counters.

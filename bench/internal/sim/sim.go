@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/fakeaws"
@@ -59,6 +60,9 @@ type Result struct {
 	ServerGranted   int64         // IAM, STS and Organizations calls their token buckets granted
 	PeakRate        float64       // the controller's most calls within one second
 	Server          fakeaws.Stats // the emulator's counters over the run
+	// CPU is the measured process's CPU time over the run, EmulatorCPU the
+	// emulator process's (Remote only).
+	CPU, EmulatorCPU time.Duration
 }
 
 // Collect runs the pipeline once against a new simulated organization.
@@ -125,12 +129,18 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 			}
 		}()
 	}
+	cpuOf := func() time.Duration { return 0 }
+	if r, ok := emu.(*Remote); ok {
+		cpuOf = r.CPUTime
+	}
+	cpu0, ecpu0 := measure.CPUTime(), cpuOf()
 	t0 := time.Now()
 	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
 	if err != nil {
 		return res, err
 	}
 	res.Out, res.Wall = out, time.Since(t0)
+	res.CPU, res.EmulatorCPU = measure.CPUTime()-cpu0, cpuOf()-ecpu0
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
 	st := emu.Stats()
 	res.Server = st
