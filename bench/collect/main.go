@@ -87,6 +87,7 @@ type Result struct {
 	PeakRSSMB      float64
 	ServerThrottle int64
 	CPU, EmuCPU    time.Duration
+	Discovered     time.Duration // when discovery ended
 	Load0, Load1   string // 1-minute load average before and after the case
 	Bottleneck     string  // the service that sets the bound
 	OfLimit        float64 // its granted calls per second of wall ÷ its rate
@@ -248,7 +249,7 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 		return res, err
 	}
 	res.Wall = r.Wall
-	res.CPU, res.EmuCPU = r.CPU, r.EmulatorCPU
+	res.CPU, res.EmuCPU, res.Discovered = r.CPU, r.EmulatorCPU, r.Discovered
 	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
 	res.OK, res.Failed = r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed
 	res.ServerThrottle, res.Granted, res.PeakRate = r.ServerThrottles, r.ServerGranted, r.PeakRate
@@ -291,7 +292,7 @@ func load1() string {
 
 func writeTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tCPU s orgiam+emulator\tload before/after\ttarget\t")
+	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tload before/after\ttarget\t")
 	for _, r := range rs {
 		n := float64(max(r.OK+r.Failed, 1))
 		granted := float64(r.Granted) / r.Wall.Seconds()
@@ -303,9 +304,9 @@ func writeTable(w io.Writer, rs []Result) {
 		if r.Bound > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(r.Wall)/float64(r.Bound))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%.1f+%.1f\t%s/%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%s/%s\t%s\t\n",
 			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio, bottleneck,
-			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Load0, r.Load1, r.Target)
+			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Load0, r.Load1, r.Target)
 	}
 	tw.Flush()
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -63,6 +64,9 @@ type Result struct {
 	// CPU is the measured process's CPU time over the run, EmulatorCPU the
 	// emulator process's (Remote only).
 	CPU, EmulatorCPU time.Duration
+	// Discovered is when the account list was written (discovery ended),
+	// from the start of the run (5 ms resolution).
+	Discovered time.Duration
 }
 
 // Collect runs the pipeline once against a new simulated organization.
@@ -117,30 +121,35 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	emu.ResetStats()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if s.During != nil {
-		go func() {
-			st := store.NewFile(cfg.Store)
-			for runCtx.Err() == nil {
-				if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
-					s.During(emu)
-					return
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		}()
-	}
 	cpuOf := func() time.Duration { return 0 }
 	if r, ok := emu.(*Remote); ok {
 		cpuOf = r.CPUTime
 	}
 	cpu0, ecpu0 := measure.CPUTime(), cpuOf()
 	t0 := time.Now()
+	var discovered atomic.Int64
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		st := store.NewFile(cfg.Store)
+		for runCtx.Err() == nil {
+			if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
+				discovered.Store(int64(time.Since(t0)))
+				if s.During != nil {
+					s.During(emu)
+				}
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
 	if err != nil {
 		return res, err
 	}
 	res.Out, res.Wall = out, time.Since(t0)
 	res.CPU, res.EmulatorCPU = measure.CPUTime()-cpu0, cpuOf()-ecpu0
+	res.Discovered = time.Duration(discovered.Load())
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
 	st := emu.Stats()
 	res.Server = st
