@@ -13,7 +13,7 @@ import (
 )
 
 // A breaker stops the calls of one origin account from going to an endpoint
-// that stopped answering. Without it every call of every account spends its
+// (one host) that stopped answering. Without it every call of every account spends its
 // whole retry budget (attempts × attempt timeout) on a silent endpoint, one
 // wave of accounts after another; with it, once silentThreshold attempts in
 // a row got no answer at all (timed out, refused, reset: no HTTP response),
@@ -50,19 +50,20 @@ const (
 // origin is open. The SDK does not retry it.
 type SilentEndpointError struct {
 	Origin   string
+	Host     string
 	Attempts int
 	Last     error
 }
 
 func (e *SilentEndpointError) Error() string {
-	return fmt.Sprintf("endpoint not answering the calls of origin account %s: %d attempts in a row got no answer (last: %v); not sent", e.Origin, e.Attempts, e.Last)
+	return fmt.Sprintf("endpoint %s not answering the calls of origin account %s: %d attempts in a row got no answer (last: %v); not sent", e.Host, e.Origin, e.Attempts, e.Last)
 }
 
 // RetryableError tells the SDK's retryer not to retry.
 func (e *SilentEndpointError) RetryableError() bool { return false }
 
 // allow returns nil when an attempt may be sent.
-func (b *breaker) allow(origin string) error {
+func (b *breaker) allow(origin, host string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !b.open {
@@ -72,7 +73,7 @@ func (b *breaker) allow(origin string) error {
 		b.probeAt = t.Add(breakerCooldown)
 		return nil // the probe
 	}
-	return &SilentEndpointError{Origin: origin, Attempts: b.silent, Last: b.last}
+	return &SilentEndpointError{Origin: origin, Host: host, Attempts: b.silent, Last: b.last}
 }
 
 // record hears the outcome of an attempt sent.

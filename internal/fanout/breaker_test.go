@@ -24,7 +24,7 @@ func TestBreakerOpensOnSilenceAndProbes(t *testing.T) {
 	ctx := context.Background()
 	for i := 0; i < silentThreshold-1; i++ {
 		b.record(ctx, timeoutErr{})
-		if err := b.allow("111122223333"); err != nil {
+		if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 			t.Fatalf("open after %d unanswered attempts, want %d: %v", i+1, silentThreshold, err)
 		}
 	}
@@ -33,11 +33,11 @@ func TestBreakerOpensOnSilenceAndProbes(t *testing.T) {
 	for i := 0; i < silentThreshold-1; i++ {
 		b.record(ctx, &net.OpError{Op: "dial", Err: errors.New("connection refused")})
 	}
-	if err := b.allow("111122223333"); err != nil {
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 		t.Fatalf("an answered fault did not reset the count: %v", err)
 	}
 	b.record(ctx, timeoutErr{})
-	err := b.allow("111122223333")
+	err := b.allow("111122223333", "iam.amazonaws.com")
 	var se *SilentEndpointError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "111122223333") || !strings.Contains(err.Error(), "timed out") {
 		t.Fatalf("after %d unanswered attempts: %v, want a SilentEndpointError naming the origin and the last error", silentThreshold, err)
@@ -47,15 +47,15 @@ func TestBreakerOpensOnSilenceAndProbes(t *testing.T) {
 	}
 	// One probe per cooldown.
 	now = now.Add(breakerCooldown)
-	if err := b.allow("111122223333"); err != nil {
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 		t.Fatalf("no probe after the cooldown: %v", err)
 	}
-	if err := b.allow("111122223333"); err == nil {
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err == nil {
 		t.Fatal("a second attempt went through while the probe was out")
 	}
 	// The probe is answered: the breaker closes.
 	b.record(ctx, nil)
-	if err := b.allow("111122223333"); err != nil {
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 		t.Fatalf("still open after an answered probe: %v", err)
 	}
 }
@@ -69,7 +69,7 @@ func TestBreakerIgnoresCancelledCallers(t *testing.T) {
 	for i := 0; i < 2*silentThreshold; i++ {
 		b.record(ctx, timeoutErr{})
 	}
-	if err := b.allow("1"); err != nil {
+	if err := b.allow("1", "h"); err != nil {
 		t.Fatalf("open after cancelled calls: %v", err)
 	}
 }
@@ -96,5 +96,27 @@ func TestThrottledServiceDoesNotSlowAnother(t *testing.T) {
 	}
 	if c := l.Controller(KeyOfService("444455556666", "KMS")); c == kms {
 		t.Fatal("two origins share one KMS controller")
+	}
+}
+
+// One endpoint gone silent does not stop the calls to the others (a region's
+// endpoint that does not resolve, say).
+func TestBreakerIsPerOriginAndHost(t *testing.T) {
+	l := New(Options{})
+	ctx := context.Background()
+	silent := l.breaker("111122223333", "kms.sa-east-1.amazonaws.com")
+	for i := 0; i < silentThreshold; i++ {
+		silent.record(ctx, timeoutErr{})
+	}
+	if err := silent.allow("111122223333", "kms.sa-east-1.amazonaws.com"); err == nil {
+		t.Fatal("the silent host's breaker did not open")
+	}
+	if l.breaker("111122223333", "kms.sa-east-1.amazonaws.com") != silent {
+		t.Fatal("a second breaker for the same origin and host")
+	}
+	for _, k := range [][2]string{{"111122223333", "iam.amazonaws.com"}, {"444455556666", "kms.sa-east-1.amazonaws.com"}} {
+		if err := l.breaker(k[0], k[1]).allow(k[0], k[1]); err != nil {
+			t.Fatalf("%v stopped by another endpoint's silence: %v", k, err)
+		}
 	}
 }

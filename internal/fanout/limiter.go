@@ -42,7 +42,7 @@ type Limiter struct {
 
 	mu   sync.Mutex
 	ctrl map[Key]*Controller
-	brk  map[string]*breaker // per origin account
+	brk  map[[2]string]*breaker // per origin account and endpoint host
 
 	calls     atomic.Int64
 	throttles atomic.Int64
@@ -59,7 +59,7 @@ func New(o Options) *Limiter {
 	if o.Ceiling < 0 || math.IsNaN(o.Ceiling) || math.IsInf(o.Ceiling, 0) {
 		o.Ceiling = 0
 	}
-	l := &Limiter{opts: o, ctrl: map[Key]*Controller{}, brk: map[string]*breaker{}}
+	l := &Limiter{opts: o, ctrl: map[Key]*Controller{}, brk: map[[2]string]*breaker{}}
 	l.origin.Store("")
 	return l
 }
@@ -84,14 +84,17 @@ func (l *Limiter) Controller(k Key) *Controller {
 	return c
 }
 
-// breaker returns the breaker of an origin account, creating it.
-func (l *Limiter) breaker(origin string) *breaker {
+// breaker returns the breaker of an origin account's calls to one endpoint
+// host, creating it. Per host, so that one unreachable endpoint (a region's,
+// a service's) does not stop the calls to the others.
+func (l *Limiter) breaker(origin, host string) *breaker {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.brk[origin]
+	k := [2]string{origin, host}
+	b := l.brk[k]
 	if b == nil {
 		b = &breaker{now: l.opts.Now}
-		l.brk[origin] = b
+		l.brk[k] = b
 	}
 	return b
 }
@@ -144,8 +147,8 @@ func KeyOfService(origin, service string) Key {
 }
 
 // Middleware returns an SDK API option that, for every attempt of a call
-// (it sits after the SDK's retryer), asks the origin's breaker whether the
-// endpoint still answers (an open breaker fails the attempt at once, and
+// (it sits after the SDK's retryer), asks the breaker of the origin and the
+// endpoint host whether the endpoint still answers (an open breaker fails the attempt at once, and
 // the SDK does not retry that error), waits for the controller of the
 // call's budget (Options.KeyOf: its origin and service), sends the attempt,
 // and reports the answer to the breaker and the controller.
@@ -160,10 +163,14 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 			service := awsmiddleware.GetServiceID(ctx)
 			origin := l.origin.Load().(string)
 			c := l.Controller(l.opts.KeyOf(origin, service))
-			b := l.breaker(origin)
 			req, rewindable := in.Request.(*smithyhttp.Request)
+			host := ""
+			if rewindable && req.URL != nil {
+				host = req.URL.Host
+			}
+			b := l.breaker(origin, host)
 			for attempt := 0; ; attempt++ {
-				if err := b.allow(origin); err != nil {
+				if err := b.allow(origin, host); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
 				if err := c.Wait(ctx); err != nil {
