@@ -28,12 +28,18 @@ import (
 // answered faults (5xx, AccessDenied) that orgiam records per account; the
 // rule needed here is ten lines.
 type breaker struct {
-	mu      sync.Mutex
-	now     func() time.Time
-	silent  int // attempts in a row without an answer
-	open    bool
-	probeAt time.Time // when open: the next attempt allowed through
-	last    error     // the last unanswered attempt's error
+	origin, host string
+	mu           sync.Mutex
+	now          func() time.Time
+	silent       int // attempts in a row without an answer
+	open         bool
+	probeAt      time.Time // when open: the next attempt allowed through
+	last         error     // the last unanswered attempt's error
+	// inflight cancels the attempts being sent: opening the breaker ends
+	// them too, so that a large read that would hang for its whole attempt
+	// timeout (20 s) ends with the small reads that timed out (5 s).
+	inflight map[uint64]context.CancelCauseFunc
+	nextID   uint64
 }
 
 const (
@@ -76,6 +82,27 @@ func (b *breaker) allow(origin, host string) error {
 	return &SilentEndpointError{Origin: origin, Host: host, Attempts: b.silent, Last: b.last}
 }
 
+// start returns the context of an attempt about to be sent, which the
+// breaker cancels (cause: a *SilentEndpointError) if it opens meanwhile, and
+// the function to call once the attempt ended.
+func (b *breaker) start(ctx context.Context) (context.Context, func()) {
+	actx, cancel := context.WithCancelCause(ctx)
+	b.mu.Lock()
+	if b.inflight == nil {
+		b.inflight = map[uint64]context.CancelCauseFunc{}
+	}
+	id := b.nextID
+	b.nextID++
+	b.inflight[id] = cancel
+	b.mu.Unlock()
+	return actx, func() {
+		b.mu.Lock()
+		delete(b.inflight, id)
+		b.mu.Unlock()
+		cancel(nil)
+	}
+}
+
 // record hears the outcome of an attempt sent.
 func (b *breaker) record(ctx context.Context, err error) {
 	b.mu.Lock()
@@ -91,6 +118,10 @@ func (b *breaker) record(ctx context.Context, err error) {
 	if b.silent >= silentThreshold && !b.open {
 		b.open = true
 		b.probeAt = b.now().Add(breakerCooldown)
+		for id, cancel := range b.inflight {
+			cancel(&SilentEndpointError{Origin: b.origin, Host: b.host, Attempts: b.silent, Last: b.last})
+			delete(b.inflight, id)
+		}
 	}
 }
 

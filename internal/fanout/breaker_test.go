@@ -120,3 +120,27 @@ func TestBreakerIsPerOriginAndHost(t *testing.T) {
 		}
 	}
 }
+
+// Opening the breaker ends the attempts still out to that endpoint, with
+// the breaker's error as the cause.
+func TestBreakerEndsAttemptsInFlight(t *testing.T) {
+	b := &breaker{now: time.Now, origin: "111122223333", host: "iam.amazonaws.com"}
+	ctx := context.Background()
+	actx, end := b.start(ctx)
+	defer end()
+	for i := 0; i < silentThreshold; i++ {
+		b.record(ctx, timeoutErr{})
+	}
+	select {
+	case <-actx.Done():
+	default:
+		t.Fatal("an attempt in flight was left running after the breaker opened")
+	}
+	var se *SilentEndpointError
+	if !errors.As(context.Cause(actx), &se) || se.Host != "iam.amazonaws.com" {
+		t.Fatalf("cause %v, want the breaker's error naming the host", context.Cause(actx))
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the caller's context was cancelled")
+	}
+}

@@ -93,7 +93,7 @@ func (l *Limiter) breaker(origin, host string) *breaker {
 	k := [2]string{origin, host}
 	b := l.brk[k]
 	if b == nil {
-		b = &breaker{now: l.opts.Now}
+		b = &breaker{now: l.opts.Now, origin: origin, host: host}
 		l.brk[k] = b
 	}
 	return b
@@ -187,7 +187,14 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 					ai.Request = r
 				}
 				l.calls.Add(1)
-				out, md, err := next.HandleFinalize(ctx, ai)
+				actx, end := b.start(ctx)
+				out, md, err := next.HandleFinalize(actx, ai)
+				var silent *SilentEndpointError
+				if err != nil && ctx.Err() == nil && errors.As(context.Cause(actx), &silent) {
+					end()
+					return out, md, silent // the breaker opened while this attempt was out
+				}
+				end()
 				b.record(ctx, err)
 				if err == nil || !IsThrottle(err) {
 					c.Succeeded()
