@@ -88,9 +88,9 @@ type Result struct {
 	ServerThrottle int64
 	CPU, EmuCPU    time.Duration
 	Discovered     time.Duration // when discovery ended
-	Load0, Load1   string // 1-minute load average before and after the case
-	Bottleneck     string  // the service that sets the bound
-	OfLimit        float64 // its granted calls per second of wall ÷ its rate
+	Load0, Load1   string        // 1-minute load average before and after the case
+	Bottleneck     string        // the service that sets the bound
+	OfLimit        float64       // its granted calls per second of wall ÷ its rate
 }
 
 const latency = 20 * time.Millisecond
