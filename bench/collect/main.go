@@ -7,15 +7,20 @@
 //	go run ./bench/collect -cases "server limit"
 //
 // Nothing is passed to orgiam beyond the emulator's address: no
-// --rate-limit, the default concurrency. Each case reports wall time, the
-// case's lower bound and wall ÷ bound, the rate the server granted, API calls
-// and objects written per account, throttles absorbed, accounts failed, and
-// the process's peak RSS.
+// --rate-limit, the default concurrency. The emulator runs in a process of
+// its own (this binary, started again with sim.ServeArg), so its CPU time
+// and memory are not the measured process's. Each case reports wall time,
+// the case's lower bound and wall ÷ bound, the rate the server granted, API
+// calls and objects written per account, throttles absorbed, accounts
+// failed, and orgiam's peak RSS (reset before each case).
 //
 // The bound never comes from orgiam's own settings:
-//   - server-limited cases: the calls the server granted (IAM, STS and
-//     Organizations answers that were not throttling) ÷ the server's limit —
-//     the time the server's token bucket needs to grant them;
+//   - server-limited cases: every service has its own token bucket per
+//     origin account (rate r_s, burst b_s); the bound is
+//     max over services s of (calls granted by s − b_s) ÷ r_s: the time the
+//     slowest service's bucket needs to grant the calls the run needed of it
+//     (its burst is granted at once). "of limit" is that service's granted
+//     calls per second of wall time ÷ r_s;
 //   - latency-bound cases: total calls × the server's latency ÷ the number
 //     of accounts in flight (50, collect's default) — the time 50 workers
 //     making one call at a time would need. orgiam's calls inside one
@@ -58,6 +63,14 @@ type Case struct {
 	Target string
 	// SmallAttemptTimeout is passed to awsauth (0: its default).
 	SmallAttemptTimeout time.Duration
+	// Regions are the regions every account has enabled (none: IAM only).
+	Regions []string
+	// Throttle gives services their own limits (signing name → bucket);
+	// the others get ServerRate.
+	Throttle map[string]fakeaws.Bucket
+	// ResourcesPerRegion is fakeaws's resources of each service per account
+	// and region (0: its default, 3).
+	ResourcesPerRegion int
 }
 
 // Result is what one case measured.
@@ -73,6 +86,11 @@ type Result struct {
 	PeakRate       float64
 	PeakRSSMB      float64
 	ServerThrottle int64
+	CPU, EmuCPU    time.Duration
+	Discovered     time.Duration // when discovery ended
+	Load0, Load1   string        // 1-minute load average before and after the case
+	Bottleneck     string        // the service that sets the bound
+	OfLimit        float64       // its granted calls per second of wall ÷ its rate
 }
 
 const latency = 20 * time.Millisecond
@@ -80,18 +98,35 @@ const latency = 20 * time.Millisecond
 // concurrency is collect's default --concurrency, read from the config table.
 var concurrency = config.Defaults().Concurrency
 
+// regions4 are the four regions of the account × region cases.
+var regions4 = []string{"us-east-1", "eu-west-1", "ap-southeast-2", "sa-east-1"}
+
+// perService are the limits of the "limit per service" case: each service
+// its own bucket per origin account with a burst of one second of it. KMS's
+// is the one that sets the bound (its calls ÷ its rate is the largest); every
+// other service is throttled too, each on its own, none far from KMS's time.
+var perService = map[string]fakeaws.Bucket{
+	"kms": {Rate: 120, Burst: 120}, "lambda": {Rate: 150, Burst: 150}, "s3": {Rate: 150, Burst: 150},
+	"iam": {Rate: 150, Burst: 150}, "ecr": {Rate: 150, Burst: 150},
+	"sqs": {Rate: 100, Burst: 100}, "sns": {Rate: 100, Burst: 100}, "secretsmanager": {Rate: 100, Burst: 100},
+	"access-analyzer": {Rate: 40, Burst: 40}, "ec2": {Rate: 20, Burst: 20}, "sts": {Rate: 20, Burst: 20},
+	"organizations": {Rate: 20, Burst: 20},
+}
+
 func cases(which string) []Case {
 	small := fakeaws.Size{Users: 3, Roles: 3, Groups: 2, Policies: 2}
 	all := []Case{
 		{Name: "100 accounts, latency-bound", Accounts: 100, Target: "wall/bound <= 1.3"},
 		{Name: "1,000 accounts, latency-bound", Accounts: 1000, Target: "wall/bound <= 1.3"},
-		{Name: "1,000 accounts, server limit 50/s", Accounts: 1000, ServerRate: 50, Target: "granted >= 0.85 x limit, 0 failed"},
-		{Name: "1,000 accounts, server limit 200/s", Accounts: 1000, ServerRate: 200, Target: "granted >= 0.85 x limit, 0 failed"},
-		{Name: "1,000 accounts, server limit 1000/s", Accounts: 1000, ServerRate: 1000, Target: "granted >= 0.85 x limit, 0 failed"},
+		{Name: "1,000 accounts, server limit 50/s", Accounts: 1000, ServerRate: 50, Target: "of limit >= 0.85, 0 failed"},
+		{Name: "1,000 accounts, server limit 200/s", Accounts: 1000, ServerRate: 200, Target: "of limit >= 0.85, 0 failed"},
+		{Name: "1,000 accounts, server limit 1000/s", Accounts: 1000, ServerRate: 1000, Target: "of limit >= 0.85, 0 failed"},
+		{Name: "1,000 accounts x 4 regions, a limit per service", Accounts: 1000, Regions: regions4, Throttle: perService, Size: small, ResourcesPerRegion: 1, Target: "wall/bound <= 1.2, objects <= 16"},
 		{Name: "100 accounts, server throttles everything for 60 s", Accounts: 100, Fault: "throttle-60s", Target: "0 failed"},
 		{Name: "100 accounts, server stops answering", Accounts: 100, Fault: "silent", Target: "all fail, bounded time"},
 		{Name: "100 accounts, server stops answering, 20 s per attempt of every call", Accounts: 100, Fault: "silent", SmallAttemptTimeout: 20 * time.Second, Target: "the same without the small-read bound"},
 		{Name: "10,000 accounts, small accounts", Accounts: 10000, Size: small, Target: "peak RSS <= 250 MB"},
+		{Name: "10,000 accounts x 4 regions, small accounts", Accounts: 10000, Size: small, Regions: regions4, ResourcesPerRegion: 1, Target: "peak RSS <= 250 MB"},
 	}
 	switch which {
 	case "small":
@@ -112,10 +147,15 @@ func cases(which string) []Case {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == sim.ServeArg {
+		sim.ServeMain(os.Args[2:])
+		return
+	}
 	which := flag.String("cases", "all", "all, small, or a substring of a case name")
 	record := flag.Bool("record", true, "write the table under bench/results/")
 	work := flag.String("work", "", "folder for the snapshots (default: a temp folder, removed)")
 	accounts := flag.Int("accounts", 0, "override every case's account count (a quick look)")
+	suffix := flag.String("suffix", "", "recorded file: bench/results/collect-<date><suffix>.md")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
 	flag.Parse()
 	ctx := context.Background()
@@ -149,8 +189,8 @@ func main() {
 	fmt.Print(b.String())
 	if *record {
 		host, _ := os.Hostname()
-		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+".md")
-		load, _ := os.ReadFile("/proc/loadavg")
+		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+*suffix+".md")
+		load, _ := os.ReadFile("/proc/loadavg") // the 1-minute figure covers the last case
 		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; load average at the end: %s; command: `go run ./bench/collect -cases %s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
 			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(load)), *which, latency, concurrency)
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
@@ -181,14 +221,14 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	// The bucket holds one second of refill: AWS's documented API token
 	// buckets hold several (EC2: 100 tokens refilled at 20 a second), IAM
 	// publishes nothing.
-	knobs := fakeaws.Knobs{Latency: latency, RatePerAccount: c.ServerRate, Burst: int(c.ServerRate)}
+	knobs := fakeaws.Knobs{Latency: latency, RatePerAccount: c.ServerRate, Burst: int(c.ServerRate), Regions: c.Regions, Throttle: c.Throttle, ResourcesPerRegion: c.ResourcesPerRegion}
 	setup := sim.Setup{
 		Accounts: c.Accounts, Size: c.Size, Store: filepath.Join(dir, strconv.Itoa(c.Accounts)),
-		Knobs: knobs, Concurrency: concurrency, SmallAttemptTimeout: c.SmallAttemptTimeout,
+		Knobs: knobs, Concurrency: concurrency, SmallAttemptTimeout: c.SmallAttemptTimeout, Remote: true,
 	}
 	switch c.Fault {
 	case "throttle-60s":
-		setup.During = func(s *fakeaws.Server) {
+		setup.During = func(s sim.Emulator) {
 			k := knobs
 			k.ThrottleAll = true
 			s.SetKnobs(k)
@@ -196,46 +236,77 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 			s.SetKnobs(knobs)
 		}
 	case "silent":
-		setup.During = func(s *fakeaws.Server) {
+		setup.During = func(s sim.Emulator) {
 			k := knobs
 			k.Hang = true
 			s.SetKnobs(k)
 		}
 	}
+	measure.ResetPeakRSS()
+	res.Load0 = load1()
 	r, err := sim.Collect(ctx, setup)
 	if err != nil {
 		return res, err
 	}
 	res.Wall = r.Wall
+	res.CPU, res.EmuCPU, res.Discovered = r.CPU, r.EmulatorCPU, r.Discovered
 	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
 	res.OK, res.Failed = r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed
 	res.ServerThrottle, res.Granted, res.PeakRate = r.ServerThrottles, r.ServerGranted, r.PeakRate
-	if c.ServerRate > 0 {
-		res.Bound = time.Duration(float64(res.Granted) / c.ServerRate * float64(time.Second))
+	if c.ServerRate > 0 || c.Throttle != nil {
+		// max over services of (granted − burst) ÷ rate.
+		for svc, granted := range r.Server.Granted {
+			b, ok := c.Throttle[svc]
+			if !ok {
+				b = fakeaws.Bucket{Rate: c.ServerRate, Burst: int(c.ServerRate)}
+			}
+			if b.Rate <= 0 {
+				continue
+			}
+			d := time.Duration(float64(max(granted-int64(b.Burst), 0)) / b.Rate * float64(time.Second))
+			if d > res.Bound || res.Bottleneck == "" {
+				res.Bound, res.Bottleneck = d, svc
+				res.OfLimit = float64(granted) / r.Wall.Seconds() / b.Rate
+			}
+		}
+		res.Granted = r.Server.Granted[res.Bottleneck]
 	} else {
+		res.Granted = r.ServerGranted
 		res.Bound = time.Duration(res.Calls) * latency / time.Duration(concurrency)
 	}
+	fmt.Fprintf(os.Stderr, "%s: calls granted per service %v, throttled %v\n", c.Name, r.Server.Granted, r.Server.Throttled)
 	res.PeakRSSMB = measure.PeakRSSMB()
+	res.Load1 = load1()
 	return res, nil
+}
+
+// load1 is the machine's 1-minute load average.
+func load1() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
 }
 
 func writeTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\ttarget\t")
+	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tload before/after\ttarget\t")
 	for _, r := range rs {
 		n := float64(max(r.OK+r.Failed, 1))
 		granted := float64(r.Granted) / r.Wall.Seconds()
-		ofLimit := "-"
-		if r.ServerRate > 0 {
-			ofLimit = fmt.Sprintf("%.2f", granted/r.ServerRate)
+		ofLimit, bottleneck := "-", "-"
+		if r.Bottleneck != "" {
+			ofLimit, bottleneck = fmt.Sprintf("%.2f", r.OfLimit), r.Bottleneck
 		}
 		ratio := "-"
 		if r.Bound > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(r.Wall)/float64(r.Bound))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%s\t\n",
-			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio,
-			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Target)
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%s/%s\t%s\t\n",
+			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio, bottleneck,
+			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Load0, r.Load1, r.Target)
 	}
 	tw.Flush()
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/organizations/types"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
@@ -61,83 +62,155 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 	}}
 	orgID := org.Organization.ID
 
-	parentOf := map[string]string{} // account id -> parent id
-	ouByID := map[string]snapshot.OU{}
-	var walk func(parent snapshot.OU) error
-	walk = func(parent snapshot.OU) error {
+	// The OU tree and the account list are read at the same time: the
+	// account list's pages follow one another, and so would the tree's
+	// calls, one parent after another; together they were most of a small
+	// organization's discovery.
+	var (
+		roots    []snapshot.OU
+		kids     map[string]children
+		accounts []types.Account
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
 		var tok *string
 		for {
-			out, err := api.ListAccountsForParent(ctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
+			out, err := api.ListRoots(gctx, &organizations.ListRootsInput{NextToken: tok})
 			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.ID, err)
+				return fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID, err)
 			}
-			for _, a := range out.Accounts {
-				parentOf[aws.ToString(a.Id)] = parent.ID
-			}
-			if tok = out.NextToken; tok == nil {
-				break
-			}
-		}
-		tok = nil
-		for {
-			out, err := api.ListOrganizationalUnitsForParent(ctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
-			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListOrganizationalUnitsForParent %s: %w", orgID, parent.ID, err)
-			}
-			for _, u := range out.OrganizationalUnits {
-				ou := snapshot.OU{ID: aws.ToString(u.Id), Arn: aws.ToString(u.Arn), Name: aws.ToString(u.Name), Type: "ORGANIZATIONAL_UNIT", ParentID: parent.ID, Path: parent.Path + "/" + aws.ToString(u.Name)}
-				ouByID[ou.ID] = ou
-				org.OUs = append(org.OUs, ou)
-				if err := walk(ou); err != nil {
-					return err
+			for _, r := range out.Roots {
+				root := snapshot.OU{ID: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
+				for _, pt := range r.PolicyTypes {
+					root.PolicyTypes = append(root.PolicyTypes, snapshot.PolicyTypeSummary{Type: string(pt.Type), Status: string(pt.Status)})
 				}
+				if root.Path == "" {
+					root.Path = "Root"
+				}
+				roots = append(roots, root)
 			}
 			if tok = out.NextToken; tok == nil {
 				break
 			}
 		}
-		return nil
-	}
-	var tok *string
-	for {
-		out, err := api.ListRoots(ctx, &organizations.ListRootsInput{NextToken: tok})
-		if err != nil {
-			return nil, fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID, err)
-		}
-		for _, r := range out.Roots {
-			root := snapshot.OU{ID: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
-			for _, pt := range r.PolicyTypes {
-				root.PolicyTypes = append(root.PolicyTypes, snapshot.PolicyTypeSummary{Type: string(pt.Type), Status: string(pt.Status)})
+		var err error
+		kids, err = walkTree(gctx, api, orgID, roots)
+		return err
+	})
+	g.Go(func() error {
+		var tok *string
+		for {
+			out, err := api.ListAccounts(gctx, &organizations.ListAccountsInput{NextToken: tok})
+			if err != nil {
+				return fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID, err)
 			}
-			if root.Path == "" {
-				root.Path = "Root"
-			}
-			ouByID[root.ID] = root
-			org.OUs = append(org.OUs, root)
-			if err := walk(root); err != nil {
-				return nil, err
+			accounts = append(accounts, out.Accounts...)
+			if tok = out.NextToken; tok == nil {
+				return nil
 			}
 		}
-		if tok = out.NextToken; tok == nil {
-			break
-		}
+	})
+	if err := g.Wait(); err != nil {
+		return nil, err
 	}
 
-	tok = nil
-	for {
-		out, err := api.ListAccounts(ctx, &organizations.ListAccountsInput{NextToken: tok})
-		if err != nil {
-			return nil, fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID, err)
+	// The tree in the order a depth-first walk from each root lists it
+	// (each parent's OUs in the order the API gave them), whatever order
+	// the parallel calls answered in.
+	parentOf := map[string]string{} // account id -> parent id
+	ouByID := map[string]snapshot.OU{}
+	var place func(ou snapshot.OU)
+	place = func(ou snapshot.OU) {
+		ouByID[ou.ID] = ou
+		org.OUs = append(org.OUs, ou)
+		k := kids[ou.ID]
+		for _, a := range k.accounts {
+			parentOf[a] = ou.ID
 		}
-		for _, a := range out.Accounts {
-			org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountID, parentOf, ouByID))
+		for _, c := range k.ous {
+			place(c)
 		}
-		if tok = out.NextToken; tok == nil {
-			break
-		}
+	}
+	for _, r := range roots {
+		place(r)
+	}
+	for _, a := range accounts {
+		org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountID, parentOf, ouByID))
 	}
 	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
 	return org, nil
+}
+
+// children are the direct children of one root or OU.
+type children struct {
+	ous      []snapshot.OU // in the API's order, Path and ParentID set
+	accounts []string      // account ids
+}
+
+// treeParallel bounds the Organizations calls of the tree walk in flight at
+// once. Organizations' own quotas are low (a few calls a second per
+// account, bursts above), and the rate controller paces past them; eight is
+// enough to overlap the latency of a wide tree level.
+const treeParallel = 8
+
+// walkTree lists the children of every root and OU, level by level, the
+// parents of one level (and the two lists of each parent) read in parallel
+// (at most treeParallel calls at once). It returns the children of each
+// parent by parent id.
+func walkTree(ctx context.Context, api OrgAPI, orgID string, roots []snapshot.OU) (map[string]children, error) {
+	out := map[string]children{}
+	level := roots
+	for len(level) > 0 {
+		got := make([]children, len(level))
+		g, gctx := errgroup.WithContext(ctx)
+		g.SetLimit(treeParallel)
+		for i, parent := range level {
+			g.Go(func() error {
+				var tok *string
+				for {
+					page, err := api.ListAccountsForParent(gctx, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
+					if err != nil {
+						return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.ID, err)
+					}
+					for _, a := range page.Accounts {
+						got[i].accounts = append(got[i].accounts, aws.ToString(a.Id))
+					}
+					if tok = page.NextToken; tok == nil {
+						return nil
+					}
+				}
+			})
+			g.Go(func() error {
+				var tok *string
+				var ous []snapshot.OU
+				for {
+					page, err := api.ListOrganizationalUnitsForParent(gctx, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent.ID), NextToken: tok})
+					if err != nil {
+						return fmt.Errorf("organization %s: organizations:ListOrganizationalUnitsForParent %s: %w", orgID, parent.ID, err)
+					}
+					for _, u := range page.OrganizationalUnits {
+						ous = append(ous, snapshot.OU{ID: aws.ToString(u.Id), Arn: aws.ToString(u.Arn), Name: aws.ToString(u.Name), Type: "ORGANIZATIONAL_UNIT", ParentID: parent.ID, Path: parent.Path + "/" + aws.ToString(u.Name)})
+					}
+					if tok = page.NextToken; tok == nil {
+						break
+					}
+				}
+				// The two goroutines of one parent write different fields.
+				got[i].ous = ous
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		var next []snapshot.OU
+		for i, parent := range level {
+			out[parent.ID] = got[i]
+			next = append(next, got[i].ous...)
+		}
+		level = next
+	}
+	return out, nil
 }
 
 func fromAPI(a types.Account, orgID, mgmt string, parentOf map[string]string, ous map[string]snapshot.OU) snapshot.Account {

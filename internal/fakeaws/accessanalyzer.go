@@ -318,3 +318,18 @@ func (s *Server) derivePolicy(j *AccessAnalyzerJob) (string, string) {
 	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{"Effect": "Allow", "Action": list, "Resource": "*"}}})
 	return string(b), ""
 }
+
+// aaOp names an Access Analyzer REST call for the counters before it is
+// served (serveAccessAnalyzer names the operations it knows again).
+func aaOp(r *http.Request) string {
+	p := strings.TrimSuffix(r.URL.Path, "/")
+	switch {
+	case p == "/analyzer" && r.Method == http.MethodGet:
+		return "ListAnalyzers"
+	case p == "/policy/generation" && r.Method == http.MethodPut:
+		return "StartPolicyGeneration"
+	case strings.HasPrefix(p, "/policy/generation/") && r.Method == http.MethodGet:
+		return "GetGeneratedPolicy"
+	}
+	return r.Method + " " + p
+}

@@ -10,8 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/accessanalyzer"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/kms"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
@@ -93,41 +102,105 @@ func TestLargeWorldIsCheap(t *testing.T) {
 	runtime.KeepAlive(w)
 }
 
-// The throttle model is one token bucket per origin account shared by IAM,
-// STS and Organizations, and it tells the client nothing about itself.
-func TestThrottleModelPerOriginAcrossServices(t *testing.T) {
-	s, cfg := start(t, Options{Seed: 4, AccountsPerOrg: 3}, Knobs{RatePerAccount: 1, Burst: 3})
+// The throttle model is one token bucket per origin account and service:
+// spending one service's burst throttles that service only, each with its
+// own error code, and the server tells the client nothing about its limits.
+func TestThrottleModelPerOriginAndService(t *testing.T) {
+	s, cfg := start(t, Options{Seed: 4, AccountsPerOrg: 3}, Knobs{RatePerAccount: 0.001, Burst: 2, Regions: []string{"us-east-1"},
+		Throttle: map[string]Bucket{"kms": {Rate: 0.001, Burst: 3}}})
 	ctx := context.Background()
-	// The burst is spent across services: IAM, then STS, then Organizations.
-	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
-		t.Fatal(err)
+	calls := []struct {
+		service, code string
+		burst         int
+		call          func() error
+	}{
+		{"iam", "Throttling", 2, func() error {
+			_, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{})
+			return err
+		}},
+		{"sts", "Throttling", 2, func() error {
+			_, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			return err
+		}},
+		{"organizations", "TooManyRequestsException", 2, func() error {
+			_, err := organizations.NewFromConfig(cfg).DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
+			return err
+		}},
+		{"ec2", "RequestLimitExceeded", 2, func() error {
+			_, err := ec2.NewFromConfig(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
+			return err
+		}},
+		{"s3", "SlowDown", 2, func() error {
+			_, err := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }).ListBuckets(ctx, &s3.ListBucketsInput{})
+			return err
+		}},
+		{"kms", "ThrottlingException", 3, func() error {
+			_, err := kms.NewFromConfig(cfg).ListKeys(ctx, &kms.ListKeysInput{})
+			return err
+		}},
+		{"sqs", "RequestThrottled", 2, func() error {
+			_, err := sqs.NewFromConfig(cfg).ListQueues(ctx, &sqs.ListQueuesInput{})
+			return err
+		}},
+		{"sns", "Throttling", 2, func() error {
+			_, err := sns.NewFromConfig(cfg).ListTopics(ctx, &sns.ListTopicsInput{})
+			return err
+		}},
+		{"lambda", "TooManyRequestsException", 2, func() error {
+			_, err := lambda.NewFromConfig(cfg).ListFunctions(ctx, &lambda.ListFunctionsInput{})
+			return err
+		}},
+		{"secretsmanager", "ThrottlingException", 2, func() error {
+			_, err := secretsmanager.NewFromConfig(cfg).ListSecrets(ctx, &secretsmanager.ListSecretsInput{})
+			return err
+		}},
+		{"ecr", "ThrottlingException", 2, func() error {
+			_, err := ecr.NewFromConfig(cfg).DescribeRepositories(ctx, &ecr.DescribeRepositoriesInput{})
+			return err
+		}},
+		{"access-analyzer", "ThrottlingException", 2, func() error {
+			_, err := accessanalyzer.NewFromConfig(cfg).ListAnalyzers(ctx, &accessanalyzer.ListAnalyzersInput{})
+			return err
+		}},
 	}
-	if _, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
-		t.Fatal(err)
-	}
-	orgs := organizations.NewFromConfig(cfg)
-	if _, err := orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{}); err != nil {
-		t.Fatal(err)
-	}
-	_, err := orgs.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if errCode(err) != "TooManyRequestsException" {
-		t.Fatalf("4th call of the origin within its burst of 3: %v, want TooManyRequestsException", err)
-	}
-	_, err = iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{})
-	if errCode(err) != "Throttling" {
-		t.Fatalf("IAM after the bucket is empty: %v, want Throttling", err)
-	}
-	var re *awshttp.ResponseError
-	if !errors.As(err, &re) {
-		t.Fatalf("no HTTP response in %v", err)
-	}
-	for _, h := range []string{"Retry-After", "X-Amzn-Ratelimit-Limit", "X-Ratelimit-Limit", "X-Ratelimit-Remaining"} {
-		if v := re.Response.Header.Get(h); v != "" {
-			t.Fatalf("the server told the client its limit: %s: %s", h, v)
+	// Every service's burst is its own: each answers its burst of calls even
+	// after the services before it were throttled.
+	for _, c := range calls {
+		for i := 0; i < c.burst; i++ {
+			if err := c.call(); err != nil {
+				t.Fatalf("%s call %d within its own burst of %d: %v", c.service, i+1, c.burst, err)
+			}
+		}
+		err := c.call()
+		if errCode(err) != c.code {
+			t.Fatalf("%s past its burst: %v, want %s", c.service, err, c.code)
+		}
+		var re *awshttp.ResponseError
+		if !errors.As(err, &re) {
+			t.Fatalf("%s: no HTTP response in %v", c.service, err)
+		}
+		for _, h := range []string{"Retry-After", "X-Amzn-Ratelimit-Limit", "X-Ratelimit-Limit", "X-Ratelimit-Remaining"} {
+			if v := re.Response.Header.Get(h); v != "" {
+				t.Fatalf("%s: the server told the client its limit: %s: %s", c.service, h, v)
+			}
 		}
 	}
-	if st := s.Stats(); st.Throttles != 2 {
-		t.Fatalf("throttles counted %d, want 2", st.Throttles)
+	st := s.Stats()
+	if st.Throttles != int64(len(calls)) {
+		t.Fatalf("throttles counted %d, want %d", st.Throttles, len(calls))
+	}
+	for _, c := range calls {
+		if st.Granted[c.service] != int64(c.burst) || st.Throttled[c.service] != 1 {
+			t.Fatalf("%s: granted %d, throttled %d; want %d and 1", c.service, st.Granted[c.service], st.Throttled[c.service], c.burst)
+		}
+	}
+	// Another origin account has buckets of its own.
+	k := s.Knobs()
+	if !s.allow("999988887777", "iam", k) {
+		t.Fatal("another origin's IAM bucket was spent by the first origin's calls")
+	}
+	if s.allow(k.CallerAccount, "iam", k) {
+		t.Fatal("the first origin's IAM bucket refilled within the test")
 	}
 }
 

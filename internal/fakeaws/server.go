@@ -24,16 +24,22 @@ import (
 type Knobs struct {
 	// Latency is added to every call, plus a random part up to Jitter.
 	Latency, Jitter time.Duration
-	// RatePerAccount (calls/second) and Burst are a token bucket per origin
+	// Throttle gives each AWS service its own token bucket per origin
 	// account (the account whose base credentials started the credential
-	// chain) for IAM, STS and Organizations calls together, as AWS charges
-	// their read throttling; a call that finds the bucket empty is answered
-	// Throttling (TooManyRequestsException for Organizations) and costs no
-	// token. Neither the rate nor the bucket's state is ever told to the
-	// client: no header, no hint in the message. 0 = unlimited.
+	// chain): the key is the service's signing name ("iam", "sts",
+	// "organizations", "ec2", "s3", "kms", "sqs", "sns", "lambda",
+	// "secretsmanager", "ecr", "access-analyzer"), the value its refill rate
+	// and burst. A call that finds its service's bucket empty is answered
+	// with that service's throttling error and costs no token; the other
+	// services' buckets are untouched. Neither the rate nor the bucket's
+	// state is ever told to the client: no header, no hint in the message.
+	Throttle map[string]Bucket
+	// RatePerAccount (calls/second) and Burst are the bucket of every
+	// throttled service that Throttle does not name (each service still its
+	// own bucket). 0 = unlimited.
 	RatePerAccount float64
 	Burst          int
-	// ThrottleAll answers every IAM, STS and Organizations call with a
+	// ThrottleAll answers every call of the throttled services with their
 	// throttling error while it is set (a service in trouble).
 	ThrottleAll bool
 	// Hang makes the server stop answering: each request is held until the
@@ -86,6 +92,13 @@ type Knobs struct {
 	DenyServices []string
 }
 
+// Bucket is a token bucket: Rate tokens a second, at most Burst held
+// (Burst < 1: 1).
+type Bucket struct {
+	Rate  float64
+	Burst int
+}
+
 // Stats are counters since the last ResetStats.
 type Stats struct {
 	Calls      map[string]int64 // "iam:GetAccountAuthorizationDetails" -> n
@@ -94,6 +107,10 @@ type Stats struct {
 	Total      int64
 	Throttles  int64
 	Faults     int64 // injected 5xx
+	// Granted counts, per throttled service (signing name), the calls that
+	// passed its bucket; Throttled those its bucket refused.
+	Granted   map[string]int64
+	Throttled map[string]int64
 }
 
 // session is what an issued access key stands for.
@@ -178,6 +195,7 @@ func (s *Server) Stats() Stats {
 	defer s.smu.Unlock()
 	c := s.stats
 	c.Calls, c.PerAccount, c.PerOrigin = cloneMap(s.stats.Calls), cloneMap(s.stats.PerAccount), cloneMap(s.stats.PerOrigin)
+	c.Granted, c.Throttled = cloneMap(s.stats.Granted), cloneMap(s.stats.Throttled)
 	return c
 }
 
@@ -192,7 +210,8 @@ func cloneMap(m map[string]int64) map[string]int64 {
 // ResetStats zeroes the counters.
 func (s *Server) ResetStats() {
 	s.smu.Lock()
-	s.stats = Stats{Calls: map[string]int64{}, PerAccount: map[string]int64{}, PerOrigin: map[string]int64{}}
+	s.stats = Stats{Calls: map[string]int64{}, PerAccount: map[string]int64{}, PerOrigin: map[string]int64{},
+		Granted: map[string]int64{}, Throttled: map[string]int64{}}
 	s.smu.Unlock()
 }
 
@@ -265,10 +284,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if c.service == "access-analyzer" {
-		s.serveAccessAnalyzer(c)
-		return
-	}
 	if c.service == "securityhub" {
 		c.body, _ = io.ReadAll(r.Body)
 		s.serveSecurityHub(c)
@@ -283,6 +298,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		c.op = strings.TrimPrefix(r.URL.Path, "/")
 	case "lambda":
 		c.op = lambdaOp(r)
+	case "access-analyzer":
+		c.op = aaOp(r) // serveAccessAnalyzer reads the body
 	case "organizations", "config", "kms", "sqs", "secretsmanager", "ecr":
 		b, _ := io.ReadAll(r.Body)
 		c.body = b
@@ -320,16 +337,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	// Throttling of IAM, STS and Organizations per origin account.
-	if throttled[c.service] && (k.ThrottleAll || (k.RatePerAccount > 0 && !s.allow(c.id.origin, k))) {
-		s.smu.Lock()
-		s.stats.Throttles++
-		s.smu.Unlock()
-		if c.service == "organizations" {
-			c.fail(400, "TooManyRequestsException", "Rate exceeded")
-		} else {
-			c.fail(400, "Throttling", "Rate exceeded")
-		}
+	if s.throttle(c, k) {
 		return
 	}
 	if len(k.DenyServices) > 0 && s.deny(c) {
@@ -356,6 +364,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveResources(c)
 	case "config":
 		s.serveConfig(c)
+	case "access-analyzer":
+		s.serveAccessAnalyzer(c)
 	case "account":
 		// The synthetic organizations set no alternate contacts.
 		if c.op == "getAlternateContact" {
@@ -368,19 +378,69 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// throttled are the services that share the per-origin token bucket.
-var throttled = map[string]bool{"iam": true, "sts": true, "organizations": true}
+// throttleCodes are the services with a token bucket per origin account
+// and how each says it is throttling: HTTP status and error code.
+var throttleCodes = map[string]struct {
+	status int
+	code   string
+}{
+	"iam": {400, "Throttling"}, "sts": {400, "Throttling"}, "sns": {400, "Throttling"},
+	"organizations": {400, "TooManyRequestsException"},
+	"ec2":           {503, "RequestLimitExceeded"},
+	"s3":            {503, "SlowDown"},
+	"kms":           {400, "ThrottlingException"}, "secretsmanager": {400, "ThrottlingException"}, "ecr": {400, "ThrottlingException"},
+	"sqs":             {400, "RequestThrottled"},
+	"lambda":          {429, "TooManyRequestsException"},
+	"access-analyzer": {429, "ThrottlingException"},
+}
 
-func (s *Server) allow(origin string, k Knobs) bool {
+// throttle answers the call with its service's throttling error and
+// returns true when the service's bucket of the call's origin is empty (or
+// ThrottleAll is set).
+func (s *Server) throttle(c *call, k Knobs) bool {
+	tc, ok := throttleCodes[c.service]
+	if !ok {
+		return false
+	}
+	if !k.ThrottleAll && s.allow(c.id.origin, c.service, k) {
+		s.smu.Lock()
+		s.stats.Granted[c.service]++
+		s.smu.Unlock()
+		return false
+	}
+	s.smu.Lock()
+	s.stats.Throttles++
+	s.stats.Throttled[c.service]++
+	s.smu.Unlock()
+	switch c.service {
+	case "ec2":
+		c.w.Header().Set("Content-Type", "text/xml")
+		c.w.WriteHeader(tc.status)
+		fmt.Fprintf(c.w, `<Response><Errors><Error><Code>%s</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>%s</RequestID></Response>`, tc.code, requestID())
+	case "access-analyzer":
+		aaFail(c, tc.status, tc.code, "Rate exceeded")
+	default:
+		c.fail(tc.status, tc.code, "Rate exceeded")
+	}
+	return true
+}
+
+// allow takes a token from the bucket of origin × service, if the knobs
+// give that service one.
+func (s *Server) allow(origin, service string, k Knobs) bool {
+	b, ok := k.Throttle[service]
+	if !ok {
+		b = Bucket{Rate: k.RatePerAccount, Burst: k.Burst}
+	}
+	if b.Rate <= 0 {
+		return true
+	}
+	key := origin + "\x00" + service
 	s.kmu.Lock()
-	l := s.limiters[origin]
+	l := s.limiters[key]
 	if l == nil {
-		b := k.Burst
-		if b <= 0 {
-			b = 1
-		}
-		l = rate.NewLimiter(rate.Limit(k.RatePerAccount), b)
-		s.limiters[origin] = l
+		l = rate.NewLimiter(rate.Limit(b.Rate), max(b.Burst, 1))
+		s.limiters[key] = l
 	}
 	s.kmu.Unlock()
 	return l.Allow()

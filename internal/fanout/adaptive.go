@@ -9,11 +9,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Key names the budget a call is charged to. AWS charges IAM, STS and
-// Organizations read throttling to the origin account (the account whose
-// credentials began the role chain), so their calls share one controller
-// per origin (Service ""); every other service throttles on its own and is
-// keyed by Service as well (KeyOfService, the default Options.KeyOf).
+// Key names the budget a call is charged to: the origin account (the
+// account whose credentials began the role chain, which AWS charges) and the
+// service (the SDK's service id), since each service throttles on its own
+// (KeyOfService, the default Options.KeyOf).
 type Key struct {
 	Origin  string
 	Service string
@@ -103,22 +102,29 @@ func (c *Controller) apply() {
 // again.
 const maxPoll = 25 * time.Millisecond
 
-// Wait blocks until a call may be sent. It does not use rate.Limiter.Wait:
-// that reserves a slot at the rate of the moment and sleeps until it, so
-// calls queued while the rate was low (after a burst of throttles) would keep
-// their far-off slots after the rate rose again. Here a waiting call gives
-// its reservation back and asks again at least every maxPoll, so it always
-// waits at the current rate.
+// Wait blocks until a call may be sent. It takes a token only when one is
+// there (rate.Limiter.Allow) and otherwise sleeps until the bucket should
+// hold one (at most maxPoll, so a rate that rose is seen soon). It uses
+// neither rate.Limiter.Wait nor Reserve: Wait reserves a slot at the rate of
+// the moment and sleeps until it, so calls queued while the rate was low
+// (after a burst of throttles) would keep their far-off slots after the rate
+// rose again; and a Reserve given back with Cancel restores fewer tokens
+// than it took once other reservations followed it, so fifty callers
+// polling a slow bucket drove its tokens ever more negative and starved
+// every one of them (seen: a run stuck for good after a minute of
+// throttling).
 func (c *Controller) Wait(ctx context.Context) error {
 	for {
-		r := c.rl.Reserve()
-		d := r.Delay()
-		if d == 0 {
+		if c.rl.Allow() {
 			c.admit()
 			return nil
 		}
-		r.Cancel()
-		t := time.NewTimer(min(d, maxPoll))
+		d := maxPoll
+		if lim := float64(c.rl.Limit()); lim > 0 {
+			need := time.Duration((1 - c.rl.Tokens()) / lim * float64(time.Second))
+			d = min(max(need, time.Millisecond), maxPoll)
+		}
+		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -1,7 +1,8 @@
 // Package fanout runs work over many accounts: a bounded worker pool, an
 // adaptive rate controller per origin account and service shared by every
-// worker (IAM, STS and Organizations share theirs), and counters of API
-// calls and throttles absorbed.
+// worker, a breaker per origin account that stops sending to an endpoint
+// that stopped answering (breaker.go), and counters of API calls and
+// throttles absorbed.
 package fanout
 
 import (
@@ -41,6 +42,7 @@ type Limiter struct {
 
 	mu   sync.Mutex
 	ctrl map[Key]*Controller
+	brk  map[[2]string]*breaker // per origin account and endpoint host
 
 	calls     atomic.Int64
 	throttles atomic.Int64
@@ -57,7 +59,7 @@ func New(o Options) *Limiter {
 	if o.Ceiling < 0 || math.IsNaN(o.Ceiling) || math.IsInf(o.Ceiling, 0) {
 		o.Ceiling = 0
 	}
-	l := &Limiter{opts: o, ctrl: map[Key]*Controller{}}
+	l := &Limiter{opts: o, ctrl: map[Key]*Controller{}, brk: map[[2]string]*breaker{}}
 	l.origin.Store("")
 	return l
 }
@@ -80,6 +82,21 @@ func (l *Limiter) Controller(k Key) *Controller {
 		l.ctrl[k] = c
 	}
 	return c
+}
+
+// breaker returns the breaker of an origin account's calls to one endpoint
+// host, creating it. Per host, so that one unreachable endpoint (a region's,
+// a service's) does not stop the calls to the others.
+func (l *Limiter) breaker(origin, host string) *breaker {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := [2]string{origin, host}
+	b := l.brk[k]
+	if b == nil {
+		b = &breaker{now: l.opts.Now, origin: origin, host: host}
+		l.brk[k] = b
+	}
+	return b
 }
 
 // Wait blocks until a call of the current origin to service may be made.
@@ -120,26 +137,21 @@ func IsThrottle(err error) bool {
 	return errors.As(err, &ae) && throttleCodes[ae.ErrorCode()]
 }
 
-// SharedServices are the services that share one budget per origin: IAM,
-// STS and Organizations, whose read throttling AWS charges to the origin
-// account together.
-var SharedServices = map[string]bool{"IAM": true, "STS": true, "Organizations": true}
-
-// KeyOfService is the default budget of a call: IAM, STS and Organizations
-// share one per origin account; every other service (KMS, SQS, SNS, S3,
-// Lambda, …) has its own per origin, since each throttles on its own and a
-// throttled KMS must not slow IAM down.
+// KeyOfService is the default budget of a call: one per origin account and
+// service. Each AWS service throttles on its own (IAM, STS and
+// Organizations each have their own quotas, and so do KMS, SQS, SNS, S3,
+// Lambda, …), so a throttled KMS must not slow IAM down, nor a throttled
+// Organizations the IAM reads of the accounts it listed.
 func KeyOfService(origin, service string) Key {
-	if SharedServices[service] {
-		return Key{Origin: origin}
-	}
 	return Key{Origin: origin, Service: service}
 }
 
 // Middleware returns an SDK API option that, for every attempt of a call
-// (it sits after the SDK's retryer), waits for the controller of the call's
-// budget (Options.KeyOf: its origin and service), sends the attempt, and
-// reports the answer to the controller.
+// (it sits after the SDK's retryer), asks the breaker of the origin and the
+// endpoint host whether the endpoint still answers (an open breaker fails the attempt at once, and
+// the SDK does not retry that error), waits for the controller of the
+// call's budget (Options.KeyOf: its origin and service), sends the attempt,
+// and reports the answer to the breaker and the controller.
 // A throttling answer is absorbed here: the controller lowers its rate and
 // the same request is sent again once the rate allows, for as long as ctx
 // lasts (the account's timeout). Throttles therefore never spend the SDK's
@@ -149,9 +161,18 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		mw := middleware.FinalizeMiddlewareFunc("orgiamRateLimit", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 			service := awsmiddleware.GetServiceID(ctx)
-			c := l.Controller(l.opts.KeyOf(l.origin.Load().(string), service))
+			origin := l.origin.Load().(string)
+			c := l.Controller(l.opts.KeyOf(origin, service))
 			req, rewindable := in.Request.(*smithyhttp.Request)
+			host := ""
+			if rewindable && req.URL != nil {
+				host = req.URL.Host
+			}
+			b := l.breaker(origin, host)
 			for attempt := 0; ; attempt++ {
+				if err := b.allow(origin, host); err != nil {
+					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+				}
 				if err := c.Wait(ctx); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, err
 				}
@@ -166,7 +187,15 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 					ai.Request = r
 				}
 				l.calls.Add(1)
-				out, md, err := next.HandleFinalize(ctx, ai)
+				actx, end := b.start(ctx)
+				out, md, err := next.HandleFinalize(actx, ai)
+				var silent *SilentEndpointError
+				if err != nil && ctx.Err() == nil && errors.As(context.Cause(actx), &silent) {
+					end()
+					return out, md, silent // the breaker opened while this attempt was out
+				}
+				end()
+				b.record(ctx, err)
 				if err == nil || !IsThrottle(err) {
 					c.Succeeded()
 					return out, md, err

@@ -7,11 +7,12 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
 	"github.com/orgiam/orgiam/internal/fakeaws"
@@ -35,7 +36,11 @@ type Setup struct {
 	NoController bool
 	// During, if set, is started in the background once the scan begins
 	// (the account list is written): faults that start mid-run.
-	During func(*fakeaws.Server)
+	During func(Emulator)
+	// Remote runs the emulator in a process of its own (StartRemote: the
+	// benchmark binary must call ServeMain when started with ServeArg), so
+	// that the emulator's CPU and memory are not the measured process's.
+	Remote bool
 	// SmallAttemptTimeout is awsauth's bound per attempt of a small read
 	// (0: its default). The silent-server case sets it to the whole attempt
 	// timeout to show the behaviour without it.
@@ -53,22 +58,44 @@ type Result struct {
 	Throttles       int64         // throttling answers absorbed
 	Objects         int64         // objects written to the store
 	ServerThrottles int64         // throttling answers the emulator sent
-	ServerGranted   int64         // IAM, STS and Organizations calls the emulator answered without throttling
+	ServerGranted   int64         // IAM, STS and Organizations calls their token buckets granted
 	PeakRate        float64       // the controller's most calls within one second
+	Server          fakeaws.Stats // the emulator's counters over the run
+	// CPU is the measured process's CPU time over the run, EmulatorCPU the
+	// emulator process's (Remote only).
+	CPU, EmulatorCPU time.Duration
+	// Discovered is when the account list was written (discovery ended),
+	// from the start of the run (5 ms resolution).
+	Discovered time.Duration
 }
 
 // Collect runs the pipeline once against a new simulated organization.
 func Collect(ctx context.Context, s Setup) (Result, error) {
 	var res Result
-	world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: s.Accounts, Size: s.Size})
-	srv := fakeaws.New(world, s.Knobs)
-	url, err := srv.Start()
-	if err != nil {
-		return res, err
+	var (
+		emu     Emulator
+		url     string
+		orgRole string
+	)
+	if s.Remote {
+		r, err := StartRemote(s.Accounts, s.Size, s.Knobs)
+		if err != nil {
+			return res, err
+		}
+		defer r.Close()
+		emu, url, orgRole = r, r.URL, r.OrgRole
+	} else {
+		world := fakeaws.NewWorld(fakeaws.Options{Seed: 7, Orgs: 1, AccountsPerOrg: s.Accounts, Size: s.Size})
+		srv := fakeaws.New(world, s.Knobs)
+		u, err := srv.Start()
+		if err != nil {
+			return res, err
+		}
+		defer srv.Close()
+		emu, url, orgRole = srv, u, world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)
 	}
-	defer srv.Close()
 	cfg := config.Defaults()
-	cfg.OrgRoles = []string{world.CollectRoleArn(world.Orgs()[0].ManagementAccountID)}
+	cfg.OrgRoles = []string{orgRole}
 	cfg.Store = s.Store
 	cfg.Concurrency = s.Concurrency
 	cfg.RateLimit = s.RateLimit
@@ -91,36 +118,43 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	}
 	auth.Base.APIOptions = append(auth.Base.APIOptions, lim.Middleware())
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: store.NewFile(cfg.Store), Limiter: lim, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Version: "bench"}
-	srv.ResetStats()
+	emu.ResetStats()
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if s.During != nil {
-		go func() {
-			st := store.NewFile(cfg.Store)
-			for runCtx.Err() == nil {
-				if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
-					s.During(srv)
-					return
-				}
-				time.Sleep(5 * time.Millisecond)
-			}
-		}()
+	cpuOf := func() time.Duration { return 0 }
+	if r, ok := emu.(*Remote); ok {
+		cpuOf = r.CPUTime
 	}
+	cpu0, ecpu0 := measure.CPUTime(), cpuOf()
 	t0 := time.Now()
+	var discovered atomic.Int64
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		st := store.NewFile(cfg.Store)
+		for runCtx.Err() == nil {
+			if ok, _ := st.Exists(runCtx, store.AccountListKey(day)); ok {
+				discovered.Store(int64(time.Since(t0)))
+				if s.During != nil {
+					s.During(emu)
+				}
+				return
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
 	out, err := pipeline.RunLocal(ctx, env, pipeline.PlanInput{}, nil)
 	if err != nil {
 		return res, err
 	}
 	res.Out, res.Wall = out, time.Since(t0)
+	res.CPU, res.EmulatorCPU = measure.CPUTime()-cpu0, cpuOf()-ecpu0
+	res.Discovered = time.Duration(discovered.Load())
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
-	st := srv.Stats()
+	st := emu.Stats()
+	res.Server = st
 	res.ServerThrottles = st.Throttles
-	for op, n := range st.Calls {
-		if strings.HasPrefix(op, "iam:") || strings.HasPrefix(op, "sts:") || strings.HasPrefix(op, "organizations:") {
-			res.ServerGranted += n
-		}
-	}
-	res.ServerGranted -= st.Throttles + st.Faults
+	res.ServerGranted = st.Granted["iam"] + st.Granted["sts"] + st.Granted["organizations"]
 	res.PeakRate = lim.PeakRate()
 	return res, nil
 }
