@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -400,31 +401,16 @@ const findingsPerBatch = 4096
 // writeFindings inserts the findings of reports/findings.json, when the run
 // has one, in the file's order.
 func writeFindings(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
-	key := store.ReportKey(r.Run, FindingsReport)
-	rc, err := store.OpenObject(ctx, r.Store, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("index: %w", err)
+	rc, key, err := openReport(ctx, r, FindingsReport)
+	if rc == nil {
+		return err
 	}
 	defer rc.Close()
 	b := newBatch()
-	defer b.release()
+	defer func() { b.release() }() // the batch in hand at the end, not the first one
 	err = report.EachFinding(rc, func(f *report.Finding) error {
 		addFinding(b, f)
-		if b.count(tFindings) < findingsPerBatch {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := w.write(b, st); err != nil {
-			return err
-		}
-		b.release()
-		b = newBatch()
-		return nil
+		return w.flushFull(ctx, &b, st, tFindings, findingsPerBatch)
 	})
 	if err == nil {
 		err = w.write(b, st)
@@ -432,6 +418,37 @@ func writeFindings(ctx context.Context, r snapshot.Reader, w *writer, st *Stats)
 	if err != nil {
 		return fmt.Errorf("index: %s: %w", key, err)
 	}
+	return nil
+}
+
+// openReport opens the run's report name for streaming. It returns a nil
+// reader and no error when the run has no such report.
+func openReport(ctx context.Context, r snapshot.Reader, name string) (io.ReadCloser, string, error) {
+	key := store.ReportKey(r.Run, name)
+	rc, err := store.OpenObject(ctx, r.Store, key)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, key, nil
+	}
+	if err != nil {
+		return nil, key, fmt.Errorf("index: %w", err)
+	}
+	return rc, key, nil
+}
+
+// flushFull writes *b and starts a new batch once table t holds n rows, so
+// that a streamed report is inserted in bounded memory.
+func (w *writer) flushFull(ctx context.Context, b **batch, st *Stats, t table, n int) error {
+	if (*b).count(t) < n {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := w.write(*b, st); err != nil {
+		return err
+	}
+	(*b).release()
+	*b = newBatch()
 	return nil
 }
 

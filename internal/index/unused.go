@@ -3,11 +3,9 @@ package index
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
-	"github.com/orgiam/orgiam/internal/store"
 )
 
 // UnusedReport is the report `orgiam policy unused` writes under a run's
@@ -31,13 +29,9 @@ const unusedPerBatch = 4096
 // has one, in the file's order, decoding its "unused" array one element at
 // a time.
 func writeUnused(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) error {
-	key := store.ReportKey(r.Run, UnusedReport)
-	rc, err := store.OpenObject(ctx, r.Store, key)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("index: %w", err)
+	rc, key, err := openReport(ctx, r, UnusedReport)
+	if rc == nil {
+		return err
 	}
 	defer rc.Close()
 	b := newBatch()
@@ -48,18 +42,7 @@ func writeUnused(ctx context.Context, r snapshot.Reader, w *writer, st *Stats) e
 			return fmt.Errorf("offset %d: a row without account, principal or service", dec.InputOffset())
 		}
 		b.add(tUnusedAccess, txt(u.Account), txt(u.Principal), txt(u.Service), nz(u.Action), nz(u.LastAccessed))
-		if b.count(tUnusedAccess) < unusedPerBatch {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := w.write(b, st); err != nil {
-			return err
-		}
-		b.release()
-		b = newBatch()
-		return nil
+		return w.flushFull(ctx, &b, st, tUnusedAccess, unusedPerBatch)
 	})
 	if err == nil {
 		err = w.write(b, st)
