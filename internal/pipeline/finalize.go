@@ -5,7 +5,6 @@ import (
 	"errors"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -73,22 +72,11 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 	m.Errors = runErrors
 
 	results := make([]snapshot.AccountResult, len(accounts))
-	errs := make([]error, len(accounts))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i, a := range accounts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			results[i], errs[i] = r.Result(ctx, a)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return m, err
-		}
+	if err := eachAccount(len(accounts), func(i int) (err error) {
+		results[i], err = r.Result(ctx, accounts[i])
+		return err
+	}); err != nil {
+		return m, err
 	}
 	m.Totals.Entities = map[string]int{}
 	for _, res := range results {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
@@ -45,23 +44,14 @@ func RegionItems(ctx context.Context, env *Env, in RegionItemsInput) (RegionItem
 		return out, fmt.Errorf("run %s: %w", in.Run, err)
 	}
 	per := make([][]ScanRegionInput, len(accounts))
-	errs := make([]error, len(accounts))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 16)
-	for i, a := range accounts {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			per[i], errs[i] = accountRegionItems(ctx, r, in.Run, a.ID)
-		}()
+	if err := eachAccount(len(accounts), func(i int) (err error) {
+		per[i], err = accountRegionItems(ctx, r, in.Run, accounts[i].ID)
+		return err
+	}); err != nil {
+		return out, err
 	}
-	wg.Wait()
 	items := []ScanRegionInput{}
 	for i := range accounts {
-		if errs[i] != nil {
-			return out, errs[i]
-		}
 		if len(per[i]) > 0 {
 			out.Accounts++
 		}
