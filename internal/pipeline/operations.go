@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -223,7 +225,7 @@ func OperationsResults(ctx context.Context, env *Env, in OperationsResultsInput)
 		return out, fmt.Errorf("operations results: manifest: %w", err)
 	}
 	var rows []OperationsResult
-	for _, status := range sortedKeysOf(man.ResultFiles) {
+	for _, status := range slices.Sorted(maps.Keys(man.ResultFiles)) {
 		for _, f := range man.ResultFiles[status] {
 			k, err := storeKey(f.Key)
 			if err != nil {
@@ -327,13 +329,4 @@ func errorText(raw json.RawMessage) string {
 		return strings.TrimSpace(e.Error + ": " + e.Cause)
 	}
 	return string(raw)
-}
-
-func sortedKeysOf[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
