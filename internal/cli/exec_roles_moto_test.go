@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/orgiam/orgiam/internal/testutil/moto"
 )
 
 // TestExecRolesTemplateAgainstMoto deploys deploy/cloudformation/exec-roles.yaml
@@ -37,7 +39,7 @@ func TestExecRolesTemplateAgainstMoto(t *testing.T) {
 		args := append([]string{"cloudformation", "create-stack", "--stack-name", "orgiam-exec-roles", "--template-body", "file://" + template,
 			"--capabilities", "CAPABILITY_NAMED_IAM", "--parameters"}, params...)
 		cmd := exec.Command("aws", args...)
-		cmd.Env = append(cliEnv(), "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
+		cmd.Env = append(moto.WithoutEmptyAWS(os.Environ()), "AWS_ACCESS_KEY_ID="+creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY="+creds.SecretAccessKey,
 			"AWS_SESSION_TOKEN="+creds.SessionToken, "AWS_DEFAULT_REGION=us-east-1", "AWS_ENDPOINT_URL="+w.srv.Endpoint)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("create-stack in %s: %v\n%s", acct, err, out)
@@ -76,17 +78,4 @@ func TestExecRolesTemplateAgainstMoto(t *testing.T) {
 			}
 		}
 	}
-}
-
-// cliEnv is the test's environment without the empty AWS_* variables that
-// isolate sets (the AWS CLI takes an empty AWS_PROFILE for a profile name).
-func cliEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") && v == "" {
-			continue
-		}
-		out = append(out, kv)
-	}
-	return out
 }

@@ -77,7 +77,7 @@ func Start(t testing.TB, env ...string) *Server {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Env = append(serverEnv(os.Environ()), env...)
+	cmd.Env = append(WithoutEmptyAWS(os.Environ()), env...)
 	if testing.Verbose() {
 		cmd.Stderr = os.Stderr
 	}
@@ -115,11 +115,11 @@ func (s *Server) Reset(t testing.TB) {
 	resp.Body.Close()
 }
 
-// serverEnv is the environment moto_server starts with: the test's, without
-// the AWS_* variables a test set empty to hide the machine's (moto's own
-// CloudFormation backend builds boto clients, which take an empty
-// AWS_PROFILE for a profile name and fail).
-func serverEnv(environ []string) []string {
+// WithoutEmptyAWS is environ without the AWS_* variables a test set empty
+// to hide the machine's. moto_server starts with it (moto's CloudFormation
+// backend builds boto clients, which take an empty AWS_PROFILE for a
+// profile name and fail), and so should a Python AWS tool a test runs.
+func WithoutEmptyAWS(environ []string) []string {
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		if k, v, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") && v == "" {
