@@ -49,8 +49,17 @@ func NewContext(values map[string][]string, unknown []string) Context {
 	for k, v := range values {
 		c.values[strings.ToLower(k)] = v
 	}
+	// The list is only read: one already in lower case (who-can's "*") is
+	// shared rather than copied for every request.
+	c.unknown = unknown
 	for _, u := range unknown {
-		c.unknown = append(c.unknown, strings.ToLower(u))
+		if strings.ToLower(u) != u {
+			c.unknown = make([]string, len(unknown))
+			for i, u := range unknown {
+				c.unknown[i] = strings.ToLower(u)
+			}
+			break
+		}
 	}
 	return c
 }
@@ -75,20 +84,23 @@ func (m ContextMap) Keys() []string {
 	return out
 }
 
-// Set sets a key unless it is already present.
-func (c *Context) setDefault(key string, values ...string) {
-	if c.values == nil {
-		c.values = map[string][]string{}
-	}
+// setDefault sets a key to one value unless it is already present. It
+// allocates only when it sets: who-can's shared context gives every key
+// fillContext sets, and it runs once per request.
+func (c *Context) setDefault(key string, value string) {
 	k := strings.ToLower(key)
 	for _, m := range c.shared {
 		if _, ok := m.Lookup(k); ok {
 			return
 		}
 	}
-	if _, ok := c.values[k]; !ok {
-		c.values[k] = values
+	if _, ok := c.values[k]; ok {
+		return
 	}
+	if c.values == nil {
+		c.values = make(map[string][]string, 4)
+	}
+	c.values[k] = []string{value}
 }
 
 // keyState is what the context says about a key.

@@ -98,7 +98,9 @@ func evaluateWith(r *Request, rl rules) (*Decision, error) {
 	if r.Action == "" || strings.Count(r.Action, ":") != 1 {
 		return nil, fmt.Errorf("action %q: expected service:Action", r.Action)
 	}
-	e := &evaluation{rules: rl, req: r, p: &p, action: strings.ToLower(r.Action), d: &Decision{}}
+	// One allocation for the evaluation, its principal and its decision.
+	e := &evaluation{rules: rl, req: r, principal: p, action: strings.ToLower(r.Action)}
+	e.p, e.d = &e.principal, &e.decision
 	e.ctx = NewContext(r.Context, r.Unknown)
 	e.ctx.shared = r.SharedContext
 	e.fillContext()
@@ -132,6 +134,9 @@ type evaluation struct {
 	d       *Decision
 	unknown map[string]bool
 	stmtKey []string // unknown keys seen while evaluating the current statement
+
+	principal Principal // what p points to
+	decision  Decision  // what d points to
 }
 
 // fillContext adds the keys AWS always sets for an authenticated caller,
@@ -142,27 +147,27 @@ func (e *evaluation) fillContext() {
 	p := e.p
 	switch p.Kind {
 	case KindUser:
-		e.ctx.setDefault("aws:PrincipalArn", p.ARN)
-		e.ctx.setDefault("aws:PrincipalType", "User")
+		e.ctx.setDefault("aws:principalarn", p.ARN)
+		e.ctx.setDefault("aws:principaltype", "User")
 		e.ctx.setDefault("aws:username", p.Name)
 	case KindRole:
-		e.ctx.setDefault("aws:PrincipalArn", p.ARN)
-		e.ctx.setDefault("aws:PrincipalType", "AssumedRole")
+		e.ctx.setDefault("aws:principalarn", p.ARN)
+		e.ctx.setDefault("aws:principaltype", "AssumedRole")
 	case KindRoleSession:
-		e.ctx.setDefault("aws:PrincipalArn", p.RoleARN)
-		e.ctx.setDefault("aws:PrincipalType", "AssumedRole")
+		e.ctx.setDefault("aws:principalarn", p.RoleARN)
+		e.ctx.setDefault("aws:principaltype", "AssumedRole")
 	case KindFederatedUser:
-		e.ctx.setDefault("aws:PrincipalArn", p.ARN)
-		e.ctx.setDefault("aws:PrincipalType", "FederatedUser")
+		e.ctx.setDefault("aws:principalarn", p.ARN)
+		e.ctx.setDefault("aws:principaltype", "FederatedUser")
 	case KindRoot:
-		e.ctx.setDefault("aws:PrincipalArn", p.ARN)
-		e.ctx.setDefault("aws:PrincipalType", "Account")
+		e.ctx.setDefault("aws:principalarn", p.ARN)
+		e.ctx.setDefault("aws:principaltype", "Account")
 	}
 	if p.Account != "" {
-		e.ctx.setDefault("aws:PrincipalAccount", p.Account)
+		e.ctx.setDefault("aws:principalaccount", p.Account)
 	}
 	if acct := e.resourceAccount(); acct != "" {
-		e.ctx.setDefault("aws:ResourceAccount", acct)
+		e.ctx.setDefault("aws:resourceaccount", acct)
 	}
 }
 

@@ -76,10 +76,22 @@ type Principal struct {
 	Name string
 }
 
-var (
-	accountID   = regexp.MustCompile(`^[0-9]{12}$`)
-	canonicalID = regexp.MustCompile(`^[0-9a-f]{64}$`)
-)
+var canonicalID = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// isAccountID reports whether s is a 12-digit account id. A loop rather
+// than a regular expression: it runs on every request's principal and on
+// every AWS principal value a resource policy statement names.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
 
 // ParsePrincipal reads a request principal: an IAM user, role or root ARN,
 // an STS assumed-role or federated-user session ARN, an AWS service
@@ -109,7 +121,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		return p, fmt.Errorf("principal %q: not an ARN: %v", s, err)
 	}
 	p.Partition, p.Account = a.Partition, a.AccountID
-	if !accountID.MatchString(a.AccountID) {
+	if !isAccountID(a.AccountID) {
 		return p, fmt.Errorf("principal %q: account %q is not a 12-digit account id", s, a.AccountID)
 	}
 	switch {
@@ -125,14 +137,15 @@ func ParsePrincipal(s string) (Principal, error) {
 		p.RoleARN = s
 		p.ServiceLinked = strings.HasPrefix(a.Resource, "role/aws-service-role/")
 	case a.Service == "sts" && strings.HasPrefix(a.Resource, "assumed-role/"):
-		parts := strings.Split(a.Resource, "/")
-		if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		// assumed-role/ROLE/SESSION: exactly three non-empty parts.
+		role, session, _ := strings.Cut(a.Resource[len("assumed-role/"):], "/")
+		if role == "" || session == "" || strings.Contains(session, "/") {
 			return p, fmt.Errorf("principal %q: an assumed-role ARN is arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION", s)
 		}
 		p.Kind = KindRoleSession
-		p.RoleName, p.Name = parts[1], parts[1]
-		p.RoleARN = "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + parts[1]
-		p.ServiceLinked = strings.HasPrefix(parts[1], "AWSServiceRoleFor")
+		p.RoleName, p.Name = role, role
+		p.RoleARN = "arn:" + a.Partition + ":iam::" + a.AccountID + ":role/" + role
+		p.ServiceLinked = strings.HasPrefix(role, "AWSServiceRoleFor")
 	case a.Service == "sts" && strings.HasPrefix(a.Resource, "federated-user/"):
 		p.Kind = KindFederatedUser
 		p.Name = lastSegment(a.Resource)
@@ -200,9 +213,9 @@ func (ps *principals) match(p *Principal) principalMatch {
 		switch {
 		case v == p.ARN:
 			best = max(best, pmDirect)
-		case accountID.MatchString(v) || strings.HasSuffix(v, ":root"):
+		case isAccountID(v) || strings.HasSuffix(v, ":root"):
 			acct := v
-			if !accountID.MatchString(v) {
+			if !isAccountID(v) {
 				a, err := arn.Parse(v)
 				if err != nil || a.Service != "iam" || a.Resource != "root" {
 					continue

@@ -81,7 +81,7 @@ func ParseRequest(data []byte) (*Request, error) {
 	if r.Resource != "*" && !strings.HasPrefix(r.Resource, "arn:") {
 		return nil, &InputError{Where: "resource", Err: fmt.Errorf("%q is not an ARN (or \"*\")", r.Resource)}
 	}
-	if r.ResourceAccount != "" && !accountID.MatchString(r.ResourceAccount) {
+	if r.ResourceAccount != "" && !isAccountID(r.ResourceAccount) {
 		return nil, &InputError{Where: "resourceAccount", Err: fmt.Errorf("%q is not a 12-digit account id", r.ResourceAccount)}
 	}
 	if len(in.Context) > 0 {
