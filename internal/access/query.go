@@ -40,16 +40,28 @@ type Ask struct {
 // unknownAll: every key the snapshot does not give is unknown.
 var unknownAll = []string{"*"}
 
-// callerARN is the ARN a principal makes requests as.
+// callerARN is the ARN a principal makes requests as: a role's session.
+// It reads the partition and account of p.ARN as arn.Parse would, without
+// its allocations (who-can builds one per principal).
 func callerARN(p *Principal) string {
 	if p.Kind != "role" {
 		return p.ARN
 	}
-	a, err := arn.Parse(p.ARN)
-	if err != nil {
+	// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE
+	rest, ok := strings.CutPrefix(p.ARN, "arn:")
+	var partition, account string
+	var found bool
+	partition, rest, found = strings.Cut(rest, ":")
+	ok = ok && found
+	_, rest, found = strings.Cut(rest, ":") // service
+	ok = ok && found
+	_, rest, found = strings.Cut(rest, ":") // region
+	ok = ok && found
+	account, _, found = strings.Cut(rest, ":")
+	if !ok || !found {
 		return p.ARN
 	}
-	return "arn:" + a.Partition + ":sts::" + a.AccountID + ":assumed-role/" + p.Name + "/" + sessionName
+	return "arn:" + partition + ":sts::" + account + ":assumed-role/" + p.Name + "/" + sessionName
 }
 
 func (o *Org) resourceAccount(resource, given string) string {
@@ -78,42 +90,86 @@ func s3Bucket(resource string) string {
 	return resource
 }
 
+// asked is a question with what does not depend on the principal worked
+// out once: the resource's account (when its ARN or the snapshot says),
+// that account, and the resource policy. who-can asks one question of
+// every principal.
+type asked struct {
+	q               Ask
+	resAcct         string // "": the principal's own account
+	resAccount      *Account
+	resPolicy       *evaluate.Policy
+	resManagement   string // the management account of resAccount's organization
+	context         map[string][]string
+	resAccountKnown bool
+}
+
+func (o *Org) ask(q Ask) *asked {
+	a := &asked{q: q, resAcct: o.resourceAccount(q.Resource, q.ResourceAccount), resPolicy: o.resourcePolicy(q.Action, q.Resource)}
+	if len(q.Context) > 0 {
+		a.context = q.Context
+	}
+	if a.resAcct != "" {
+		a.resAccountKnown = true
+		a.resAccount = o.Accounts[a.resAcct]
+		if a.resAccount != nil {
+			a.resManagement = o.Management[a.resAccount.OrgID]
+		}
+	}
+	return a
+}
+
+// request is an evaluator request with room for its shared context, in
+// one allocation.
+type request struct {
+	r      evaluate.Request
+	shared [2]evaluate.ContextSource
+}
+
 // Request builds the evaluator's request for p asking q: p's policies, the
 // organization policies of its account and of the resource's, the
 // resource's policy, and the context keys the snapshot knows.
 func (o *Org) Request(p *Principal, q Ask) *evaluate.Request {
-	resAcct := o.resourceAccount(q.Resource, q.ResourceAccount)
-	if resAcct == "" && p.Account != nil {
+	return o.request(p, o.ask(q))
+}
+
+func (o *Org) request(p *Principal, a *asked) *evaluate.Request {
+	resAcct, ra, raManagement := a.resAcct, a.resAccount, a.resManagement
+	if !a.resAccountKnown && p.Account != nil {
 		resAcct = p.Account.ID
+		ra = o.Accounts[resAcct]
+		if ra != nil {
+			raManagement = o.Management[ra.OrgID]
+		}
 	}
 	caller := callerARN(p)
-	if q.As != "" && p.Kind == "role" {
-		caller = q.As
+	if a.q.As != "" && p.Kind == "role" {
+		caller = a.q.As
 	}
-	var ctx map[string][]string
-	if len(q.Context) > 0 {
-		ctx = q.Context
+	buf := &request{}
+	buf.shared[0] = p
+	shared := buf.shared[:1]
+	if ra != nil {
+		buf.shared[1] = ra.context
+		shared = buf.shared[:2]
 	}
-	shared := []evaluate.ContextSource{p}
-	if ra := o.Accounts[resAcct]; ra != nil {
-		shared = append(shared, ra.context)
-	}
-	r := &evaluate.Request{
-		Principal: caller, Action: q.Action, Resource: q.Resource, ResourceAccount: resAcct,
-		Context: ctx, SharedContext: shared, Unknown: unknownAll, Quiet: q.Quiet,
+	r := &buf.r
+	*r = evaluate.Request{
+		Principal: caller, Action: a.q.Action, Resource: a.q.Resource, ResourceAccount: resAcct,
+		Context: a.context, SharedContext: shared, Unknown: unknownAll, Quiet: a.q.Quiet,
 		IdentityPolicies: p.Identity, PermissionBoundary: p.Boundary,
 	}
 	if p.Account != nil {
 		r.SCPs = p.Account.SCPs
 		r.ManagementAccount = o.Management[p.Account.OrgID]
 	}
-	if ra := o.Accounts[resAcct]; ra != nil {
+	if ra != nil {
 		r.RCPs = ra.RCPs
 		if r.ManagementAccount == "" {
-			r.ManagementAccount = o.Management[ra.OrgID]
+			r.ManagementAccount = raManagement
 		}
 	}
-	r.ResourcePolicy = o.resourcePolicy(q.Action, q.Resource)
+	r.ResourcePolicy = a.resPolicy
 	return r
 }
 
@@ -136,6 +192,10 @@ func (o *Org) resourcePolicy(action, resource string) *evaluate.Policy {
 // Simulate evaluates one principal's request.
 func (o *Org) Simulate(p *Principal, q Ask) (*evaluate.Decision, error) {
 	return evaluate.Evaluate(o.Request(p, q))
+}
+
+func (o *Org) simulate(p *Principal, a *asked) (*evaluate.Decision, error) {
+	return evaluate.Evaluate(o.request(p, a))
 }
 
 // Grant is a principal that can make a request, and how.
@@ -170,29 +230,38 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 	action := strings.ToLower(q.Action)
 	q.Quiet = true
 	q.ResourceAccount = o.resourceAccount(q.Resource, q.ResourceAccount)
-	reached := map[*Principal]*Grant{}
-	named := resourceNames(o.resourcePolicy(q.Action, q.Resource), action)
+	a := o.ask(q)
+	named := resourceNames(a.resPolicy, action)
 	// Direct grants. A principal whose own policies allow nothing of the
 	// action can only be let in by the resource policy, which must name it
 	// (or its account): the others are not evaluated.
-	direct, err := parallel(ctx, o.Principals, func(p *Principal) *Grant {
+	// Grants by value (Decision "" for none): one slice, not an
+	// allocation per principal.
+	direct, err := parallel(ctx, o.Principals, func(p *Principal) Grant {
 		if !mayAllow(p, action) && !named(p) {
-			return nil
+			return Grant{}
 		}
-		d, err := o.Simulate(p, q)
+		d, err := o.simulate(p, a)
 		if err != nil || (d.Decision != evaluate.Allowed && d.Decision != evaluate.Conditional) {
-			return nil
+			return Grant{}
 		}
-		return &Grant{Principal: p.ARN, Kind: p.Kind, Account: p.Account.ID, Decision: d.Decision, UnknownKeys: d.UnknownKeys}
+		return Grant{Principal: p.ARN, Kind: p.Kind, Account: p.Account.ID, Decision: d.Decision, UnknownKeys: d.UnknownKeys}
 	})
 	if err != nil {
 		return nil, err
 	}
 	var frontier []*Principal
-	for i, g := range direct {
-		if g != nil {
+	n := 0
+	for i := range direct {
+		if direct[i].Decision != "" {
+			n++
+		}
+	}
+	reached := make(map[*Principal]*Grant, n)
+	for i := range direct {
+		if direct[i].Decision != "" {
 			p := o.Principals[i]
-			reached[p] = g
+			reached[p] = &direct[i]
 			if p.Kind == "role" {
 				frontier = append(frontier, p)
 			}
@@ -261,7 +330,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		}
 		frontier = next
 	}
-	var out []Grant
+	out := make([]Grant, 0, len(reached))
 	for _, g := range reached {
 		if g.Decision == evaluate.Conditional && !opt.IncludeConditional {
 			continue
