@@ -72,6 +72,9 @@ type Principal struct {
 	// arn and name are the principal's ARN and name as one-value lists,
 	// for the request context.
 	arn, name []string
+	// index is the principal's place in Org.Principals (set by Load):
+	// who-can keeps per-principal state in slices rather than maps.
+	index int
 }
 
 var (
@@ -300,6 +303,9 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 		}
 	}
 	slices.SortFunc(o.Principals, func(a, b *Principal) int { return strings.Compare(a.ARN, b.ARN) })
+	for i, p := range o.Principals {
+		p.index = i
+	}
 	return o, nil
 }
 

@@ -1,9 +1,11 @@
 package access
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -257,23 +259,22 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			n++
 		}
 	}
-	reached := make(map[*Principal]*Grant, n)
+	// reached and canAssumeSome are by Principal.index.
+	reached := make([]*Grant, len(o.Principals))
 	for i := range direct {
 		if direct[i].Decision != "" {
 			p := o.Principals[i]
-			reached[p] = &direct[i]
+			reached[i] = &direct[i]
 			if p.Kind == "role" {
 				frontier = append(frontier, p)
 			}
 		}
 	}
-	byAccount := map[string][]*Principal{}
-	canAssumeSome := map[*Principal]bool{}
-	for _, p := range o.Principals {
+	byAccount := make(map[string][]*Principal, len(o.Accounts))
+	canAssumeSome := make([]bool, len(o.Principals))
+	for i, p := range o.Principals {
 		byAccount[p.Account.ID] = append(byAccount[p.Account.ID], p)
-		if mayAllow(p, "sts:assumerole") {
-			canAssumeSome[p] = true
-		}
+		canAssumeSome[i] = mayAllow(p, "sts:assumerole")
 	}
 	for depth := 1; depth <= opt.MaxDepth && len(frontier) > 0; depth++ {
 		type pair struct{ who, role *Principal }
@@ -281,7 +282,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 		for _, role := range frontier {
 			named, accounts := o.assumers(role)
 			for _, c := range named {
-				if c != role && reached[c] == nil {
+				if c != role && reached[c.index] == nil {
 					pairs = append(pairs, pair{c, role})
 				}
 			}
@@ -289,7 +290,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			// to assume the role: skip those whose policies cannot give it.
 			for _, acct := range accounts {
 				for _, c := range byAccount[acct] {
-					if c != role && reached[c] == nil && canAssumeSome[c] {
+					if c != role && reached[c.index] == nil && canAssumeSome[c.index] {
 						pairs = append(pairs, pair{c, role})
 					}
 				}
@@ -311,13 +312,13 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 				continue
 			}
 			who, role := pairs[i].who, pairs[i].role
-			via := reached[role]
+			via := reached[role.index]
 			g := &Grant{Principal: who.ARN, Kind: who.Kind, Account: who.Account.ID, Decision: d.Decision,
 				Via: append([]string{role.ARN}, via.Via...), UnknownKeys: union(d.UnknownKeys, via.UnknownKeys)}
 			if via.Decision == evaluate.Conditional {
 				g.Decision = evaluate.Conditional
 			}
-			if old := reached[who]; old != nil {
+			if old := reached[who.index]; old != nil {
 				// Several roles of this depth reach who: keep an
 				// unconditional chain over a conditional one.
 				if old.Decision == evaluate.Allowed || g.Decision != evaluate.Allowed {
@@ -326,22 +327,22 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			} else if who.Kind == "role" {
 				next = append(next, who)
 			}
-			reached[who] = g
+			reached[who.index] = g
 		}
 		frontier = next
 	}
-	out := make([]Grant, 0, len(reached))
+	out := make([]Grant, 0, n)
 	for _, g := range reached {
+		if g == nil {
+			continue
+		}
 		if g.Decision == evaluate.Conditional && !opt.IncludeConditional {
 			continue
 		}
 		out = append(out, *g)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Account != out[j].Account {
-			return out[i].Account < out[j].Account
-		}
-		return out[i].Principal < out[j].Principal
+	slices.SortFunc(out, func(a, b Grant) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Principal, b.Principal))
 	})
 	return out, nil
 }
