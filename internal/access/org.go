@@ -257,6 +257,9 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 		res := result{acct: acct, err: errs[i]}
 		if datas[i] != nil {
 			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
+			// Sorted here, on every core: the accounts come in ARN order,
+			// so the whole list is then sorted already (checked below).
+			slices.SortFunc(res.ps, comparePrincipals)
 			var w []string
 			res.rps, w = buildResources(datas[i], acct, cache)
 			res.warns = append(res.warns, w...)
@@ -302,12 +305,16 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 			o.Principals = append(o.Principals, p)
 		}
 	}
-	slices.SortFunc(o.Principals, func(a, b *Principal) int { return strings.Compare(a.ARN, b.ARN) })
+	if !slices.IsSortedFunc(o.Principals, comparePrincipals) {
+		slices.SortFunc(o.Principals, comparePrincipals)
+	}
 	for i, p := range o.Principals {
 		p.index = i
 	}
 	return o, nil
 }
+
+func comparePrincipals(a, b *Principal) int { return strings.Compare(a.ARN, b.ARN) }
 
 // eachIndex calls f(0) … f(n-1) on GOMAXPROCS goroutines, handing out
 // indexes one at a time (accounts differ in size), and stops handing out
