@@ -250,13 +250,13 @@ func (e *evaluation) notPrincipalExempts(np *principals) bool {
 	}
 	p := e.p
 	hasAccount, hasSelf, hasRole := false, false, false
-	for _, v := range np.aws {
+	for i, v := range np.aws {
 		switch {
 		case v == p.ARN:
 			hasSelf = true
 		case p.Account != "" && (v == p.Account || v == "arn:"+p.Partition+":iam::"+p.Account+":root"):
 			hasAccount = true
-		case p.Kind == KindRoleSession && sameRole(v, p):
+		case p.Kind == KindRoleSession && sameRole(v, &np.awsParsed[i], p):
 			hasRole = true
 		}
 	}

@@ -12,8 +12,11 @@ import (
 
 // principals is a compiled Principal or NotPrincipal element.
 type principals struct {
-	any       bool // "*" or {"AWS": "*"}
-	aws       []string
+	any bool // "*" or {"AWS": "*"}
+	aws []string
+	// awsParsed holds, for each aws value, what matching reads of it,
+	// parsed once at compile time rather than per request.
+	awsParsed []awsValue
 	service   []string
 	federated []string
 	canonical []string
@@ -33,6 +36,7 @@ func compilePrincipals(p *policy.Principal) (*principals, error) {
 					continue
 				}
 				out.aws = append(out.aws, v)
+				out.awsParsed = append(out.awsParsed, parseAWSValue(v))
 			}
 		case "Service":
 			out.service = append(out.service, vals...)
@@ -45,6 +49,31 @@ func compilePrincipals(p *policy.Principal) (*principals, error) {
 		}
 	}
 	return out, nil
+}
+
+// awsValue is an AWS principal value as matching reads it.
+type awsValue struct {
+	// account is the account an account id or an iam root ARN names
+	// ("" for other values, or a root-like value that is not one).
+	account string
+	// role is set for an iam role ARN: its partition, account and name.
+	role                                 bool
+	rolePartition, roleAccount, roleName string
+}
+
+func parseAWSValue(v string) awsValue {
+	var out awsValue
+	if isAccountID(v) {
+		out.account = v
+	} else if strings.HasSuffix(v, ":root") {
+		if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
+			out.account = a.AccountID
+		}
+	}
+	if a, err := arn.Parse(v); err == nil && a.Service == "iam" && strings.HasPrefix(a.Resource, "role/") {
+		out.role, out.rolePartition, out.roleAccount, out.roleName = true, a.Partition, a.AccountID, lastSegment(a.Resource)
+	}
+	return out
 }
 
 // PrincipalKind is what kind of caller a request principal is.
@@ -209,23 +238,15 @@ func (ps *principals) match(p *Principal) principalMatch {
 	case KindAnonymous:
 		return best
 	}
-	for _, v := range ps.aws {
+	for i, v := range ps.aws {
 		switch {
 		case v == p.ARN:
 			best = max(best, pmDirect)
 		case isAccountID(v) || strings.HasSuffix(v, ":root"):
-			acct := v
-			if !isAccountID(v) {
-				a, err := arn.Parse(v)
-				if err != nil || a.Service != "iam" || a.Resource != "root" {
-					continue
-				}
-				acct = a.AccountID
-			}
-			if acct == p.Account {
+			if acct := ps.awsParsed[i].account; acct != "" && acct == p.Account {
 				best = max(best, pmAccount)
 			}
-		case p.Kind == KindRoleSession && sameRole(v, p):
+		case p.Kind == KindRoleSession && sameRole(v, &ps.awsParsed[i], p):
 			best = max(best, pmRole)
 		}
 	}
@@ -238,13 +259,9 @@ func (ps *principals) match(p *Principal) principalMatch {
 // sameRole reports whether v is the ARN of the session's role. Session ARNs
 // drop the role's path, so a role ARN with a path names the session's role
 // when account and name agree.
-func sameRole(v string, p *Principal) bool {
+func sameRole(v string, pv *awsValue, p *Principal) bool {
 	if v == p.RoleARN {
 		return true
 	}
-	a, err := arn.Parse(v)
-	if err != nil || a.Service != "iam" || !strings.HasPrefix(a.Resource, "role/") {
-		return false
-	}
-	return a.AccountID == p.Account && a.Partition == p.Partition && lastSegment(a.Resource) == p.RoleName
+	return pv.role && pv.roleAccount == p.Account && pv.rolePartition == p.Partition && pv.roleName == p.RoleName
 }
