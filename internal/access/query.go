@@ -111,6 +111,12 @@ func (o *Org) ask(q Ask) *asked {
 	if len(q.Context) > 0 {
 		a.context = q.Context
 	}
+	if q.Quiet {
+		// A quiet request explains nothing, so the action's case shows
+		// nowhere; given in lower case, the evaluator's lower-casing of it
+		// allocates nothing (who-can asks it of every principal).
+		a.q.Action = strings.ToLower(q.Action)
+	}
 	if a.resAcct != "" {
 		a.resAccountKnown = true
 		a.resAccount = o.Accounts[a.resAcct]

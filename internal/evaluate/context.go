@@ -84,11 +84,10 @@ func (m ContextMap) Keys() []string {
 	return out
 }
 
-// setDefault sets a key to one value unless it is already present. It
-// allocates only when it sets: who-can's shared context gives every key
-// fillContext sets, and it runs once per request.
-func (c *Context) setDefault(key string, value string) {
-	k := strings.ToLower(key)
+// setDefault sets a key (lower-case) to one value unless it is already
+// present. It allocates only when it sets: who-can's shared context gives
+// every key fillContext sets, and it runs once per request.
+func (c *Context) setDefault(k string, value string) {
 	for _, m := range c.shared {
 		if _, ok := m.Lookup(k); ok {
 			return
