@@ -7,8 +7,11 @@ import (
 
 // GCBudget is the heap size below which GCForLoad lets the collector wait.
 // A 10,000-account organization needs about 250 MB of live heap once
-// loaded; the ≤ 500 MB peak RSS target leaves room for 450 MiB of heap.
-const GCBudget = 450 << 20
+// loaded. The ≤ 500 MB peak RSS target is the whole orgiam process's: with
+// a 450 MiB limit the CLI peaked at 506–519 MB, about 30 MB above the
+// benchmark program, with 425 MiB at 483 MB
+// (bench/results/whocan-9499-accounts-2026-12-02-speed.md).
+const GCBudget = 425 << 20
 
 // GCForLoad makes the garbage collector run less often while an
 // organization is loaded and queried, and returns the function that puts
