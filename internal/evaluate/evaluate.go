@@ -101,6 +101,7 @@ func evaluateWith(r *Request, rl rules) (*Decision, error) {
 	e := &evaluation{rules: rl, req: r, p: &p, action: strings.ToLower(r.Action), d: &Decision{}}
 	e.ctx = NewContext(r.Context, r.Unknown)
 	e.ctx.shared = r.SharedContext
+	e.ctx.nullVariableNoMatch = rl.nullVariableNoMatch
 	e.fillContext()
 	e.run()
 	return e.d, nil
@@ -121,6 +122,10 @@ type rules struct {
 	// scpLiteral: SCP Resource patterns are matched without substituting
 	// policy variables or escapes.
 	scpLiteral bool
+	// nullVariableNoMatch: a negated condition operator (StringNotEquals,
+	// StringNotLike, ArnNotLike…) is false when one of its values has a
+	// policy variable with no value in the request.
+	nullVariableNoMatch bool
 }
 
 type evaluation struct {

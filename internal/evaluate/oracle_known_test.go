@@ -45,6 +45,14 @@ var oracleWrongCases = []struct {
 		request: `{"principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","resourceAccount":"111111111111","identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}],"resourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"s3:*","Resource":"*"}]}}`,
 		aws:     ExplicitlyDenied, oracle: Allowed,
 	},
+	{
+		// AWS's own example on the policy-variables page: "Access is
+		// explicitly denied when aws:principaltag/Team is not set."
+		name:    "StringNotEquals against a policy variable with no value",
+		why:     oracleWrong[4].why,
+		request: `{"principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::amzn-s3-demo-bucket/report.csv","resourceAccount":"111111111111","context":{"s3:ExistingObjectTag/Team":"blue"},"identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*","Condition":{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}}]}]}`,
+		aws:     ExplicitlyDenied, oracle: Allowed,
+	},
 }
 
 func TestOracleKnownWrong(t *testing.T) {

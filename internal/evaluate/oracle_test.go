@@ -114,6 +114,10 @@ var oracleWrong = []struct {
 	{"not an oracle error but an undocumented point: orgiam substitutes policy variables and ${*} in SCPs as in every 2012-10-17 " +
 		"policy, the oracle does not; AWS's SCP syntax page neither lists nor excludes them. Only the kind of denial differs",
 		rules{scpLiteral: true}},
+	{"a negated condition operator (StringNotEquals, StringNotLike, ArnNotLike…) whose value holds a policy variable with no " +
+		"value in the request matches: \"Inverted condition operators like StringNotEquals or StringNotLike do match against a null " +
+		"value\"; the oracle makes the condition false (reference_policies_variables.html#policy-vars-no-value)",
+		rules{nullVariableNoMatch: true}},
 }
 
 func documentedDivergence(req *Request, ours, oracle string) string {
