@@ -146,17 +146,8 @@ func TestOracleRespelt(t *testing.T) {
 	if re.Resource != "arn:aws:s3:::b/x"+respellChar+"y" || strings.Contains(string(re.IdentityPolicies[0]), "${*}") {
 		t.Fatalf("respelt resource %q, policy %s", re.Resource, re.IdentityPolicies[0])
 	}
-	raw, _ := json.Marshal(re)
-	req, err := ParseRequest(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d, err := Evaluate(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.Decision != c.aws {
-		t.Errorf("orgiam on the respelt request: %s, want %s as before", d.Decision, c.aws)
+	if ours := decide(re); ours.err != nil || ours.d.Decision != c.aws {
+		t.Errorf("orgiam on the respelt request: %+v %v, want %s as before", ours.d, ours.err, c.aws)
 	}
 	if a := runOracle(t, []oracleSim{toOracle(re)}); a[0].Decision != c.aws {
 		t.Errorf("oracle on the respelt request: %s %s, want %s", a[0].Decision, a[0].Error, c.aws)
