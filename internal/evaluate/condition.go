@@ -238,7 +238,7 @@ func (c *cond) eval(ctx *Context, vars bool) tri {
 	case unknownKey:
 		return maybe
 	case absent:
-		return no
+		return no // only under the rule nullVariableNoMatch (oracle_test.go)
 	}
 	switch c.op.set {
 	case setForAll:
@@ -269,10 +269,15 @@ func (c *cond) eval(ctx *Context, vars bool) tri {
 
 // policyValues returns the condition's values with policy variables
 // substituted (String and Arn operators only, in 2012-10-17 documents).
-// A value whose variable is absent matches nothing: it is dropped for the
-// positive operators, and for the negated ones it makes the condition false
-// (state absent), since "not equal to a value that does not exist" cannot
-// be established.
+// A value whose variable has no value in the request (its key absent, or
+// with several values) is dropped. AWS: "the value is effectively null.
+// There is no equal or like value": StringEquals or StringLike find no
+// match in it, and "Inverted condition operators like StringNotEquals or
+// StringNotLike do match against a null value"
+// (reference_policies_variables.html#policy-vars-no-value). Dropping it
+// gives both: a positive operator matches only the values left, a negated
+// one is true unless a value left matches; a set operator applies its own
+// rule to the values left (ForAllValues on an empty request set is true).
 func (c *cond) policyValues(ctx *Context, vars bool) ([]string, keyState) {
 	if !vars || !c.hasVars || !(c.op.kind <= opStringLike || c.op.kind == opArnLike) {
 		return c.values, present
@@ -286,7 +291,7 @@ func (c *cond) policyValues(ctx *Context, vars bool) ([]string, keyState) {
 		case present:
 			out = append(out, s)
 		case absent:
-			if c.op.negated {
+			if c.op.negated && ctx.nullVariableNoMatch {
 				return nil, absent
 			}
 		}

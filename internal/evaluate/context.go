@@ -37,6 +37,10 @@ type Context struct {
 	// unknown are lower-cased glob patterns of keys whose presence and value
 	// the caller does not know ("aws:sourceip", "aws:requesttag/*", "*").
 	unknown []string
+	// nullVariableNoMatch is the oracle's reading, for oracle_test.go only:
+	// a negated operator whose value has a variable with no value is false
+	// (AWS documents it true; see cond.policyValues).
+	nullVariableNoMatch bool
 }
 
 // NewContext builds a context from key → values (a single value is a

@@ -103,6 +103,7 @@ func evaluateWith(r *Request, rl rules) (*Decision, error) {
 	e.p, e.d = &e.principal, &e.decision
 	e.ctx = NewContext(r.Context, r.Unknown)
 	e.ctx.shared = r.SharedContext
+	e.ctx.nullVariableNoMatch = rl.nullVariableNoMatch
 	e.fillContext()
 	e.run()
 	return e.d, nil
@@ -117,12 +118,10 @@ type rules struct {
 	// notPrincipalSelfOnly: NotPrincipal exempts the caller when its own
 	// ARN is listed, without its account (or role).
 	notPrincipalSelfOnly bool
-	// notResourceLiteral: NotResource patterns are matched without
-	// substituting policy variables or the ${*} escapes.
-	notResourceLiteral bool
-	// scpLiteral: SCP Resource patterns are matched without substituting
-	// policy variables or escapes.
-	scpLiteral bool
+	// nullVariableNoMatch: a negated condition operator (StringNotEquals,
+	// StringNotLike, ArnNotLike…) is false when one of its values has a
+	// policy variable with no value in the request.
+	nullVariableNoMatch bool
 }
 
 type evaluation struct {
@@ -323,7 +322,7 @@ func (e *evaluation) matchesResource(pol *Policy, s *Statement) tri {
 	case s.hasResource:
 		return anyMatch(s.resources, pol.Variables)
 	case s.hasNotResource:
-		t := not(anyMatch(s.notResources, pol.Variables && !e.rules.notResourceLiteral))
+		t := not(anyMatch(s.notResources, pol.Variables))
 		if missing {
 			return no
 		}
@@ -341,11 +340,6 @@ func (e *evaluation) evalSet(typ string, level int, levelID string, pols []*Poli
 			continue
 		}
 		e.d.Warnings = append(e.d.Warnings, pol.Warnings...)
-		if typ == "scp" && e.rules.scpLiteral && pol.Variables {
-			lit := *pol
-			lit.Variables = false
-			pol = &lit
-		}
 		for _, s := range pol.Statements {
 			t, _ := e.statementApplies(pol, s, typ == "rcp")
 			if t == no {

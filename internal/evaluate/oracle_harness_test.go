@@ -120,9 +120,9 @@ func toOracle(in *InputRequest) oracleSim {
 // oracleDir is where `make deps` installs the oracle.
 const oracleDir = "testdata/oracle"
 
-// runOracle sends every simulation through one node process and returns
-// the answers in order. It skips the test when node is not installed.
-func runOracle(t *testing.T, sims []oracleSim) []oracleAnswer {
+// requireOracle returns the node binary, skipping the test when node is not
+// installed and failing it when the oracle is not.
+func requireOracle(t *testing.T) string {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	if err != nil {
@@ -131,7 +131,14 @@ func runOracle(t *testing.T, sims []oracleSim) []oracleAnswer {
 	if _, err := os.Stat(filepath.Join(oracleDir, "node_modules", "@cloud-copilot", "iam-simulate")); err != nil {
 		t.Fatalf("the oracle is not installed: run `make deps` (npm ci --prefix internal/evaluate/testdata/oracle)")
 	}
-	cmd := exec.Command(node, "oracle.js")
+	return node
+}
+
+// runOracle sends every simulation through one node process and returns
+// the answers in order. It skips the test when node is not installed.
+func runOracle(t *testing.T, sims []oracleSim) []oracleAnswer {
+	t.Helper()
+	cmd := exec.Command(requireOracle(t), "oracle.js")
 	cmd.Dir = oracleDir
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()

@@ -45,6 +45,20 @@ var oracleWrongCases = []struct {
 		request: `{"principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/k","resourceAccount":"111111111111","identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}],"resourcePolicy":{"Version":"2012-10-17","Statement":[{"Effect":"Deny","NotPrincipal":{"AWS":"arn:aws:iam::111111111111:user/alice"},"Action":"s3:*","Resource":"*"}]}}`,
 		aws:     ExplicitlyDenied, oracle: Allowed,
 	},
+	{
+		// AWS's own example on the policy-variables page: "Access is
+		// explicitly denied when aws:principaltag/Team is not set."
+		name:    "StringNotEquals against a policy variable with no value",
+		why:     oracleWrong[2].why,
+		request: `{"principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::amzn-s3-demo-bucket/report.csv","resourceAccount":"111111111111","context":{"s3:ExistingObjectTag/Team":"blue"},"identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::amzn-s3-demo-bucket/*","Condition":{"StringNotEquals":{"s3:ExistingObjectTag/Team":"${aws:PrincipalTag/Team}"}}}]}]}`,
+		aws:     ExplicitlyDenied, oracle: Allowed,
+	},
+	{
+		name:    "a Deny naming with ${*} the resource whose key has a '*'",
+		why:     literalStarWhy,
+		request: `{"principal":"arn:aws:iam::111111111111:user/alice","action":"s3:GetObject","resource":"arn:aws:s3:::b/x*y","resourceAccount":"111111111111","identityPolicies":[{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"},{"Effect":"Deny","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/x${*}y"}]}]}`,
+		aws:     ExplicitlyDenied, oracle: Allowed,
+	},
 }
 
 func TestOracleKnownWrong(t *testing.T) {
@@ -110,5 +124,35 @@ func TestAssumeRoleNeedsTrust(t *testing.T) {
 	}
 	if d.Decision != ImplicitlyDenied {
 		t.Fatalf("decision %s", d.Decision)
+	}
+}
+
+// TestOracleRespelt: respelling the literal '*' of a request's resource (and
+// the ${*} that names it) leaves orgiam's answer as it was and brings the
+// oracle to it, which is what the harness relies on for literalStarWhy.
+func TestOracleRespelt(t *testing.T) {
+	c := oracleWrongCases[len(oracleWrongCases)-1]
+	if c.why != literalStarWhy {
+		t.Fatalf("the last entry of oracleWrongCases is %q, not the literal '*' case", c.name)
+	}
+	var in InputRequest
+	if err := json.Unmarshal([]byte(c.request), &in); err != nil {
+		t.Fatal(err)
+	}
+	re, ok := respellStar(&in)
+	if !ok {
+		t.Fatal("respellStar refused the request")
+	}
+	if re.Resource != "arn:aws:s3:::b/x"+respellChar+"y" || strings.Contains(string(re.IdentityPolicies[0]), "${*}") {
+		t.Fatalf("respelt resource %q, policy %s", re.Resource, re.IdentityPolicies[0])
+	}
+	if ours := decide(re); ours.err != nil || ours.d.Decision != c.aws {
+		t.Errorf("orgiam on the respelt request: %+v %v, want %s as before", ours.d, ours.err, c.aws)
+	}
+	if a := runOracle(t, []oracleSim{toOracle(re)}); a[0].Decision != c.aws {
+		t.Errorf("oracle on the respelt request: %s %s, want %s", a[0].Decision, a[0].Error, c.aws)
+	}
+	if _, ok := respellStar(&InputRequest{Principal: userAlice, Action: "s3:GetObject", Resource: "arn:aws:s3:::b/x*y!"}); ok {
+		t.Errorf("respellStar accepted a request that already holds %q", respellChar)
 	}
 }
