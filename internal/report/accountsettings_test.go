@@ -14,7 +14,8 @@ import (
 	"github.com/orgiam/orgiam/internal/store"
 )
 
-// copyTree copies the folder src into a new temporary folder.
+// copyTree copies the folder src into a new temporary folder (so tests may
+// write to it).
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
