@@ -231,6 +231,16 @@ func TestCollectAgainstMoto(t *testing.T) {
 	if len(info.Aliases) != 1 || info.Aliases[0] != "prod-a-alias" || info.PasswordPolicy == nil || info.PasswordPolicy.MinimumPasswordLength != 14 || info.OUPath != "Root/Workloads/Prod" || info.OrgID != org1.id {
 		t.Fatalf("account.json: %+v", info)
 	}
+	// The account-level settings of their own collectors are in
+	// account.json, not in objects of their own.
+	if info.ServerCertificates == nil || info.SecurityContact == nil {
+		t.Fatalf("account.json: server certificates %v, security contact %v, want both recorded", info.ServerCertificates, info.SecurityContact)
+	}
+	for _, ds := range []string{store.LegacyDataServerCertificates, store.LegacyDataSecurityContact} {
+		if ok, err := st.Exists(ctx, store.IAMKey("2026-11-23", prod, ds)); ok || err != nil {
+			t.Errorf("iam/%s.json written (%v): it is in account.json now", ds, err)
+		}
+	}
 	rows, _, err := r.CredentialReport(ctx, prod)
 	if err != nil || len(rows) < 2 {
 		t.Fatalf("credential report: %v rows=%d", err, len(rows))

@@ -76,10 +76,10 @@ func TestServerCertificatesCollector(t *testing.T) {
 	if err := (ServerCertificatesCollector{}).Collect(context.Background(), it, w); err != nil {
 		t.Fatal(err)
 	}
-	var got []snapshot.ServerCertificate
-	if err := json.Unmarshal([]byte(w.sets["iam/server-certificates"]), &got); err != nil {
-		t.Fatal(err)
+	if len(w.sets) != 0 {
+		t.Errorf("data sets %v written: the certificates go in account.json", w.sets)
 	}
+	got := w.facts.ServerCertificates
 	if len(got) != 2 || got[1].ServerCertificateName != "b" || !got[0].Expiration.Equal(exp) || got[0].ServerCertificateID != "ASCAA" {
 		t.Fatalf("certificates %+v", got)
 	}
@@ -93,11 +93,22 @@ func TestServerCertificatesCollector(t *testing.T) {
 	if err := (ServerCertificatesCollector{}).Collect(context.Background(), it, w); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := w.sets["iam/server-certificates"]; ok {
-		t.Error("data set written after AccessDenied")
+	if w.facts.ServerCertificates != nil || len(w.sets) != 0 {
+		t.Errorf("certificates %v, data sets %v recorded after AccessDenied", w.facts.ServerCertificates, w.sets)
 	}
+
 	if ws := it.Warnings(); len(ws) != 1 || ws[0] != "server certificates not listed: iam:ListServerCertificates: AccessDenied: AccessDenied message" {
 		t.Errorf("warnings %q", ws)
+	}
+
+	// None: an empty list, not absent (the check is evaluated).
+	it = &Item{Account: "111122223333", Clients: testClients{iam: &certsIAM{pages: [][]types.ServerCertificateMetadata{{}}}}}
+	w = &recordWriter{}
+	if err := (ServerCertificatesCollector{}).Collect(context.Background(), it, w); err != nil {
+		t.Fatal(err)
+	}
+	if got := w.facts.ServerCertificates; got == nil || len(got) != 0 {
+		t.Errorf("no certificates recorded as %#v, want []", got)
 	}
 
 	// A cancelled context is the item's failure.
@@ -133,11 +144,10 @@ func TestSecurityContactCollector(t *testing.T) {
 			if err := (SecurityContactCollector{}).Collect(context.Background(), it, w); err != nil {
 				t.Fatal(err)
 			}
-			var got snapshot.SecurityContact
-			if err := json.Unmarshal([]byte(w.sets["iam/security-contact"]), &got); err != nil {
-				t.Fatal(err)
+			if w.facts.SecurityContact == nil || len(w.sets) != 0 {
+				t.Fatalf("contact %v, data sets %v: want the contact in account.json only", w.facts.SecurityContact, w.sets)
 			}
-			gb, _ := json.Marshal(got)
+			gb, _ := json.Marshal(*w.facts.SecurityContact)
 			wb, _ := json.Marshal(tt.want)
 			if string(gb) != string(wb) {
 				t.Errorf("stored %s, want %s", gb, wb)

@@ -78,7 +78,9 @@ type Writer interface {
 	CredentialReport(ctx context.Context, csv []byte) error
 	// AWSManagedPolicy stores an AWS managed policy, once per run.
 	AWSManagedPolicy(ctx context.Context, p snapshot.ManagedPolicy) error
-	// Account records facts that go in account.json.
+	// Account records facts that go in account.json. Each collector sets
+	// only the fields it read; calls add up (a field left nil keeps what
+	// another collector recorded).
 	Account(f AccountFacts)
 	// Counts adds entity counts to account.json's scan summary.
 	Counts(c map[string]int)
@@ -91,11 +93,19 @@ type Writer interface {
 	AccountBlockPublicAccess(b *snapshot.BlockPublicAccess)
 }
 
-// AccountFacts are the account-wide settings a collector read.
+// AccountFacts are the account-wide settings a collector read. They are
+// small records of the account as a whole, so they go in account.json
+// rather than in objects of their own (the object count per account stays
+// low).
 type AccountFacts struct {
 	Aliases        []string
 	Summary        map[string]int32
 	PasswordPolicy *snapshot.PasswordPolicy
+	// SecurityContact is set by SecurityContactCollector.
+	SecurityContact *snapshot.SecurityContact
+	// ServerCertificates is set by ServerCertificatesCollector ([] for
+	// none; nil when not listed).
+	ServerCertificates []snapshot.ServerCertificate
 }
 
 // Clients builds the AWS clients of one item, with the item's credentials

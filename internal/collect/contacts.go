@@ -10,7 +10,6 @@ import (
 	accounttypes "github.com/aws/aws-sdk-go-v2/service/account/types"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
-	"github.com/orgiam/orgiam/internal/store"
 )
 
 // AccountAPI is the AWS Account Management call of the security contact
@@ -30,7 +29,7 @@ type AccountClients interface {
 func (c *sdkClients) Account() AccountAPI { return account.NewFromConfig(c.cfg) }
 
 // SecurityContactCollector reads the account's SECURITY alternate contact
-// (CIS 1.2) and stores iam/security-contact with its status: set, not set
+// (CIS 1.2) and records it in account.json (securityContact) with its status: set, not set
 // (ResourceNotFoundException), or unknown (any other error, AccessDenied
 // first of all: a collect role deployed before this permission, or an SCP
 // denying account:*). An unknown contact is also a warning of the account,
@@ -53,7 +52,8 @@ func (SecurityContactCollector) Collect(ctx context.Context, it *Item, w Writer)
 	ac, ok := it.Clients.(AccountClients)
 	if !ok {
 		it.Warn("security contact unknown: no AWS Account Management client")
-		return w.DataSet(ctx, "iam", store.DataSecurityContact, snapshot.SecurityContact{Status: snapshot.ContactUnknown, Error: "no AWS Account Management client"})
+		w.Account(AccountFacts{SecurityContact: &snapshot.SecurityContact{Status: snapshot.ContactUnknown, Error: "no AWS Account Management client"}})
+		return nil
 	}
 	sc, err := securityContact(ctx, ac.Account())
 	if err != nil && ctx.Err() != nil {
@@ -62,7 +62,8 @@ func (SecurityContactCollector) Collect(ctx context.Context, it *Item, w Writer)
 	if sc.Status == snapshot.ContactUnknown {
 		it.Warn(fmt.Sprintf("security contact unknown: account:GetAlternateContact: %s", sc.Error))
 	}
-	return w.DataSet(ctx, "iam", store.DataSecurityContact, sc)
+	w.Account(AccountFacts{SecurityContact: &sc})
+	return nil
 }
 
 // securityContact asks for the SECURITY contact; the error is returned only

@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
-	"github.com/orgiam/orgiam/internal/store"
 )
 
 // ServerCertificatesAPI is the IAM call of the server certificates collector.
@@ -22,8 +21,9 @@ type ServerCertificatesAPI interface {
 //
 // A failure to list them is a warning of the account, not a failure: the
 // permission is newer than the collect role of some deployments, and the
-// rest of the account's data does not depend on it. The data set is then
-// absent, and the check is not evaluated for the account.
+// rest of the account's data does not depend on it. account.json's
+// serverCertificates is then absent, and the check is not evaluated for the
+// account.
 type ServerCertificatesCollector struct{}
 
 var _ Collector = ServerCertificatesCollector{}
@@ -37,7 +37,9 @@ func (ServerCertificatesCollector) Scope() Scope { return ScopeAccount }
 // Actions is iam:ListServerCertificates.
 func (ServerCertificatesCollector) Actions() []string { return []string{"iam:ListServerCertificates"} }
 
-// Collect lists every page and writes iam/server-certificates.
+// Collect lists every page and records them in account.json
+// (serverCertificates): a few per account at most, an account-level
+// setting beside the password policy, not worth an object of its own.
 func (ServerCertificatesCollector) Collect(ctx context.Context, it *Item, w Writer) error {
 	api, ok := it.Clients.IAM().(ServerCertificatesAPI)
 	if !ok {
@@ -52,7 +54,8 @@ func (ServerCertificatesCollector) Collect(ctx context.Context, it *Item, w Writ
 		it.Warn(fmt.Sprintf("server certificates not listed: iam:ListServerCertificates: %s", ErrorText(err)))
 		return nil
 	}
-	return w.DataSet(ctx, "iam", store.DataServerCertificates, certs)
+	w.Account(AccountFacts{ServerCertificates: certs})
+	return nil
 }
 
 func listServerCertificates(ctx context.Context, api ServerCertificatesAPI) ([]snapshot.ServerCertificate, error) {

@@ -12,6 +12,7 @@ import (
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/fakeaws"
 	"github.com/orgiam/orgiam/internal/pipeline"
+	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
 
@@ -53,7 +54,7 @@ func TestOperationsItemsAndResults(t *testing.T) {
 	// Bad input names the field and writes nothing.
 	for in, want := range map[string]string{
 		`{"regions":["eu-west-1","mars-1"]}`:          `regions[1]: "mars-1"`,
-		`{"regions":[]}`:                              "give the regions",
+		`{"regions":["all-enabled","eu-west-1"]}`:     `regions[0]: "all-enabled"`,
 		`{"run":"not a run","regions":["eu-west-1"]}`: "run:",
 	} {
 		if _, err := h["operations-items"](ctx, []byte(in)); err == nil || !strings.Contains(err.Error(), want) {
@@ -170,5 +171,102 @@ func TestOperationsItemsAndResults(t *testing.T) {
 	raw, _ = json.Marshal(in)
 	if _, err := h["operations-results"](ctx, raw); err == nil || !strings.Contains(err.Error(), `"elsewhere"`) {
 		t.Errorf("manifest in another bucket: %v", err)
+	}
+}
+
+// TestOperationsItemsAllEnabledRegions: with all-enabled (ORGIAM_REGIONS'
+// default, no regions in the input), each account's items are the regions
+// ec2:DescribeRegions says are enabled in it; an account whose role cannot
+// be assumed has no item, is listed in region-errors.json, and is a failed
+// row of the results CSV, while the other accounts keep their items.
+func TestOperationsItemsAllEnabledRegions(t *testing.T) {
+	w := fakeaws.NewWorld(fakeaws.Options{Seed: 11, Orgs: 1, AccountsPerOrg: 5, Size: fakeaws.Size{Users: 1, Roles: 1, Groups: 1, Policies: 1}, Now: configReportNow()})
+	var denied string
+	active := 0
+	for _, a := range w.Accounts() {
+		if a.Status != "ACTIVE" {
+			continue
+		}
+		active++
+		if denied == "" && !a.Management {
+			denied = a.ID
+		}
+	}
+	enabled := []string{"ap-southeast-2", "eu-west-1", "us-east-1"}
+	srv := fakeaws.New(w, fakeaws.Knobs{Regions: enabled, DenyAssume: []string{denied}})
+	url, err := srv.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	srv.CreateBucket("orgiam-data")
+	vars := map[string]string{
+		"ORGIAM_STORE":     "s3://orgiam-data/inventory",
+		"ORGIAM_REGION":    "us-east-1",
+		"ORGIAM_ORG_ROLES": w.CollectRoleArn(w.Orgs()[0].ManagementAccountID),
+	}
+	b := &EnvBuilder{
+		Lookup: func(k string) (string, bool) { v, ok := vars[k]; return v, ok },
+		Auth:   awsauth.Options{Endpoint: url, Credentials: credentials.NewStaticCredentialsProvider("AKIAOPERATIONS000002", "secret", "")},
+		Now:    configReportNow,
+	}
+	ctx := context.Background()
+	h := Handlers(b)
+	env, err := b.Env(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, in := range []map[string]any{{}, {"regions": []string{"all-enabled"}}} {
+		items := call[pipeline.OperationsItemsOutput](t, h, "operations-items", in)
+		if items.Accounts != active || items.Count != len(enabled)*(active-1) || items.RegionErrors != 1 {
+			t.Fatalf("input %v: items %+v, %d active accounts, want %d regions of each but %s", in, items, active, len(enabled), denied)
+		}
+		var list []pipeline.OperationsItem
+		if err := snapshot.ReadJSON(ctx, env.Store, items.Key, &list); err != nil {
+			t.Fatal(err)
+		}
+		byAccount := map[string][]string{}
+		for _, it := range list {
+			byAccount[it.AccountID] = append(byAccount[it.AccountID], it.Region)
+		}
+		if _, ok := byAccount[denied]; ok {
+			t.Errorf("account %s, whose regions are unknown, has items %v", denied, byAccount[denied])
+		}
+		for id, regs := range byAccount {
+			if strings.Join(regs, ",") != strings.Join(enabled, ",") {
+				t.Errorf("account %s: items in %v, want %v", id, regs, enabled)
+			}
+		}
+		var regionErrs []pipeline.OperationsRegionError
+		if err := snapshot.ReadJSON(ctx, env.Store, store.ExecKey(items.Run, pipeline.OperationsRegionErrorsFile), &regionErrs); err != nil {
+			t.Fatal(err)
+		}
+		if len(regionErrs) != 1 || regionErrs[0].AccountID != denied || !strings.Contains(regionErrs[0].Error, "sts:AssumeRole") {
+			t.Errorf("region errors %+v, want %s's AssumeRole", regionErrs, denied)
+		}
+
+		// The results CSV reports the account without items as failed.
+		mapDir := store.ExecKey(items.Run, "map/1a2b")
+		raw, _ := json.Marshal(map[string]any{"DestinationBucket": "orgiam-data", "ResultFiles": map[string]any{}})
+		if err := env.Store.Put(ctx, mapDir+"/manifest.json", raw); err != nil {
+			t.Fatal(err)
+		}
+		res := call[pipeline.OperationsResultsOutput](t, h, "operations-results", map[string]any{"run": items.Run,
+			"ResultWriterDetails": map[string]any{"Bucket": "orgiam-data", "Key": "inventory/" + mapDir + "/manifest.json"}})
+		if res.Items != 1 || res.Failed != 1 {
+			t.Fatalf("results %+v, want the one account without regions, failed", res)
+		}
+		data, err := env.Store.Get(ctx, res.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(string(data))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[1][0] != denied || rows[1][2] != "" || rows[1][3] != "failed" || !strings.HasPrefix(rows[1][4], "regions: ") {
+			t.Errorf("results rows %q", rows)
+		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/collect"
 	"github.com/orgiam/orgiam/internal/notify"
 	"github.com/orgiam/orgiam/internal/regions"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -31,9 +32,18 @@ type OperationsItemsInput struct {
 	// Run is the run prefix (<YYYY-MM-DD>/<run-id>); empty: today's date and
 	// an "ops-HHMMSS" run id from the clock.
 	Run string `json:"run,omitempty"`
-	// Regions are the regions of every item; empty: ORGIAM_REGIONS (a list;
-	// the fan-out does not read each account's enabled regions).
+	// Regions are the regions of every item; empty: ORGIAM_REGIONS. Either
+	// may be "all-enabled" (ORGIAM_REGIONS' default): each account's items
+	// are then the regions enabled in it, read with ec2:DescribeRegions.
 	Regions []string `json:"regions,omitempty"`
+}
+
+// OperationsRegionError is an account whose enabled regions could not be
+// read: it has no items, and the results CSV reports it as failed.
+type OperationsRegionError struct {
+	AccountID   string `json:"accountId"`
+	AccountName string `json:"accountName"`
+	Error       string `json:"error"`
 }
 
 // OperationsItem is one account × region item as the user's function
@@ -56,19 +66,25 @@ type OperationsItemsOutput struct {
 	ItemsKey    string `json:"itemsKey,omitempty"`
 	// ResultsPrefix is the object prefix of the Map's ResultWriter.
 	ResultsPrefix string `json:"resultsPrefix,omitempty"`
+	// RegionErrors counts the accounts whose enabled regions could not be
+	// read (all-enabled), listed in <run>/exec/region-errors.json.
+	RegionErrors int `json:"regionErrors,omitempty"`
 }
 
 // OperationsItemsKey, OperationsResultsCSV: the fan-out's files under exec/.
 const (
-	OperationsItemsFile   = "items.json"
-	OperationsResultsFile = "results.csv"
-	operationsMapFolder   = "map"
+	OperationsItemsFile        = "items.json"
+	OperationsResultsFile      = "results.csv"
+	OperationsRegionErrorsFile = "region-errors.json"
+	operationsMapFolder        = "map"
 )
 
 // OperationsItems discovers the accounts of the organizations with the same
 // filters as collect (Discover: --accounts, --ous, --exclude-accounts,
 // SUSPENDED skipped) and writes one item per account × region to
-// <run>/exec/items.json.
+// <run>/exec/items.json. With all-enabled, an account whose regions cannot
+// be read gets no item and is listed in <run>/exec/region-errors.json; the
+// other accounts keep theirs.
 func OperationsItems(ctx context.Context, env *Env, in OperationsItemsInput) (OperationsItemsOutput, error) {
 	env.init()
 	run := in.Run
@@ -82,19 +98,20 @@ func OperationsItems(ctx context.Context, env *Env, in OperationsItemsInput) (Op
 		return OperationsItemsOutput{}, fmt.Errorf("operations input: run: %w", err)
 	}
 	regs := in.Regions
+	allEnabled := len(regs) == 1 && regs[0] == regions.AllEnabled
 	if len(regs) == 0 {
 		sel, err := env.Cfg.RegionSelection()
 		if err != nil {
 			return OperationsItemsOutput{}, err
 		}
-		if sel.AllEnabled {
-			return OperationsItemsOutput{}, errors.New("operations input: regions: give the regions of the items (ORGIAM_REGIONS is all-enabled)")
-		}
-		regs = sel.Names
+		allEnabled, regs = sel.AllEnabled, sel.Names
+	}
+	if allEnabled {
+		regs = nil
 	}
 	for i, r := range regs {
 		if !regions.Known(r) {
-			return OperationsItemsOutput{}, fmt.Errorf("operations input: regions[%d]: %q is not an AWS region", i, r)
+			return OperationsItemsOutput{}, fmt.Errorf("operations input: regions[%d]: %q is not an AWS region (or give [%q] alone)", i, r, regions.AllEnabled)
 		}
 	}
 	out := OperationsItemsOutput{Run: run, Key: store.ExecKey(run, OperationsItemsFile)}
@@ -105,11 +122,42 @@ func OperationsItems(ctx context.Context, env *Env, in OperationsItemsInput) (Op
 	if err != nil {
 		return out, err
 	}
+	perAccount := make([][]string, len(accounts))
+	var regionErrs []OperationsRegionError
+	if allEnabled {
+		errs := make([]error, len(accounts))
+		// Each account's regions are read now, with its collect role, as
+		// the scan reads them, rather than taken from the latest collect run:
+		// the fan-out may run where no collect ran, or after a region was
+		// enabled, and its items are for the accounts as they are now.
+		err := eachAccount(len(accounts), func(i int) error {
+			perAccount[i], errs[i] = env.enabledRegions(ctx, accounts[i].ID)
+			return ctx.Err()
+		})
+		if err != nil {
+			return out, err
+		}
+		for i, a := range accounts {
+			if errs[i] != nil {
+				regionErrs = append(regionErrs, OperationsRegionError{AccountID: a.ID, AccountName: a.Name, Error: describe(errs[i])})
+			}
+		}
+	} else {
+		for i := range accounts {
+			perAccount[i] = regs
+		}
+	}
 	items := []OperationsItem{}
-	for _, a := range accounts {
-		for _, r := range regs {
+	for i, a := range accounts {
+		for _, r := range perAccount[i] {
 			items = append(items, OperationsItem{AccountID: a.ID, AccountName: a.Name, Region: r, RoleArn: env.CollectRoleARN(a.ID)})
 		}
+	}
+	if len(regionErrs) > 0 {
+		if err := env.putJSON(ctx, store.ExecKey(run, OperationsRegionErrorsFile), regionErrs); err != nil {
+			return out, err
+		}
+		out.RegionErrors = len(regionErrs)
 	}
 	if err := env.putJSON(ctx, out.Key, items); err != nil {
 		return out, err
@@ -240,6 +288,15 @@ func OperationsResults(ctx context.Context, env *Env, in OperationsResultsInput)
 			}
 		}
 	}
+	// Accounts whose regions could not be read had no item: a failed row
+	// each, without a region.
+	var regionErrs []OperationsRegionError
+	if err := snapshot.ReadJSON(ctx, env.Store, store.ExecKey(in.Run, OperationsRegionErrorsFile), &regionErrs); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return out, fmt.Errorf("operations results: %w", err)
+	}
+	for _, e := range regionErrs {
+		rows = append(rows, OperationsResult{AccountID: e.AccountID, AccountName: e.AccountName, Status: snapshot.StatusFailed, Error: "regions: " + e.Error})
+	}
 	sort.SliceStable(rows, func(i, j int) bool {
 		if rows[i].AccountID != rows[j].AccountID {
 			return rows[i].AccountID < rows[j].AccountID
@@ -329,4 +386,27 @@ func errorText(raw json.RawMessage) string {
 		return strings.TrimSpace(e.Error + ": " + e.Cause)
 	}
 	return string(raw)
+}
+
+// enabledRegions reads the regions enabled in an account the way the scan
+// does: with the account's collect role, through collect's
+// RegionsCollector (ec2:DescribeRegions, kept to the account's partition).
+func (e *Env) enabledRegions(ctx context.Context, id string) ([]string, error) {
+	cfg := e.AccountConfig(id)
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return nil, &collect.OpError{Account: id, Operation: "sts:AssumeRole " + e.CollectRoleARN(id), Err: err}
+	}
+	item := &collect.Item{Account: id, Partition: e.Auth.Identity.Partition, Clients: e.clients(cfg)}
+	if err := (collect.RegionsCollector{}).Collect(ctx, item, nil); err != nil {
+		return nil, err
+	}
+	enabled, ok := item.EnabledRegions()
+	if !ok {
+		// The collector recorded why as the item's warning.
+		if ws := item.CollectorWarnings(); len(ws) > 0 {
+			return nil, errors.New(ws[0].Message)
+		}
+		return nil, fmt.Errorf("account %s: enabled regions unknown", id)
+	}
+	return enabled, nil
 }

@@ -225,3 +225,24 @@ func TestResumeFinishesAnInterruptedSwitch(t *testing.T) {
 		t.Errorf("staging left: %v", keys)
 	}
 }
+
+// TestAccountWriterAddsAccountFacts checks that each collector's facts add
+// up: the IAM collector's, then the server certificates' and the security
+// contact's, none erasing another's.
+func TestAccountWriterAddsAccountFacts(t *testing.T) {
+	w := &accountWriter{}
+	pp := &snapshot.PasswordPolicy{MinimumPasswordLength: 14}
+	w.Account(collect.AccountFacts{Aliases: []string{"prod"}, Summary: map[string]int32{"Users": 2}, PasswordPolicy: pp})
+	w.Account(collect.AccountFacts{ServerCertificates: []snapshot.ServerCertificate{}})
+	w.Account(collect.AccountFacts{SecurityContact: &snapshot.SecurityContact{Status: snapshot.ContactNotSet}})
+	f := w.facts
+	if len(f.Aliases) != 1 || f.Summary["Users"] != 2 || f.PasswordPolicy != pp {
+		t.Errorf("IAM facts lost: %+v", f)
+	}
+	if f.ServerCertificates == nil || len(f.ServerCertificates) != 0 {
+		t.Errorf("no certificates recorded as %#v, want []", f.ServerCertificates)
+	}
+	if f.SecurityContact == nil || f.SecurityContact.Status != snapshot.ContactNotSet {
+		t.Errorf("security contact %+v", f.SecurityContact)
+	}
+}

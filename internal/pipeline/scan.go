@@ -166,7 +166,10 @@ func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.C
 		Aliases:        w.facts.Aliases,
 		Summary:        w.facts.Summary,
 		PasswordPolicy: w.facts.PasswordPolicy,
-		CollectedAt:    start,
+		// The account-level settings of their own collectors.
+		SecurityContact:    w.facts.SecurityContact,
+		ServerCertificates: w.facts.ServerCertificates,
+		CollectedAt:        start,
 		Scan: snapshot.ScanSummary{
 			Counts:            w.counts,
 			APICalls:          calls.Load(),
@@ -361,10 +364,26 @@ func (w *accountWriter) AWSManagedPolicy(_ context.Context, p snapshot.ManagedPo
 	return w.write(func() error { return w.env.putAWSManaged(w.ctx, w.run, p) })
 }
 
+// Account adds the fields f sets to the account's facts: the IAM, server
+// certificates and security contact collectors each record their own.
 func (w *accountWriter) Account(f collect.AccountFacts) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.facts = f
+	if f.Aliases != nil {
+		w.facts.Aliases = f.Aliases
+	}
+	if f.Summary != nil {
+		w.facts.Summary = f.Summary
+	}
+	if f.PasswordPolicy != nil {
+		w.facts.PasswordPolicy = f.PasswordPolicy
+	}
+	if f.SecurityContact != nil {
+		w.facts.SecurityContact = f.SecurityContact
+	}
+	if f.ServerCertificates != nil {
+		w.facts.ServerCertificates = f.ServerCertificates
+	}
 }
 
 func (w *accountWriter) Counts(c map[string]int) {

@@ -7,7 +7,7 @@ import (
 )
 
 // CheckSecurityContact fails an account without a SECURITY alternate
-// contact (needs iam/security-contact.json, collected with
+// contact (needs account.json's securityContact, collected with
 // account:GetAlternateContact). An account whose contact could not be read
 // (AccessDenied) is not judged: the scan's warnings say why.
 var CheckSecurityContact = Check{

@@ -3,7 +3,7 @@ package report
 import "fmt"
 
 // CheckServerCertificates fails an IAM server certificate that has expired
-// (needs iam/server-certificates.json, collected with
+// (needs account.json's serverCertificates, collected with
 // iam:ListServerCertificates).
 var CheckServerCertificates = Check{
 	ID: "1.18", Legacy: "1.19", Severity: SeverityMedium,

@@ -90,8 +90,9 @@ type acct struct {
 	mfa      []snapshot.MFADevice
 	report   []snapshot.CredentialReportRow // nil when absent
 	rawCSV   []byte
-	// certs (iam/server-certificates.json) and contact
-	// (iam/security-contact.json) are nil when absent.
+	// certs and contact (account.json's serverCertificates and
+	// securityContact; iam/server-certificates.json and
+	// iam/security-contact.json in runs written before) are nil when absent.
 	certs   []snapshot.ServerCertificate
 	contact *snapshot.SecurityContact
 	// analyzers are the account's regions whose Access Analyzer listing
@@ -295,17 +296,27 @@ func loadAccount(ctx context.Context, r snapshot.Reader, pos int, a snapshot.Acc
 	} else if len(ac.problems) == 0 { // else Result has named the file already
 		note("account.json", err)
 	}
-	sets := []struct {
+	type dataSet struct {
 		name string
 		v    any
-	}{
+	}
+	sets := []dataSet{
 		{store.DataUsers, &ac.users},
 		{store.DataGroups, &ac.groups},
 		{store.DataRoles, &ac.roles},
 		{store.DataPolicies, &ac.policies},
 		{store.DataMFADevices, &ac.mfa},
-		{store.DataServerCertificates, &ac.certs},
-		{store.DataSecurityContact, &ac.contact},
+	}
+	if ac.info != nil {
+		ac.certs, ac.contact = ac.info.ServerCertificates, ac.info.SecurityContact
+	}
+	// Runs written before these settings moved into account.json keep them
+	// in files of their own: read those when account.json has none.
+	if ac.certs == nil {
+		sets = append(sets, dataSet{store.LegacyDataServerCertificates, &ac.certs})
+	}
+	if ac.contact == nil {
+		sets = append(sets, dataSet{store.LegacyDataSecurityContact, &ac.contact})
 	}
 	for _, s := range sets {
 		if err := r.IAM(ctx, a.ID, s.name, s.v); err != nil {

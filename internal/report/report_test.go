@@ -30,27 +30,7 @@ func fixtureOptions() Options { return Options{Now: fixtureNow} }
 // to it) and returns a reader of its run.
 func fixture(t *testing.T) snapshot.Reader {
 	t.Helper()
-	dst := t.TempDir()
-	src := filepath.Join("testdata", "store")
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o700)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o600)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snapshot.Reader{Store: store.NewFile(dst), Run: fixtureRun}
+	return snapshot.Reader{Store: store.NewFile(copyTree(t, filepath.Join("testdata", "store"))), Run: fixtureRun}
 }
 
 func golden(t *testing.T, name string, got []byte) {

@@ -3,7 +3,8 @@ package snapshot
 import "time"
 
 // ServerCertificate is iam:ListServerCertificates' ServerCertificateMetadata
-// shape (accounts/<id>/iam/server-certificates.json holds an array of them).
+// shape (account.json's serverCertificates holds an array of them; runs
+// written before, accounts/<id>/iam/server-certificates.json).
 type ServerCertificate struct {
 	Path                  string     `json:"Path"`
 	ServerCertificateName string     `json:"ServerCertificateName"`
@@ -33,7 +34,8 @@ type AlternateContact struct {
 	PhoneNumber          string `json:"PhoneNumber,omitempty"`
 }
 
-// SecurityContact is accounts/<id>/iam/security-contact.json: the account's
+// SecurityContact is account.json's securityContact (in runs written
+// before, accounts/<id>/iam/security-contact.json): the account's
 // SECURITY alternate contact and whether it could be read. Status and Error
 // are orgiam's own fields (camelCase); Contact is the AWS shape.
 type SecurityContact struct {

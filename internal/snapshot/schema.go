@@ -24,14 +24,19 @@ import "fmt"
 //     accounts.json stays a bare array: it is the Step Functions
 //     Distributed Map's item list, whose JSON reader takes an array; the
 //     manifest's version dates it.
+//   - 4: account.json holds the account-level settings of their own
+//     collectors, securityContact and serverCertificates; runs of versions
+//     1-3 kept them in iam/security-contact.json and
+//     iam/server-certificates.json, which the reports read when account.json
+//     has neither (internal/report/testdata/store-before-account-settings).
 //
-// Readers accept versions 1 and 2: the fields whose keys changed case are
+// Readers accept versions 1 to 4: the fields whose keys changed case are
 // tagged case:ignore (ReadJSON's decoder matches member names exactly
 // otherwise), so the same struct reads every version, and ReadOrgList takes
 // a bare array as the previous form of a list; tests read stored files of
 // versions 1 and 2 (testdata/v1, testdata/v2). A record from a newer orgiam
 // is refused rather than half read.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
 // checkSchema says what is wrong with a record's version, read from what.
 func checkSchema(what string, v int) error {

@@ -154,8 +154,9 @@ type ScanSummary struct {
 
 // AccountInfo is accounts/<id>/account.json: the account as Organizations
 // describes it (its AWS shape, PascalCase), then orgiam's own fields
-// (camelCase, versioned by SchemaVersion). Summary and PasswordPolicy hold
-// AWS shapes.
+// (camelCase, versioned by SchemaVersion). Summary, PasswordPolicy,
+// ServerCertificates and SecurityContact's contact hold AWS shapes: the
+// account-level settings live here, not in objects of their own.
 type AccountInfo struct {
 	Account
 	SchemaVersion  int              `json:"schemaVersion"`
@@ -165,8 +166,17 @@ type AccountInfo struct {
 	Summary        map[string]int32 `json:"summary,omitempty,case:ignore"`
 	// PasswordPolicy is nil when the account has none (NoSuchEntity).
 	PasswordPolicy *PasswordPolicy `json:"passwordPolicy,case:ignore"`
-	CollectedAt    time.Time       `json:"collectedAt,case:ignore"`
-	Scan           ScanSummary     `json:"scan,case:ignore"`
+	// SecurityContact is the account's SECURITY alternate contact and
+	// whether it could be read (nil: not collected).
+	SecurityContact *SecurityContact `json:"securityContact,omitempty"`
+	// ServerCertificates are the account's IAM server certificates; nil
+	// (absent) when they could not be listed, [] when there are none.
+	// Runs written before these two settings moved here keep them in
+	// iam/security-contact.json and iam/server-certificates.json (the
+	// report reader falls back to those files).
+	ServerCertificates []ServerCertificate `json:"serverCertificates,omitzero"`
+	CollectedAt        time.Time           `json:"collectedAt,case:ignore"`
+	Scan               ScanSummary         `json:"scan,case:ignore"`
 }
 
 // PasswordPolicy is iam:GetAccountPasswordPolicy's shape.

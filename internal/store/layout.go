@@ -17,8 +17,8 @@ import (
 //	  accounts.json                        JSON array: the accounts to scan (every org, filters applied)
 //	  run-errors.json                      only when an organization could not be listed
 //	  skipped.json                         JSON array: accounts discovery left out, with the reason
-//	  accounts/<account-id>/account.json
-//	  accounts/<account-id>/iam/<data-set>.json
+//	  accounts/<account-id>/account.json  the account, its scan summary and account-level settings: aliases, account summary, password policy, server certificates, security contact
+//	  accounts/<account-id>/iam/<data-set>.json   IAMDataSets (runs written before also iam/server-certificates.json, iam/security-contact.json)
 //	  accounts/<account-id>/credential-report.csv
 //	  accounts/<account-id>/error.json     only when that account's scan failed
 //	  accounts/<account-id>/resources.json account-wide resource data: S3 buckets (each with its region), account Block Public Access
@@ -55,12 +55,14 @@ const (
 	DataSAMLProviders    = "saml-providers"
 	DataOIDCProviders    = "oidc-providers"
 	DataMFADevices       = "mfa-devices"
-	// DataServerCertificates (iam:ListServerCertificates) and
-	// DataSecurityContact (account:GetAlternateContact SECURITY, an object,
-	// not an array) are written by their own collectors, not by the IAM
-	// collector: they are not in IAMDataSets.
-	DataServerCertificates = "server-certificates"
-	DataSecurityContact    = "security-contact"
+)
+
+// Data sets of runs written before the account-level settings moved into
+// account.json (its serverCertificates and securityContact): readers fall
+// back to them when account.json has neither; nothing writes them any more.
+const (
+	LegacyDataServerCertificates = "server-certificates"
+	LegacyDataSecurityContact    = "security-contact"
 )
 
 // IAMDataSets lists every per-account iam/ data set, in a stable order.

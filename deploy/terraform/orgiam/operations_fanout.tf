@@ -2,6 +2,10 @@
 # state machine that runs a user's Lambda function once per account × region
 # of the organizations, with the same account filters as the collect run
 # (environment_variables: ORGIAM_ACCOUNTS, ORGIAM_OUS, ORGIAM_EXCLUDE_ACCOUNTS).
+# Without operations_fanout.regions, each account's items are the regions
+# enabled in it (all-enabled, read with ec2:DescribeRegions through the
+# account's collect role, as collect reads them); an account whose regions
+# cannot be read gets no item and is a failed row of the results CSV.
 # Its two orgiam functions (ORGIAM_HANDLER = "operations-items" and
 # ORGIAM_HANDLER = "operations-results") build the items and write the
 # results CSV; items and results stay in the bucket under <run>/exec/.
@@ -13,14 +17,26 @@ locals {
   operations_handlers = var.operations_fanout.enabled ? toset(["operations-items", "operations-results"]) : toset([])
 
   operations_statements = {
-    # What discover may do (the same listing, the same account list), and
-    # write the items.
-    "operations-items" = concat(local.lambda_statements["discover"], [{
-      Sid      = "WriteItems"
-      Effect   = "Allow"
-      Action   = ["s3:PutObject"]
-      Resource = "${local.objects_arn}*/exec/items.json"
-    }])
+    # What discover may do (the same listing, the same account list),
+    # assume each account's collect role to read its enabled regions
+    # (ec2:DescribeRegions, for all-enabled: the default when
+    # operations_fanout.regions is empty, or an execution input's
+    # ["all-enabled"]), and write the items and the accounts whose regions
+    # could not be read.
+    "operations-items" = concat(local.lambda_statements["discover"], [
+      {
+        Sid      = "AssumeCollectRole"
+        Effect   = "Allow"
+        Action   = ["sts:AssumeRole"]
+        Resource = local.scan_assume_arns
+      },
+      {
+        Sid      = "WriteItems"
+        Effect   = "Allow"
+        Action   = ["s3:PutObject"]
+        Resource = ["${local.objects_arn}*/exec/items.json", "${local.objects_arn}*/exec/region-errors.json"]
+      },
+    ])
     "operations-results" = [
       local.read_runs_statement,
       {
@@ -114,7 +130,7 @@ resource "aws_lambda_function" "operations" {
   environment {
     variables = merge(local.common_environment, {
       ORGIAM_HANDLER = each.key
-      ORGIAM_REGIONS = join(",", var.operations_fanout.regions)
+      ORGIAM_REGIONS = length(var.operations_fanout.regions) > 0 ? join(",", var.operations_fanout.regions) : "all-enabled"
     }, local.environment_variables)
   }
 

@@ -649,7 +649,7 @@ variable "policygen_max_concurrency" {
 }
 
 variable "operations_fanout" {
-  description = "The operations fan-out state machine (operations_fanout.tf): function_arn is the Lambda function invoked once per account × region with {AccountId, AccountName, Region, RoleArn, Run, Params}; regions the regions of the items (an execution input's regions replace them); max_concurrency the Map's MaxConcurrency; tolerated_failure_percentage its ToleratedFailurePercentage."
+  description = "The operations fan-out state machine (operations_fanout.tf): function_arn is the Lambda function invoked once per account × region with {AccountId, AccountName, Region, RoleArn, Run, Params}; regions the regions of the items (empty: every region enabled in each account, read with ec2:DescribeRegions; an execution input's regions, or [\"all-enabled\"], replace them); max_concurrency the Map's MaxConcurrency; tolerated_failure_percentage its ToleratedFailurePercentage."
   type = object({
     enabled                      = optional(bool, false)
     function_arn                 = optional(string, "")

@@ -126,12 +126,28 @@ run "operations_on" {
     error_message = "the result handler writes results.csv only, and publishes to the topic"
   }
   assert {
-    condition     = toset([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Sid]) == toset(["OwnLogs", "ListRunKeys", "ReadRuns", "AssumeListAccountsRoles", "WriteAccountList", "WriteItems"])
-    error_message = "the items function lists the organizations and writes the items"
+    condition     = toset([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Sid]) == toset(["OwnLogs", "ListRunKeys", "ReadRuns", "AssumeListAccountsRoles", "WriteAccountList", "AssumeCollectRole", "WriteItems"])
+    error_message = "the items function lists the organizations, assumes the collect roles (for all-enabled) and writes the items"
   }
   assert {
     condition     = length(aws_lambda_function.handler) == 11
     error_message = "the pipeline functions are unchanged"
+  }
+}
+
+run "operations_all_enabled_regions" {
+  command = plan
+  variables {
+    operations_fanout = { enabled = true, function_arn = "arn:aws:lambda:us-east-1:123456789012:function:rotate-keys" }
+  }
+
+  assert {
+    condition     = aws_lambda_function.operations["operations-items"].environment[0].variables.ORGIAM_REGIONS == "all-enabled"
+    error_message = "without regions, the items are every region enabled in each account"
+  }
+  assert {
+    condition     = one([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Resource if s.Sid == "AssumeCollectRole"]) == ["arn:aws:iam::123456789012:role/orgiam-collect"] && toset(one([for s in jsondecode(aws_iam_role_policy.operations["operations-items"].policy).Statement : s.Resource if s.Sid == "WriteItems"])) == toset(["arn:aws:s3:::orgiam-test-bucket/iam-data/*/exec/items.json", "arn:aws:s3:::orgiam-test-bucket/iam-data/*/exec/region-errors.json"])
+    error_message = "the items function assumes the collect roles to read each account's regions, and writes the items and the region errors only"
   }
 }
 
