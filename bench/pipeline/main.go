@@ -4,7 +4,8 @@
 // runs collect, report, index and diff (against a second run of the same
 // organization with some users removed), each step in its own process, and records
 // each step's peak resident set (the child's rusage maxrss, so one step's
-// garbage never counts against the next) and wall time, then the slope of
+// garbage never counts against the next; for collect, orgiam's own
+// high-water mark, as the emulator runs in a process of its own) and wall time, then the slope of
 // each step's peak per account between the smallest and the largest size.
 // At the largest size it also runs the report, index, finalize and
 // notify-summary Lambda handlers (internal/lambdarunner, the code the orgiam-lambda binary runs,
@@ -41,6 +42,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
+	"github.com/orgiam/orgiam/bench/internal/measure"
 	"github.com/orgiam/orgiam/bench/internal/sim"
 	"github.com/orgiam/orgiam/internal/awsauth"
 	"github.com/orgiam/orgiam/internal/config"
@@ -63,9 +65,17 @@ type stepResult struct {
 	Run    string  `json:"run"`
 	WallS  float64 `json:"wall_s"`
 	Detail string  `json:"detail,omitempty"`
+	// PeakSelfMB is the step's own high-water resident set, set by a step
+	// with a child process of its own (collect's emulator), whose peak the
+	// rusage of the step would otherwise include.
+	PeakSelfMB float64 `json:"peak_self_mb,omitempty"`
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == sim.ServeArg {
+		sim.ServeMain(os.Args[2:])
+		return
+	}
 	step := flag.String("step", "", "run one step in this process: collect, report, index, diff, lambda-report, lambda-index, lambda-finalize, lambda-notify-summary")
 	sizes := flag.String("sizes", "1000,5000,10000", "organization sizes (accounts), comma-separated")
 	work := flag.String("work", "", "folder for the snapshots, one sub-folder per size (kept, and reused when it holds a collected run); default a temp folder, removed")
@@ -241,7 +251,7 @@ func main() {
 			name = "pipeline-" + *label + "-" + now.Format("2006-01-02")
 		}
 		path := filepath.Join("bench", "results", name+".md")
-		head := fmt.Sprintf("# pipeline memory benchmark%s, %s\n\nmachine: %d CPUs, %s %s/%s; command: `go run ./bench/pipeline %s`; fakeaws organization (seed 7, the demo's per-account sizes; suspended and closing accounts are not scanned); file store; each step in its own process, peak RSS = the child's rusage maxrss. Lambda handlers: internal/lambdarunner against the same file store (ORGIAM_ALLOW_FILE_STORE). Diff: a copy of the snapshot with a second run (every 50th account's last user removed), compared with the first. Load average (1, 5, 15 min) at start: %s; at end: %s.\n\n",
+		head := fmt.Sprintf("# pipeline memory benchmark%s, %s\n\nmachine: %d CPUs, %s %s/%s; command: `go run ./bench/pipeline %s`; fakeaws organization (seed 7, the demo's per-account sizes; suspended and closing accounts are not scanned); file store; each step in its own process, peak RSS = the child's rusage maxrss (collect: orgiam's own VmHWM, the emulator in a process of its own). Lambda handlers: internal/lambdarunner against the same file store (ORGIAM_ALLOW_FILE_STORE). Diff: a copy of the snapshot with a second run (every 50th account's last user removed), compared with the first. Load average (1, 5, 15 min) at start: %s; at end: %s.\n\n",
 			labelSuffix(*label), now.Format(time.RFC3339), runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(os.Args[1:], " "), loadStart, loadAvg())
 		if err := os.WriteFile(path, []byte(head+"```\n"+out.String()+"```\n"), 0o644); err != nil {
 			fail(err)
@@ -299,6 +309,9 @@ func child(ctx context.Context, self, step, dir, run string, accounts int) (step
 	if err := json.Unmarshal(bytes.TrimSpace(stdout.Bytes()), &res); err != nil {
 		return res, 0, fmt.Errorf("%s: output %q: %w", step, stdout.String(), err)
 	}
+	if res.PeakSelfMB > 0 {
+		return res, res.PeakSelfMB, nil
+	}
 	ru, _ := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	peak := 0.0
 	if ru != nil {
@@ -318,10 +331,13 @@ func runStep(ctx context.Context, step, dir, run string, accounts int) (stepResu
 	}
 	switch step {
 	case "collect":
-		r, err := sim.Collect(ctx, sim.Setup{Accounts: accounts, Store: dir, Concurrency: 64, RateLimit: 100000})
+		// The emulator runs in a process of its own (the same world): the
+		// peak measured is orgiam's, not the simulated organization's.
+		r, err := sim.Collect(ctx, sim.Setup{Accounts: accounts, Store: dir, Concurrency: 64, RateLimit: 100000, Remote: true})
 		if err != nil {
 			return res, err
 		}
+		res.PeakSelfMB = measure.PeakRSSMB()
 		res.Run = r.Out.Manifest.Prefix
 		res.Detail = fmt.Sprintf("%d ok, %d failed; %d objects", r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed, r.Objects)
 	case "report":

@@ -78,9 +78,15 @@ func failOn(sev string, high, medium, low, muted int) error {
 }
 
 // runSummary is the summary of a collected run: reports/summary.json when
-// the run wrote its reports, else computed from its files with mutes.
+// the run wrote all its reports, else computed from its files with mutes.
 func runSummary(ctx context.Context, st store.Store, run string, o report.Options) (report.Summary, error) {
 	var s report.Summary
+	if err := report.CheckComplete(ctx, st, run); errors.Is(err, report.ErrIncomplete) {
+		// A summary.json of a set not all written is not trusted.
+		return report.BuildSummary(ctx, snapshot.Reader{Store: st, Run: run}, o)
+	} else if err != nil {
+		return s, err
+	}
 	err := snapshot.ReadJSON(ctx, st, store.ReportKey(run, "summary.json"), &s)
 	if err == nil {
 		return s, nil

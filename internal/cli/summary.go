@@ -30,6 +30,10 @@ func printReports(ctx context.Context, w io.Writer, env *pipeline.Env, run strin
 	if p, ok := strings.CutPrefix(base, "file://"); ok {
 		base = p
 	}
+	if err := report.CheckComplete(ctx, env.Store, run); err != nil {
+		fmt.Fprintf(w, "\nreports: not listed: %v\n", err)
+		return
+	}
 	fmt.Fprintln(w, "\nreports:")
 	for _, k := range keys {
 		fmt.Fprintf(w, "  %s/%s\n", base, k)

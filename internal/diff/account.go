@@ -81,7 +81,7 @@ func managedKind(arn string) string {
 }
 
 // loadAccount reads one account of a run.
-func loadAccount(ctx context.Context, s store.Store, run, id string, members map[string]bool) (*accountState, error) {
+func loadAccount(ctx context.Context, s store.Store, run, id string, member func(string) bool) (*accountState, error) {
 	r := snapshot.Reader{Store: s, Run: run}
 	var (
 		users    []snapshot.User
@@ -190,7 +190,7 @@ func loadAccount(ctx context.Context, s store.Store, run, id string, members map
 				t := trust{typ: pv[0], value: pv[1], trusted: ta,
 					cross: ta != "" && ta != id, public: ta == "*",
 					conditional: s.HasCondition(), externalID: hasExternalID(s.Condition)}
-				t.external = t.cross && (t.public || !members[ta])
+				t.external = t.cross && (t.public || !member(ta))
 				m[pv[0]+"|"+pv[1]] = t
 			}
 		}
@@ -256,11 +256,11 @@ func hasExternalID(cond []byte) bool {
 
 // compareAccount compares one account of the two runs.
 func compareAccount(ctx context.Context, s store.Store, a, b *runSide, id string, keep func(string) bool) ([]Change, error) {
-	ra, inA := a.accounts[id]
-	rb, inB := b.accounts[id]
-	name := rb.Name
+	ra, inA := a.account(id)
+	rb, inB := b.account(id)
+	name := rb.name
 	if name == "" {
-		name = ra.Name
+		name = ra.name
 	}
 	acct := func(action, sev, detail string) []Change {
 		if !keep(KindAccounts) {
@@ -275,16 +275,16 @@ func compareAccount(ctx context.Context, s store.Store, a, b *runSide, id string
 		return acct(Removed, SevLow, "account no longer scanned (left the organization, suspended or filtered out)"), nil
 	// A partial account (a collector was denied part of its data) has its
 	// IAM data and is compared; only a failed one is not.
-	case !snapshot.Scanned(rb.Status):
-		return acct(NotCompared, SevMedium, "scan failed in "+b.ref.Run+": "+oneLine(rb.Error)), nil
-	case !snapshot.Scanned(ra.Status):
+	case !snapshot.Scanned(rb.status):
+		return acct(NotCompared, SevMedium, "scan failed in "+b.ref.Run+": "+oneLine(rb.err)), nil
+	case !snapshot.Scanned(ra.status):
 		return acct(NotCompared, SevLow, "scan failed in "+a.ref.Run+" (the previous run): nothing to compare with"), nil
 	}
-	sa, err := loadAccount(ctx, s, a.ref.Run, id, a.members)
+	sa, err := loadAccount(ctx, s, a.ref.Run, id, a.member)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", a.ref.Run, err)
 	}
-	sb, err := loadAccount(ctx, s, b.ref.Run, id, b.members)
+	sb, err := loadAccount(ctx, s, b.ref.Run, id, b.member)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", b.ref.Run, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -289,31 +290,56 @@ func Resolve(ctx context.Context, s store.Store, from, to string) (string, strin
 }
 
 // runSide is what is known about one run before its accounts are read.
+// It is bounded by design: per account, its id, name and scan outcome (not
+// the manifest line's counts and warnings), in sorted slices rather than
+// maps, so that a run of 10,000 accounts costs about a hundred bytes per
+// account and side.
 type runSide struct {
 	ref      RunRef
-	accounts map[string]snapshot.AccountResult // id → manifest line (status ok/failed)
-	names    map[string]string
-	members  map[string]bool // accounts of the run's organizations
+	accounts []sideAccount // sorted by id, one per id
+	members  []string      // sorted: accounts of the run's organizations, and its own
+}
+
+// sideAccount is what diff keeps of one account of a run.
+type sideAccount struct {
+	id, name, status, err string
+}
+
+func newSideAccount(a snapshot.AccountResult) sideAccount {
+	return sideAccount{id: a.ID, name: a.Name, status: a.Status, err: a.Error}
+}
+
+// account finds id among the run's accounts.
+func (r *runSide) account(id string) (sideAccount, bool) {
+	i, ok := slices.BinarySearchFunc(r.accounts, id, func(a sideAccount, id string) int { return strings.Compare(a.id, id) })
+	if !ok {
+		return sideAccount{}, false
+	}
+	return r.accounts[i], true
+}
+
+// member says whether id is an account of the run's organizations.
+func (r *runSide) member(id string) bool {
+	_, ok := slices.BinarySearch(r.members, id)
+	return ok
 }
 
 // loadSide reads a run's manifest (or, for the run being finalized, its
 // account list and per-account results).
 func loadSide(ctx context.Context, s store.Store, run string, requireComplete bool) (*runSide, error) {
 	r := snapshot.Reader{Store: s, Run: run}
-	side := &runSide{ref: RunRef{Run: run}, accounts: map[string]snapshot.AccountResult{}, names: map[string]string{}, members: map[string]bool{}}
-	m, err := r.Manifest(ctx)
+	side := &runSide{ref: RunRef{Run: run}}
+	m, err := r.ManifestAccounts(ctx, func(a snapshot.AccountResult) error {
+		if a.Status != snapshot.StatusSkipped {
+			side.accounts = append(side.accounts, newSideAccount(a))
+		}
+		return nil
+	})
 	switch {
 	case err == nil:
 		side.ref.Started, side.ref.Finished = m.Started, m.Finished
 		for _, o := range m.Organizations {
 			side.ref.Organizations = append(side.ref.Organizations, o.ID)
-		}
-		for _, a := range m.Accounts {
-			if a.Status == snapshot.StatusSkipped {
-				continue
-			}
-			side.accounts[a.ID] = a
-			side.names[a.ID] = a.Name
 		}
 	case errors.Is(err, store.ErrNotFound) && !requireComplete:
 		started, err := runStarted(ctx, s, run)
@@ -331,8 +357,7 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 			if err != nil {
 				return nil, err
 			}
-			side.accounts[a.ID] = res
-			side.names[a.ID] = a.Name
+			side.accounts = append(side.accounts, newSideAccount(res))
 			if a.OrgID != "" {
 				orgs[a.OrgID] = true
 			}
@@ -353,19 +378,36 @@ func loadSide(ctx context.Context, s store.Store, run string, requireComplete bo
 	default:
 		return nil, err
 	}
+	// One line per id, the last one winning, as a map keyed by id would.
+	slices.SortStableFunc(side.accounts, func(x, y sideAccount) int { return strings.Compare(x.id, y.id) })
+	side.accounts = lastPerID(side.accounts)
 	for _, o := range side.ref.Organizations {
 		members, err := snapshot.Reader{Store: s, Run: run}.OrgAccounts(ctx, o)
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return nil, err
 		}
 		for _, a := range members {
-			side.members[a.ID] = true
+			side.members = append(side.members, a.ID)
 		}
 	}
-	for id := range side.accounts {
-		side.members[id] = true
+	for _, a := range side.accounts {
+		side.members = append(side.members, a.id)
 	}
+	slices.Sort(side.members)
+	side.members = slices.Compact(side.members)
 	return side, nil
+}
+
+// lastPerID keeps, of the lines of one id (sorted stably by id), the last.
+func lastPerID(as []sideAccount) []sideAccount {
+	out := as[:0]
+	for i, a := range as {
+		if i+1 < len(as) && as[i+1].id == a.id {
+			continue
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // Compare compares run from with run to. from must be complete; to may be
@@ -451,23 +493,23 @@ feed:
 		rep.Changes = append(rep.Changes, ch...)
 	}
 	for i, id := range ids {
-		ra, inA := a.accounts[id]
-		rb, inB := b.accounts[id]
+		ra, inA := a.account(id)
+		rb, inB := b.account(id)
 		switch {
 		case !inA:
 			rep.Accounts.Added++
 		case !inB:
 			rep.Accounts.Removed++
-		case !snapshot.Scanned(ra.Status) || !snapshot.Scanned(rb.Status):
+		case !snapshot.Scanned(ra.status) || !snapshot.Scanned(rb.status):
 			rep.Accounts.NotCompared++
 		default:
 			rep.Accounts.Compared++
 		}
 		rep.Changes = append(rep.Changes, perAccount[i]...)
 		if f := findings[id]; len(f) > 0 {
-			name := b.names[id]
+			name := rb.name
 			if name == "" {
-				name = a.names[id]
+				name = ra.name
 			}
 			for _, c := range f {
 				c.AccountName = name
@@ -478,10 +520,10 @@ feed:
 	// Findings of accounts in neither manifest (org-level findings).
 	var extra []string
 	for id := range findings {
-		if _, ok := a.accounts[id]; ok {
+		if _, ok := a.account(id); ok {
 			continue
 		}
-		if _, ok := b.accounts[id]; ok {
+		if _, ok := b.account(id); ok {
 			continue
 		}
 		extra = append(extra, id)
@@ -500,8 +542,8 @@ feed:
 // comparable refuses runs of different organizations.
 func comparable(a, b *runSide) error {
 	if len(a.ref.Organizations) == 0 || len(b.ref.Organizations) == 0 {
-		for id := range a.accounts {
-			if _, ok := b.accounts[id]; ok {
+		for _, x := range a.accounts {
+			if _, ok := b.account(x.id); ok {
 				return nil
 			}
 		}
@@ -532,17 +574,22 @@ func kindFilter(kinds []string) func(string) bool {
 	return func(k string) bool { return m[k] }
 }
 
-func unionIDs(a, b map[string]snapshot.AccountResult) []string {
-	seen := map[string]bool{}
-	var ids []string
-	for _, m := range []map[string]snapshot.AccountResult{a, b} {
-		for id := range m {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
-			}
+// unionIDs merges the two sides' sorted ids.
+func unionIDs(a, b []sideAccount) []string {
+	ids := make([]string, 0, max(len(a), len(b)))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i].id < b[j].id):
+			ids = append(ids, a[i].id)
+			i++
+		case i == len(a) || b[j].id < a[i].id:
+			ids = append(ids, b[j].id)
+			j++
+		default:
+			ids = append(ids, a[i].id)
+			i, j = i+1, j+1
 		}
 	}
-	sort.Strings(ids)
 	return ids
 }

@@ -425,6 +425,15 @@ func writeFindings(ctx context.Context, r snapshot.Reader, w *writer, st *Stats)
 // reader and no error when the run has no such report.
 func openReport(ctx context.Context, r snapshot.Reader, name string) (io.ReadCloser, string, error) {
 	key := store.ReportKey(r.Run, name)
+	if name == FindingsReport {
+		// A findings report of a set that was not all written is not
+		// loaded: it may be cut short.
+		if err := report.CheckComplete(ctx, r.Store, r.Run); errors.Is(err, report.ErrIncomplete) {
+			return nil, key, nil
+		} else if err != nil {
+			return nil, key, fmt.Errorf("index: %w", err)
+		}
+	}
 	rc, err := store.OpenObject(ctx, r.Store, key)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, key, nil

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/orgiam/orgiam/internal/notify"
+	"github.com/orgiam/orgiam/internal/report"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -54,7 +55,15 @@ func Summary(ctx context.Context, env *Env, run string) (notify.Summary, error) 
 	if s.Drift, err = readDrift(ctx, env.Store, run); err != nil {
 		env.logger().Warn("changes since the previous run unreadable; notifying without them", "run", run, "error", err.Error())
 	}
+	// Links only to a report set that was all written.
+	complete := report.CheckComplete(ctx, env.Store, run)
+	if complete != nil {
+		env.logger().Warn("reports not linked", "run", run, "error", complete.Error())
+	}
 	for _, name := range []string{"users.html", "findings.html"} {
+		if complete != nil {
+			break
+		}
 		if ok, _ := env.Store.Exists(ctx, store.ReportKey(run, name)); ok {
 			s.ReportLinks = append(s.ReportLinks, env.Store.String()+"/"+store.ReportKey(run, name))
 		}

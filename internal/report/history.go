@@ -59,7 +59,8 @@ func (o Options) withHistory(ctx context.Context, r snapshot.Reader) (Options, e
 // order — and reads that run's reports/findings.json. The run's start is
 // run-info.json's, else the manifest's, else midnight UTC of its date, else
 // now. A missing previous findings.json is no history; an unreadable one is
-// an error.
+// an error. Runs whose reports are incomplete (CheckComplete) are passed
+// over.
 func LoadHistory(ctx context.Context, r snapshot.Reader, now time.Time) (*History, error) {
 	h := &History{Run: now.UTC(), Seen: map[string]time.Time{}}
 	var info snapshot.RunInfo
@@ -84,6 +85,13 @@ func LoadHistory(ctx context.Context, r snapshot.Reader, now time.Time) (*Histor
 	for _, p := range runs {
 		if p == r.Run {
 			continue
+		}
+		// A run whose reports were not all written is no history: its
+		// findings.json may be cut short.
+		if err := CheckComplete(ctx, r.Store, p); errors.Is(err, ErrIncomplete) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("first-seen: %w", err)
 		}
 		if infoErr != nil || info.Started.IsZero() {
 			// No start to compare with: the store's order.

@@ -320,30 +320,43 @@ func WriteAllResult(ctx context.Context, r snapshot.Reader, o Options) (Result, 
 			return enc.Encode(s)
 		}},
 	}
+	// The set is complete only once its record is written again, last.
+	if err := clearCompletion(ctx, r.Store, r.Run); err != nil {
+		return res, err
+	}
+	var files []CompletedFile
 	for _, out := range outputs {
 		key := store.ReportKey(r.Run, out.name)
-		if err := writeOutput(ctx, r.Store, key, out.write); err != nil {
+		f, err := writeOutput(ctx, r.Store, key, out.write)
+		if err != nil {
 			return res, fmt.Errorf("report %s: %w", out.name, err)
 		}
+		f.Name = out.name
+		files = append(files, f)
 		res.Keys = append(res.Keys, key)
+	}
+	if err := writeCompletion(ctx, r.Store, r.Run, files); err != nil {
+		return res, err
 	}
 	return res, nil
 }
 
-// writeOutput writes one report to a temporary file and stores it.
-func writeOutput(ctx context.Context, s store.Store, key string, write func(io.Writer) error) error {
+// writeOutput writes one report to a temporary file and stores it,
+// returning its size and hash.
+func writeOutput(ctx context.Context, s store.Store, key string, write func(io.Writer) error) (CompletedFile, error) {
 	o, err := newOutput()
 	if err != nil {
-		return err
+		return CompletedFile{}, err
 	}
 	defer o.close()
-	if err := write(o); err != nil {
-		return err
+	hw := newHashingWriter(o)
+	if err := write(hw); err != nil {
+		return CompletedFile{}, err
 	}
 	if err := o.store(ctx, s, key); err != nil {
-		return fmt.Errorf("write %s/%s: %w", s, key, err)
+		return CompletedFile{}, fmt.Errorf("write %s/%s: %w", s, key, err)
 	}
-	return nil
+	return hw.file(""), nil
 }
 
 // WriteReport writes one report of the run (users, credentials, findings or
