@@ -29,6 +29,9 @@ import "fmt"
 //     1-3 kept them in iam/security-contact.json and
 //     iam/server-certificates.json, which the reports read when account.json
 //     has neither (internal/report/testdata/store-before-account-settings).
+//     A run's report set is complete only with reports/reports.json
+//     (report.CompletionSince); runs of versions 1-3 have none, and their
+//     reports are read as before.
 //
 // Readers accept versions 1 to 4: the fields whose keys changed case are
 // tagged case:ignore (ReadJSON's decoder matches member names exactly

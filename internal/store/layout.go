@@ -28,6 +28,7 @@ import (
 //	  aws-managed-policies/<policy-name>.json
 //	  index.sqlite
 //	  reports/<name>
+//	  reports/reports.json                 written last by each report run: the set's files, sizes and hashes
 //	  policies/<account-id>/<principal-name>[-N].json, .report.json, trail-report.json
 //	  policies/generation.json             written last by each policy generation: the set's files and hashes
 //
