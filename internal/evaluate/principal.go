@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 )
 
@@ -63,7 +64,7 @@ type awsValue struct {
 
 func parseAWSValue(v string) awsValue {
 	var out awsValue
-	if isAccountID(v) {
+	if iamarn.ValidAccount(v) {
 		out.account = v
 	} else if strings.HasSuffix(v, ":root") {
 		if a, err := arn.Parse(v); err == nil && a.Service == "iam" && a.Resource == "root" {
@@ -107,21 +108,6 @@ type Principal struct {
 
 var canonicalID = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
-// isAccountID reports whether s is a 12-digit account id. A loop rather
-// than a regular expression: it runs on every request's principal and on
-// every AWS principal value a resource policy statement names.
-func isAccountID(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // ParsePrincipal reads a request principal: an IAM user, role or root ARN,
 // an STS assumed-role or federated-user session ARN, an AWS service
 // principal (s3.amazonaws.com), "anonymous" (or "*") for an unsigned
@@ -150,7 +136,7 @@ func ParsePrincipal(s string) (Principal, error) {
 		return p, fmt.Errorf("principal %q: not an ARN: %v", s, err)
 	}
 	p.Partition, p.Account = a.Partition, a.AccountID
-	if !isAccountID(a.AccountID) {
+	if !iamarn.ValidAccount(a.AccountID) {
 		return p, fmt.Errorf("principal %q: account %q is not a 12-digit account id", s, a.AccountID)
 	}
 	switch {
@@ -242,7 +228,7 @@ func (ps *principals) match(p *Principal) principalMatch {
 		switch {
 		case v == p.ARN:
 			best = max(best, pmDirect)
-		case isAccountID(v) || strings.HasSuffix(v, ":root"):
+		case iamarn.ValidAccount(v) || strings.HasSuffix(v, ":root"):
 			if acct := ps.awsParsed[i].account; acct != "" && acct == p.Account {
 				best = max(best, pmAccount)
 			}

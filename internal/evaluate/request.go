@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/policy"
 )
 
@@ -81,7 +82,7 @@ func ParseRequest(data []byte) (*Request, error) {
 	if r.Resource != "*" && !strings.HasPrefix(r.Resource, "arn:") {
 		return nil, &InputError{Where: "resource", Err: fmt.Errorf("%q is not an ARN (or \"*\")", r.Resource)}
 	}
-	if r.ResourceAccount != "" && !isAccountID(r.ResourceAccount) {
+	if r.ResourceAccount != "" && !iamarn.ValidAccount(r.ResourceAccount) {
 		return nil, &InputError{Where: "resourceAccount", Err: fmt.Errorf("%q is not a 12-digit account id", r.ResourceAccount)}
 	}
 	if len(in.Context) > 0 {
