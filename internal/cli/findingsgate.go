@@ -81,11 +81,11 @@ func failOn(sev string, high, medium, low, muted int) error {
 // the run wrote all its reports, else computed from its files with mutes.
 func runSummary(ctx context.Context, st store.Store, run string, o report.Options) (report.Summary, error) {
 	var s report.Summary
-	if err := report.CheckComplete(ctx, st, run); errors.Is(err, report.ErrIncomplete) {
+	if ok, err := report.Complete(ctx, st, run); err != nil {
+		return s, err
+	} else if !ok {
 		// A summary.json of a set not all written is not trusted.
 		return report.BuildSummary(ctx, snapshot.Reader{Store: st, Run: run}, o)
-	} else if err != nil {
-		return s, err
 	}
 	err := snapshot.ReadJSON(ctx, st, store.ReportKey(run, "summary.json"), &s)
 	if err == nil {

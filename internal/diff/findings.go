@@ -41,9 +41,7 @@ type findingStream struct {
 
 func openFindings(ctx context.Context, s store.Store, run string) (*findingStream, error) {
 	// A report set that was not all written counts as no findings report.
-	if err := report.CheckComplete(ctx, s, run); errors.Is(err, report.ErrIncomplete) {
-		return nil, nil
-	} else if err != nil {
+	if ok, err := report.Complete(ctx, s, run); !ok {
 		return nil, err
 	}
 	key := store.ReportKey(run, "findings.json")
@@ -252,9 +250,7 @@ func compareFindings(ctx context.Context, s store.Store, from, to string) (map[s
 // account.
 func compareFindingsInMemory(ctx context.Context, s store.Store, from, to string) (map[string][]Change, error) {
 	read := func(run string) (map[string]map[string]report.Finding, bool, error) {
-		if err := report.CheckComplete(ctx, s, run); errors.Is(err, report.ErrIncomplete) {
-			return nil, false, nil
-		} else if err != nil {
+		if ok, err := report.Complete(ctx, s, run); !ok {
 			return nil, false, err
 		}
 		data, err := s.Get(ctx, store.ReportKey(run, "findings.json"))

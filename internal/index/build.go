@@ -428,10 +428,10 @@ func openReport(ctx context.Context, r snapshot.Reader, name string) (io.ReadClo
 	if name == FindingsReport {
 		// A findings report of a set that was not all written is not
 		// loaded: it may be cut short.
-		if err := report.CheckComplete(ctx, r.Store, r.Run); errors.Is(err, report.ErrIncomplete) {
-			return nil, key, nil
-		} else if err != nil {
+		if ok, err := report.Complete(ctx, r.Store, r.Run); err != nil {
 			return nil, key, fmt.Errorf("index: %w", err)
+		} else if !ok {
+			return nil, key, nil
 		}
 	}
 	rc, err := store.OpenObject(ctx, r.Store, key)

@@ -60,9 +60,7 @@ func Report(ctx context.Context, env *Env, in ReportInput) (ReportOutput, error)
 // failKeys reads the keys of a run's FAIL findings from its
 // reports/findings.json as a stream (nil if the run has none).
 func failKeys(ctx context.Context, s store.Store, run string, highOnly bool) (map[string]bool, error) {
-	if err := report.CheckComplete(ctx, s, run); errors.Is(err, report.ErrIncomplete) {
-		return nil, nil
-	} else if err != nil {
+	if ok, err := report.Complete(ctx, s, run); !ok {
 		return nil, err
 	}
 	key := store.ReportKey(run, "findings.json")

@@ -71,6 +71,17 @@ func CheckComplete(ctx context.Context, s store.Store, run string) error {
 	return fmt.Errorf("run %s: %w: reports/%s is missing, so its reports were not all written; run `orgiam report --run %s` again", run, ErrIncomplete, CompletionName, run)
 }
 
+// Complete is CheckComplete for a reader that takes an incomplete set as
+// absent: true when the set may be read, false (and no error) when it was
+// not all written, and the error of a store that could not say.
+func Complete(ctx context.Context, s store.Store, run string) (bool, error) {
+	err := CheckComplete(ctx, s, run)
+	if errors.Is(err, ErrIncomplete) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // ReadCompletion reads the run's completion record (store.ErrNotFound when
 // it has none).
 func ReadCompletion(ctx context.Context, s store.Store, run string) (Completion, error) {

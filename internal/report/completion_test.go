@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -28,7 +29,7 @@ func (f failingPut) Put(ctx context.Context, key string, data []byte) error {
 
 func putRunInfo(t *testing.T, s store.Store, version int) {
 	t.Helper()
-	data := []byte(`{"schemaVersion":` + string(rune('0'+version)) + `,"runId":"r1","date":"2026-11-15"}`)
+	data := []byte(fmt.Sprintf(`{"schemaVersion":%d,"runId":"r1","date":"2026-11-15"}`, version))
 	if err := s.Put(context.Background(), store.RunInfoKey(fixtureRun), data); err != nil {
 		t.Fatal(err)
 	}

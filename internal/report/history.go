@@ -88,10 +88,10 @@ func LoadHistory(ctx context.Context, r snapshot.Reader, now time.Time) (*Histor
 		}
 		// A run whose reports were not all written is no history: its
 		// findings.json may be cut short.
-		if err := CheckComplete(ctx, r.Store, p); errors.Is(err, ErrIncomplete) {
-			continue
-		} else if err != nil {
+		if ok, err := Complete(ctx, r.Store, p); err != nil {
 			return nil, fmt.Errorf("first-seen: %w", err)
+		} else if !ok {
+			continue
 		}
 		if infoErr != nil || info.Started.IsZero() {
 			// No start to compare with: the store's order.
