@@ -184,12 +184,14 @@ func glob[E byte | rune](pattern, value []E) bool {
 	star, mark := -1, 0
 	for v < len(value) {
 		switch {
-		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == value[v]):
-			p++
-			v++
+		// '*' first: it is always the wildcard, even where the value holds a
+		// '*' at that place (Match("*?", "*") is true).
 		case p < len(pattern) && pattern[p] == '*':
 			star, mark = p, v
 			p++
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == value[v]):
+			p++
+			v++
 		case star >= 0:
 			p = star + 1
 			mark++
