@@ -311,10 +311,11 @@ func (c *cacheReader) tags() []snapshot.Tag {
 	return out
 }
 
-// readCache fills datas and errs for accts from the cache file; any
-// mismatch (format, accounts) is an error and leaves the caller to read
-// the snapshot.
-func readCache(path string, accts []snapshot.Account, datas []*accountData, errs []error) error {
+// readCache fills datas and errs for accts from the cache file, calling
+// ready(i) once datas[i] or errs[i] is set; any mismatch (format,
+// accounts) is an error and leaves the caller to read the snapshot (and
+// drop what ready was given).
+func readCache(path string, accts []snapshot.Account, datas []*accountData, errs []error, ready func(int)) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -332,6 +333,7 @@ func readCache(path string, accts []snapshot.Account, datas []*accountData, errs
 		}
 		if c.uint() == 0 {
 			errs[i] = errors.New(c.str())
+			ready(i)
 			continue
 		}
 		d := &accountData{}
@@ -387,6 +389,7 @@ func readCache(path string, accts []snapshot.Account, datas []*accountData, errs
 			return c.err
 		}
 		datas[i] = d
+		ready(i)
 	}
 	if c.err != nil {
 		return c.err

@@ -146,8 +146,7 @@ func (p *Principal) buildContext() {
 type Org struct {
 	Run        string
 	Accounts   map[string]*Account
-	Principals []*Principal // sorted by ARN
-	byARN      map[string]*Principal
+	Principals []*Principal // sorted by ARN, which byARN searches
 	// ResourcePolicies are resource-based policies by resource ARN (role
 	// trust policies are on the roles): the policies of the snapshot's
 	// regional resources (accounts/<id>/regions/<region>.json) and S3
@@ -172,7 +171,7 @@ type Org struct {
 // Principal returns the principal of an ARN: a user or role ARN, or an
 // assumed-role session ARN (its role).
 func (o *Org) Principal(arnStr string) (*Principal, bool) {
-	if p, ok := o.byARN[arnStr]; ok {
+	if p, ok := o.byARN(arnStr); ok {
 		return p, true
 	}
 	ep, err := evaluate.ParsePrincipal(arnStr)
@@ -184,6 +183,17 @@ func (o *Org) Principal(arnStr string) (*Principal, bool) {
 		}
 	}
 	return nil, false
+}
+
+// byARN finds a user or role by its ARN, by binary search of Principals (a
+// map of 200,000 ARNs cost a load more than its lookups, a few per
+// question, gain).
+func (o *Org) byARN(arn string) (*Principal, bool) {
+	i, ok := slices.BinarySearchFunc(o.Principals, arn, func(p *Principal, arn string) int { return strings.Compare(p.ARN, arn) })
+	if !ok {
+		return nil, false
+	}
+	return o.Principals[i], true
 }
 
 // LoadOptions tune Load.
@@ -203,34 +213,130 @@ func Load(ctx context.Context, r snapshot.Reader) (*Org, error) {
 }
 
 // LoadWith is Load with options.
+//
+// The organizations (OU paths, SCP and RCP levels) and the AWS managed
+// policies are read while the account list and the accounts' data are:
+// none depends on the others. Each account is built (its policies
+// compiled, its principals wired) as soon as its data is read, so that
+// compiling overlaps reading, the model cache's decoding included (it is
+// one sequential pass).
 func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, error) {
-	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, byARN: map[string]*Principal{}, ResourcePolicies: map[string]*evaluate.Policy{}, resourceOwners: map[string]string{}, Management: map[string]string{}}
-	paths, levels, err := o.loadOrganizations(ctx, r)
-	if err != nil {
-		return nil, err
+	o := &Org{Run: r.Run, Accounts: map[string]*Account{}, ResourcePolicies: map[string]*evaluate.Policy{}, resourceOwners: map[string]string{}, Management: map[string]string{}}
+	var (
+		side           sync.WaitGroup
+		paths          orgPaths
+		levels         *orgLevels
+		managed        map[string]*evaluate.Policy
+		orgErr, mgdErr error
+	)
+	side.Add(2)
+	go func() {
+		defer side.Done()
+		paths, levels, orgErr = o.loadOrganizations(ctx, r)
+	}()
+	go func() {
+		defer side.Done()
+		managed, mgdErr = loadAWSManaged(ctx, r)
+	}()
+	// sideErr waits for both and gives their first error, in the order a
+	// sequential load would have met them.
+	sideErr := func(acctErr error) error {
+		side.Wait()
+		switch {
+		case orgErr != nil:
+			return orgErr
+		case acctErr != nil:
+			return acctErr
+		}
+		return mgdErr
 	}
+	// The cache's name needs the manifest, read while the account list is.
+	var cacheFile string
+	named := make(chan struct{})
+	go func() {
+		defer close(named)
+		if opt.CacheDir != "" {
+			cacheFile = cachePath(ctx, r, opt.CacheDir)
+		}
+	}()
 	accts, err := r.Accounts(ctx)
+	<-named
 	if err != nil {
-		return nil, fmt.Errorf("run %s: account list: %w", r.Run, err)
+		return nil, sideErr(fmt.Errorf("run %s: account list: %w", r.Run, err))
 	}
-	managed, err := loadAWSManaged(ctx, r)
-	if err != nil {
-		return nil, err
-	}
-	// Read phase: every account's IAM data, from the cache or the snapshot.
 	datas := make([]*accountData, len(accts))
 	errs := make([]error, len(accts))
-	var cacheFile string
-	if opt.CacheDir != "" {
-		cacheFile = cachePath(ctx, r, opt.CacheDir)
+	type result struct {
+		acct  *Account
+		ps    []*Principal
+		rps   map[string]*evaluate.Policy
+		warns []string
+		err   error
 	}
-	cached := cacheFile != "" && readCache(cacheFile, accts, datas, errs) == nil
+	results := make([]result, len(accts))
+	// Build phase: compile and wire, the same whatever the source.
+	cache := &docCache{}
+	build := func(i int) {
+		a := accts[i]
+		acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a),
+			SCPs: levels.scps[a.ID], RCPs: levels.rcps[a.ID]}
+		acct.buildContext()
+		res := result{acct: acct, err: errs[i]}
+		if datas[i] != nil {
+			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
+			// Sorted here, on every core: the accounts come in ARN order,
+			// so the whole list is then sorted already (checked below).
+			slices.SortFunc(res.ps, comparePrincipals)
+			for _, p := range res.ps {
+				p.buildContext()
+			}
+			var w []string
+			res.rps, w = buildResources(datas[i], acct, cache)
+			res.warns = append(res.warns, w...)
+		}
+		results[i] = res
+	}
+	cached := false
+	if cacheFile != "" {
+		// The cache is decoded on one goroutine (its strings refer back to
+		// earlier ones), handing each account to the builders as it is
+		// decoded. The channel holds every index, so decoding never waits.
+		ready := make(chan int, len(accts))
+		var readErr error
+		go func() {
+			readErr = readCache(cacheFile, accts, datas, errs, func(i int) { ready <- i })
+			close(ready)
+		}()
+		if err := sideErr(nil); err != nil {
+			for range ready {
+			}
+			return nil, err
+		}
+		eachReady(ctx, ready, build)
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		// readErr is set before the channel is closed, which eachReady
+		// waited for.
+		cached = readErr == nil
+		if !cached {
+			// A damaged or stale cache: what it gave is dropped and the
+			// snapshot read instead.
+			clear(datas)
+			clear(errs)
+			clear(results)
+		}
+	}
 	if opt.Cached != nil {
 		*opt.Cached = cached
 	}
 	if !cached {
+		if err := sideErr(nil); err != nil {
+			return nil, err
+		}
 		eachIndex(ctx, len(accts), func(i int) {
 			datas[i], errs[i] = readAccount(ctx, r, accts[i].ID)
+			build(i)
 		})
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -240,41 +346,11 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 			_ = writeCache(cacheFile, accts, datas, errs)
 		}
 	}
-	// Build phase: compile and wire, the same whatever the source.
-	cache := &docCache{}
-	type result struct {
-		acct  *Account
-		ps    []*Principal
-		rps   map[string]*evaluate.Policy
-		warns []string
-		err   error
-	}
-	results := make([]result, len(accts))
-	eachIndex(ctx, len(accts), func(i int) {
-		a := accts[i]
-		acct := &Account{ID: a.ID, Name: a.Name, OrgID: a.OrgID, Management: a.Management, OrgPath: paths.path(a),
-			SCPs: levels.scps[a.ID], RCPs: levels.rcps[a.ID]}
-		res := result{acct: acct, err: errs[i]}
-		if datas[i] != nil {
-			res.ps, res.warns = buildAccount(datas[i], acct, managed, cache)
-			// Sorted here, on every core: the accounts come in ARN order,
-			// so the whole list is then sorted already (checked below).
-			slices.SortFunc(res.ps, comparePrincipals)
-			var w []string
-			res.rps, w = buildResources(datas[i], acct, cache)
-			res.warns = append(res.warns, w...)
-		}
-		results[i] = res
-	})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	// Sized once: 200,000 principals grow a map and a slice many times.
+	// Sized once: 200,000 principals grow a slice many times.
 	n := 0
 	for _, res := range results {
 		n += len(res.ps)
 	}
-	o.byARN = make(map[string]*Principal, n)
 	o.Principals = make([]*Principal, 0, n)
 	o.Accounts = make(map[string]*Account, len(results))
 	for _, res := range results {
@@ -285,7 +361,6 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 		if res.acct == nil {
 			continue
 		}
-		res.acct.buildContext()
 		o.Accounts[res.acct.ID] = res.acct
 		if res.acct.Management && res.acct.OrgID != "" {
 			o.Management[res.acct.OrgID] = res.acct.ID
@@ -300,8 +375,6 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 			}
 		}
 		for _, p := range res.ps {
-			p.buildContext()
-			o.byARN[p.ARN] = p
 			o.Principals = append(o.Principals, p)
 		}
 	}
@@ -320,21 +393,32 @@ func comparePrincipals(a, b *Principal) int { return strings.Compare(a.ARN, b.AR
 // indexes one at a time (accounts differ in size), and stops handing out
 // when ctx is done.
 func eachIndex(ctx context.Context, n int, f func(int)) {
-	var wg sync.WaitGroup
 	next := make(chan int)
+	go func() {
+		for i := 0; i < n && ctx.Err() == nil; i++ {
+			next <- i
+		}
+		close(next)
+	}()
+	eachReady(ctx, next, f)
+}
+
+// eachReady calls f on GOMAXPROCS goroutines for every index received
+// until ready is closed, and returns when all calls have. Once ctx is done
+// the indexes still received are skipped.
+func eachReady(ctx context.Context, ready <-chan int, f func(int)) {
+	var wg sync.WaitGroup
 	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range next {
-				f(i)
+			for i := range ready {
+				if ctx.Err() == nil {
+					f(i)
+				}
 			}
 		}()
 	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
 	wg.Wait()
 }
 

@@ -183,7 +183,7 @@ func (o *Org) request(p *Principal, a *asked) *evaluate.Request {
 
 func (o *Org) resourcePolicy(action, resource string) *evaluate.Policy {
 	if strings.HasPrefix(strings.ToLower(action), "sts:assumerole") {
-		if role, ok := o.byARN[resource]; ok && role.Kind == "role" {
+		if role, ok := o.byARN(resource); ok && role.Kind == "role" {
 			return role.Trust
 		}
 	}

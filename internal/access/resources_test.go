@@ -97,7 +97,7 @@ func TestResourcePoliciesFromSnapshot(t *testing.T) {
 		}
 		// The bucket's account is known from the snapshot: 222, not the
 		// caller's (a request from 111 is cross-account).
-		if req := o.Request(o.byARN["arn:aws:iam::"+mgmt+":user/carol"], Ask{Action: "s3:GetObject", Resource: "arn:aws:s3:::b-data/x"}); req.ResourceAccount != acB {
+		if req := o.Request(mustPrincipal(t, o, "arn:aws:iam::"+mgmt+":user/carol"), Ask{Action: "s3:GetObject", Resource: "arn:aws:s3:::b-data/x"}); req.ResourceAccount != acB {
 			t.Errorf("resource account of b-data/x: %q, want %s", req.ResourceAccount, acB)
 		}
 		gs, err := o.WhoCan(ctx, Ask{Action: "kms:Decrypt", Resource: key}, WhoCanOptions{MaxDepth: -1})
@@ -156,4 +156,13 @@ func TestResourceNames(t *testing.T) {
 			t.Errorf("%s: role %v user %v other %v, want %v %v %v", c.name, f(role), f(user), f(other), c.role, c.user, c.dave)
 		}
 	}
+}
+
+func mustPrincipal(t *testing.T, o *Org, arn string) *Principal {
+	t.Helper()
+	p, ok := o.Principal(arn)
+	if !ok {
+		t.Fatalf("no principal %s", arn)
+	}
+	return p
 }
