@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The evaluator reads condition values with policy.ConditionValues: a
+// The evaluator reads condition values as policy.ConditionValues does: a
 // string, number or boolean, or a list of them; a policy with null or an
 // object as a value is refused, naming the statement and the key.
 func TestCompileConditionValueKinds(t *testing.T) {
