@@ -332,6 +332,9 @@ func printDecision(w io.Writer, d *evaluate.Decision, explain bool, format strin
 // loadOrg opens the store and loads the run for the evaluator, through
 // the model cache in cacheDir unless it is "" or "none".
 func loadOrg(ctx context.Context, f *readFlags, cacheDir string) (*access.Org, error) {
+	// The action catalogue, which every command that loads an organization
+	// reads next (actionNotes, wildcard expansion), decodes meanwhile.
+	go iamdata.Load()
 	st, run, err := f.open(ctx, false)
 	if err != nil {
 		return nil, err
