@@ -49,6 +49,40 @@ type Org struct {
 // from every root, nested OUs included) and every account (paginated
 // ListAccounts, placed in the tree with ListAccountsForParent).
 func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, error) {
+	return organization(ctx, api, listRoleARN, nil)
+}
+
+// OrganizationAndPolicies is Organization and ReadPolicies at once: the
+// policy calls run while the tree and the account list are read (they need
+// only the policy types enabled on the roots), and the chains are built
+// when all are in. Their pages follow one another in each list, so side by
+// side they take the time of the longest list rather than of the sum (a
+// policy attached to every account has as many pages of targets as the
+// account list). The policies are nil when the organization is.
+func OrganizationAndPolicies(ctx context.Context, api OrgAPI, listRoleARN string, parallel int) (*Org, *Policies, error) {
+	var (
+		pol     *Policies
+		enabled []string
+		orgID   string
+	)
+	org, err := organization(ctx, api, listRoleARN, func(gctx context.Context, id string, roots []snapshot.OU) {
+		orgID = id
+		enabled = enabledTypes(roots)
+		pol = readPolicies(gctx, api, orgID, enabled, parallel)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	if pol.PoliciesRead {
+		pol.Chains = Chains(org, pol.Policies, enabled)
+	}
+	return org, pol, nil
+}
+
+// organization is Organization; alongside, when set, runs on its own
+// goroutine once the roots are listed, until the tree and the accounts are
+// read too (its context is cancelled if they fail).
+func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside func(ctx context.Context, orgID string, roots []snapshot.OU)) (*Org, error) {
 	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
 	if err != nil {
 		return nil, fmt.Errorf("organizations:DescribeOrganization: %w", err)
@@ -92,6 +126,12 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 			if tok = out.NextToken; tok == nil {
 				break
 			}
+		}
+		if alongside != nil {
+			g.Go(func() error {
+				alongside(gctx, orgID, roots)
+				return nil
+			})
 		}
 		var err error
 		kids, err = walkTree(gctx, api, orgID, roots)

@@ -55,19 +55,33 @@ type Policies struct {
 // Independent calls run up to parallel at once (0: DefaultPolicyParallel).
 // It never fails: what it cannot read becomes a warning.
 func ReadPolicies(ctx context.Context, api PolicyAPI, org *Org, parallel int) *Policies {
-	if parallel <= 0 {
-		parallel = DefaultPolicyParallel
+	enabled := enabledTypes(org.OUs)
+	out := readPolicies(ctx, api, org.Organization.ID, enabled, parallel)
+	if out.PoliciesRead {
+		out.Chains = Chains(org, out.Policies, enabled)
 	}
-	orgID := org.Organization.ID
-	r := &reader{api: api, orgID: orgID}
-	out := &Policies{}
+	return out
+}
 
+// enabledTypes are the PolicyTypes enabled on a root of ous.
+func enabledTypes(ous []snapshot.OU) []string {
 	var enabled []string
 	for _, t := range PolicyTypes {
-		if snapshot.PolicyTypeEnabled(org.OUs, t) {
+		if snapshot.PolicyTypeEnabled(ous, t) {
 			enabled = append(enabled, t)
 		}
 	}
+	return enabled
+}
+
+// readPolicies is ReadPolicies without the chains, which need the OU tree
+// and the accounts: only the policy types enabled on the roots.
+func readPolicies(ctx context.Context, api PolicyAPI, orgID string, enabled []string, parallel int) *Policies {
+	if parallel <= 0 {
+		parallel = DefaultPolicyParallel
+	}
+	r := &reader{api: api, orgID: orgID}
+	out := &Policies{}
 
 	// Phase 1: the lists, each type and the administrators at once.
 	summaries := make([][]types.PolicySummary, len(enabled))
@@ -168,7 +182,6 @@ func ReadPolicies(ctx context.Context, api PolicyAPI, org *Org, parallel int) *P
 			pols = []snapshot.OrgPolicy{}
 		}
 		out.Policies, out.PoliciesRead = pols, true
-		out.Chains = Chains(org, pols, enabled)
 	} else {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%v: the organization's SCPs and RCPs are not recorded in this run (the list-accounts role needs the actions of deploy/iam/list-accounts-role-policy.json)", polErr))
 	}

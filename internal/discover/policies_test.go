@@ -3,6 +3,7 @@ package discover
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -231,4 +232,53 @@ func TestChainsWithoutParent(t *testing.T) {
 	if len(l) != 3 || len(l[0].Policies) != 0 || l[0].Policies == nil || strings.Join(l[1].Policies, ",") != "p-a,p-b" || strings.Join(l[2].Policies, ",") != "p-b" {
 		t.Fatalf("levels %+v", l)
 	}
+}
+
+// OrganizationAndPolicies reads the policies while it lists the tree and
+// the accounts, and gives what Organization and then ReadPolicies give.
+func TestOrganizationAndPoliciesAsInTurn(t *testing.T) {
+	ctx := context.Background()
+	_, api := startFake(t, fakeaws.Options{Seed: 5, AccountsPerOrg: 60, OrgPolicies: fakeaws.OrgPolicyOptions{SCPs: 4, RCPs: 2, DelegatedAdmins: 2}}, fakeaws.Knobs{})
+	org, err := Organization(ctx, api, "role-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ReadPolicies(ctx, api, org, 3)
+	gotOrg, got, err := OrganizationAndPolicies(ctx, api, "role-a", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := func(v any) string {
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	if enc(gotOrg) != enc(org) {
+		t.Fatalf("organization differs:\n got  %s\n want %s", enc(gotOrg), enc(org))
+	}
+	if len(want.Chains) == 0 || len(want.Policies) != 1+4+1+2 {
+		t.Fatalf("reference read %d policies and %d chains", len(want.Policies), len(want.Chains))
+	}
+	if enc(got) != enc(want) {
+		t.Fatalf("policies differ:\n got  %s\n want %s", enc(got), enc(want))
+	}
+}
+
+// A tree that cannot be listed fails the organization; the policy calls
+// made alongside are dropped with it.
+func TestOrganizationAndPoliciesTreeFails(t *testing.T) {
+	ctx := context.Background()
+	_, api := startFake(t, fakeaws.Options{Seed: 5, AccountsPerOrg: 20, OrgPolicies: fakeaws.OrgPolicyOptions{SCPs: 2}}, fakeaws.Knobs{})
+	org, pol, err := OrganizationAndPolicies(ctx, failingTree{api}, "", 0)
+	if err == nil || !strings.Contains(err.Error(), "ListOrganizationalUnitsForParent") || org != nil || pol != nil {
+		t.Fatalf("org %v, policies %v, error %v; want the tree's error alone", org, pol, err)
+	}
+}
+
+type failingTree struct{ *organizations.Client }
+
+func (f failingTree) ListOrganizationalUnitsForParent(context.Context, *organizations.ListOrganizationalUnitsForParentInput, ...func(*organizations.Options)) (*organizations.ListOrganizationalUnitsForParentOutput, error) {
+	return nil, errors.New("access denied")
 }

@@ -57,7 +57,9 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 		for _, role := range env.Cfg.OrgRoles {
 			cfg := env.Auth.Assume(env.listParent, role, "")
 			api := env.NewOrganizations(cfg)
-			org, err := discover.Organization(ctx, api, role)
+			// Organization policies: what cannot be read is a run error
+			// naming the organization and the operation; the accounts stay.
+			org, pol, err := discover.OrganizationAndPolicies(ctx, api, role, 0)
 			if err != nil {
 				if ctx.Err() != nil {
 					return out, ctx.Err()
@@ -73,9 +75,6 @@ func Discover(ctx context.Context, env *Env, in DiscoverInput) (DiscoverOutput, 
 			}
 			seen[org.Organization.ID] = role
 			orgs = append(orgs, org)
-			// Organization policies: what cannot be read is a run error
-			// naming the organization and the operation; the accounts stay.
-			pol := discover.ReadPolicies(ctx, api, org, 0)
 			if ctx.Err() != nil {
 				return out, ctx.Err()
 			}
