@@ -307,3 +307,72 @@ func IsRunLevelKey(run, key string) bool {
 	}
 	return false
 }
+
+// Vouched reports whether another file, its voucher, written after key's,
+// vouches for it: account.json for an account's iam/ data sets and
+// resources.json, the run's manifest for its organizations/ and
+// aws-managed-policies/ files, reports/reports.json for the reports,
+// policies/generation.json for the generated policies (under .staging/ as
+// in the run). A reader takes a vouched file as part of the snapshot only
+// once its voucher exists, so a backend may make the file durable later,
+// with everything written before the voucher, rather than on its own
+// (File's one syncfs before a voucher instead of an fsync per object).
+// Every other key — vouchers, run-level files, credential reports and
+// region items (written after account.json), locks, exec results, config
+// reports — stands alone.
+func Vouched(key string) bool {
+	rest, ok := inRun(key)
+	if !ok {
+		return false
+	}
+	switch rest[0] {
+	case "accounts":
+		return len(rest) >= 4 && rest[2] == "iam" || len(rest) == 3 && rest[2] == "resources.json"
+	case "organizations", "aws-managed-policies":
+		return len(rest) > 1
+	case "reports":
+		return len(rest) > 1 && !Voucher(key)
+	case "policies":
+		return len(rest) > 1 && !Voucher(key)
+	}
+	return false
+}
+
+// Voucher reports whether key vouches for the Vouched files written before
+// it: a run's manifest.json, an account's account.json,
+// reports/reports.json, policies/generation.json.
+func Voucher(key string) bool {
+	rest, ok := inRun(key)
+	if !ok {
+		return false
+	}
+	switch len(rest) {
+	case 1:
+		return rest[0] == "manifest.json"
+	case 2:
+		return rest[0] == "reports" && rest[1] == "reports.json" || rest[0] == "policies" && rest[1] == PolicyGenerationFile
+	case 3:
+		return rest[0] == "accounts" && rest[2] == "account.json"
+	}
+	return false
+}
+
+// inRun splits a key of a run (or of its staging copy) into the path under
+// the run's folder; ok is false for keys outside every run.
+func inRun(key string) (rest []string, ok bool) {
+	parts := strings.Split(key, "/")
+	if parts[0] == ".staging" {
+		parts = parts[1:]
+	}
+	if len(parts) < 2 || !ValidDate(parts[0]) {
+		return nil, false
+	}
+	rest = parts[1:]
+	if len(rest) > 1 && !ReservedRunID(rest[0]) {
+		if !ValidRunID(rest[0]) {
+			return nil, false
+		}
+		rest = rest[1:] // <date>/<run-id>/…
+	}
+	return rest, true
+}
