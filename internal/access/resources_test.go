@@ -3,6 +3,8 @@ package access
 import (
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,8 +56,22 @@ func TestResourcePoliciesFromSnapshot(t *testing.T) {
 	r := resourceOrg(t)
 	dir := t.TempDir()
 	// From the JSON, then through the model cache (written by the first
-	// load, read by the second).
-	for i, cacheDir := range []string{"", dir, dir} {
+	// load, read by the second), then from the JSON again when the cache
+	// breaks off halfway (the accounts built from its first half dropped).
+	for i, cacheDir := range []string{"", dir, dir, dir} {
+		if i == 3 {
+			files, _ := filepath.Glob(filepath.Join(dir, "access", "*.bin"))
+			if len(files) != 1 {
+				t.Fatalf("cache files %v, want one", files)
+			}
+			b, err := os.ReadFile(files[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(files[0], b[:len(b)*2/3], 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var cached bool
 		o, err := LoadWith(ctx, r, LoadOptions{CacheDir: cacheDir, Cached: &cached})
 		if err != nil {
