@@ -1,15 +1,10 @@
 package evaluate
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
-
-	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/orgiam/orgiam/internal/policy"
 )
@@ -133,222 +128,36 @@ func compileStatement(i int, s policy.Statement) (*Statement, []string, error) {
 	return st, warn, nil
 }
 
-// compileConditions reads {"Operator": {"key": value | [values]}}. Values
-// may be strings, numbers or booleans (AWS accepts true and 5 and reads them
-// as "true" and "5").
-//
-// The block is read in one pass over its JSON tokens: decoding it into maps
-// with encoding/json, then each value into an interface, was most of the
-// time a policy took to compile. It reads what that decoding read: a name
-// given twice keeps its last value (a problem in an earlier one does not
-// count), null for the block or for an operator's keys is no condition,
-// invalid UTF-8 becomes U+FFFD (TestConditionsAsEncodingJSON compares the
-// two).
+// compileConditions reads {"Operator": {"key": value | [values]}}
+// (policy.ReadCondition). Values may be strings, numbers or booleans (AWS
+// accepts true and 5 and reads them as "true" and "5").
 func compileConditions(raw json.RawMessage) ([]cond, []string, error) {
-	blocks, err := readConditionBlocks(raw)
+	blocks, err := policy.ReadCondition(raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	sort.Slice(blocks, func(i, j int) bool { return blocks[i].op < blocks[j].op }) // deterministic explanations
+	sort.Slice(blocks, func(i, j int) bool { return blocks[i].Operator < blocks[j].Operator }) // deterministic explanations
 	var out []cond
 	var warn []string
 	for _, b := range blocks {
-		if b.err != nil {
-			return nil, nil, fmt.Errorf("%s: expected an object of condition keys: %v", b.op, b.err)
+		if b.Err != nil {
+			return nil, nil, fmt.Errorf("%s: expected an object of condition keys: %v", b.Operator, b.Err)
 		}
-		op, ok := parseOperator(b.op)
+		op, ok := parseOperator(b.Operator)
 		if !ok {
-			warn = append(warn, fmt.Sprintf("unknown condition operator %q: AWS rejects it; the condition is treated as never true", b.op))
+			warn = append(warn, fmt.Sprintf("unknown condition operator %q: AWS rejects it; the condition is treated as never true", b.Operator))
 		}
-		sort.Slice(b.keys, func(i, j int) bool { return b.keys[i].key < b.keys[j].key })
-		for _, k := range b.keys {
-			if k.err != nil {
-				return nil, nil, fmt.Errorf("%s: %s: %v", b.op, k.key, k.err)
+		sort.Slice(b.Keys, func(i, j int) bool { return b.Keys[i].Key < b.Keys[j].Key })
+		for _, k := range b.Keys {
+			if k.Err != nil {
+				return nil, nil, fmt.Errorf("%s: %s: %v", b.Operator, k.Key, k.Err)
 			}
-			c := cond{op: op, opName: b.op, key: strings.ToLower(k.key), rawKey: k.key, values: k.values, invalid: !ok}
+			c := cond{op: op, opName: b.Operator, key: strings.ToLower(k.Key), rawKey: k.Key, values: k.Values, invalid: !ok}
 			c.prepare()
 			out = append(out, c)
 		}
 	}
 	return out, warn, nil
-}
-
-// conditionBlock is one operator of a Condition as written, its keys
-// unsorted; err is what is wrong with its value (not an object).
-type conditionBlock struct {
-	op   string
-	keys []conditionKey
-	err  error
-}
-
-type conditionKey struct {
-	key    string
-	values []string
-	err    error
-}
-
-// conditionDecoder is the decoder readConditionBlocks reuses.
-type conditionDecoder struct {
-	src bytes.Reader
-	dec jsontext.Decoder
-}
-
-var conditionDecoders = sync.Pool{New: func() any { return new(conditionDecoder) }}
-
-// readConditionBlocks reads a Condition's operators and keys. An error is
-// one of the whole block (not an object, not JSON); what is wrong with one
-// operator or key is kept on it, so that a later one of the same name can
-// replace it.
-func readConditionBlocks(raw json.RawMessage) ([]conditionBlock, error) {
-	cd := conditionDecoders.Get().(*conditionDecoder)
-	defer conditionDecoders.Put(cd)
-	cd.src.Reset(raw)
-	cd.dec.Reset(&cd.src, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	d := &cd.dec
-	top := func(err error) ([]conditionBlock, error) {
-		return nil, fmt.Errorf("expected an object of operators: %v", err)
-	}
-	switch d.PeekKind() {
-	case 'n':
-		if _, err := d.ReadToken(); err != nil {
-			return top(err)
-		}
-		return nil, nil
-	case '{':
-	default:
-		v, err := d.ReadValue()
-		if err != nil {
-			return top(err)
-		}
-		return top(fmt.Errorf("got %s", v))
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return top(err)
-	}
-	var blocks []conditionBlock
-	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
-		if err != nil {
-			return top(err)
-		}
-		b := conditionBlock{op: name.String()}
-		if b.keys, b.err, err = readConditionKeys(d); err != nil {
-			return top(err)
-		}
-		blocks = replaceOrAppend(blocks, b, func(o conditionBlock) bool { return o.op == b.op })
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return top(err)
-	}
-	return blocks, nil
-}
-
-// readConditionKeys reads one operator's {"key": values}: the keys, what is
-// wrong with the value (it is not an object), or an error of the JSON.
-func readConditionKeys(d *jsontext.Decoder) ([]conditionKey, error, error) {
-	switch d.PeekKind() {
-	case 'n':
-		_, err := d.ReadToken()
-		return nil, nil, err
-	case '{':
-	default:
-		v, err := d.ReadValue()
-		if err != nil {
-			return nil, nil, err
-		}
-		return nil, fmt.Errorf("got %s", v), nil
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return nil, nil, err
-	}
-	var keys []conditionKey
-	for d.PeekKind() != '}' {
-		name, err := d.ReadToken()
-		if err != nil {
-			return nil, nil, err
-		}
-		k := conditionKey{key: name.String()}
-		if k.values, k.err, err = readConditionValues(d); err != nil {
-			return nil, nil, err
-		}
-		keys = replaceOrAppend(keys, k, func(o conditionKey) bool { return o.key == k.key })
-	}
-	_, err := d.ReadToken()
-	return keys, nil, err
-}
-
-// readConditionValues reads one key's value or list of values (strings,
-// numbers, booleans).
-func readConditionValues(d *jsontext.Decoder) ([]string, error, error) {
-	if d.PeekKind() != '[' {
-		v, err := d.ReadValue()
-		if err != nil {
-			return nil, nil, err
-		}
-		s, bad := conditionScalar(v)
-		if bad != nil {
-			return nil, bad, nil
-		}
-		return []string{s}, nil, nil
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return nil, nil, err
-	}
-	out := []string{}
-	var bad error
-	for d.PeekKind() != ']' {
-		v, err := d.ReadValue()
-		if err != nil {
-			return nil, nil, err
-		}
-		s, err := conditionScalar(v)
-		if err != nil && bad == nil {
-			bad = err
-		}
-		out = append(out, s)
-	}
-	if _, err := d.ReadToken(); err != nil {
-		return nil, nil, err
-	}
-	if bad != nil {
-		return nil, bad, nil
-	}
-	return out, nil, nil
-}
-
-// conditionScalar reads one <condition_value>: a string, a number (as
-// written) or a boolean.
-func conditionScalar(v jsontext.Value) (string, error) {
-	switch v.Kind() {
-	case '"':
-		// Invalid UTF-8 is replaced by U+FFFD, and said by the error,
-		// which is not one here.
-		s, _ := jsontext.AppendUnquote(nil, v)
-		return string(s), nil
-	case 't':
-		return "true", nil
-	case 'f':
-		return "false", nil
-	case '0':
-		// A number encoding/json could not hold in a float64 was refused.
-		if _, err := strconv.ParseFloat(string(v), 64); err != nil {
-			return "", fmt.Errorf("number %s is out of range", v)
-		}
-		return string(v), nil
-	}
-	return "", fmt.Errorf("expected a string, number or boolean, got %s", v)
-}
-
-// replaceOrAppend replaces the element of list that same picks by v (the
-// last one given wins), or appends v.
-func replaceOrAppend[T any](list []T, v T, same func(T) bool) []T {
-	for i := range list {
-		if same(list[i]) {
-			list[i] = v
-			return list
-		}
-	}
-	return append(list, v)
 }
 
 // MayAllow reports whether some Allow statement of the policy covers the

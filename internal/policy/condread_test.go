@@ -1,20 +1,20 @@
-package evaluate
+package policy
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/orgiam/orgiam/internal/policy"
 )
 
-// referenceConditions is how conditions were read before the one-pass
-// reader: encoding/json into maps, each value with policy.ConditionValues.
-// It gives the operators, keys and values the reader must give.
+// referenceConditions is how conditions were read before ReadCondition:
+// encoding/json into maps, each value into an interface. It gives the
+// operators, keys and values the reader must give.
 func referenceConditions(raw json.RawMessage) ([]string, error) {
 	var blocks map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &blocks); err != nil {
@@ -37,7 +37,7 @@ func referenceConditions(raw json.RawMessage) ([]string, error) {
 		}
 		sort.Strings(names)
 		for _, k := range names {
-			vals, err := policy.ConditionValues(keys[k])
+			vals, err := referenceValues(keys[k])
 			if err != nil {
 				return nil, err
 			}
@@ -47,14 +47,66 @@ func referenceConditions(raw json.RawMessage) ([]string, error) {
 	return out, nil
 }
 
-func readConditions(raw json.RawMessage) ([]string, error) {
-	conds, _, err := compileConditions(raw)
+// referenceValues is ConditionValues as it was, with encoding/json.
+func referenceValues(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	scalar := func(raw json.RawMessage) (string, error) {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return "", err
+		}
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case bool:
+			return strconv.FormatBool(x), nil
+		case float64:
+			return string(bytes.TrimSpace(raw)), nil
+		}
+		return "", fmt.Errorf("got %s", bytes.TrimSpace(raw))
+	}
+	if len(raw) > 0 && raw[0] == '[' {
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw, &list); err != nil {
+			return nil, err
+		}
+		out := make([]string, 0, len(list))
+		for _, v := range list {
+			s, err := scalar(v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s)
+		}
+		return out, nil
+	}
+	s, err := scalar(raw)
 	if err != nil {
 		return nil, err
 	}
+	return []string{s}, nil
+}
+
+// readConditions is ReadCondition's answer in referenceConditions' form,
+// or the first problem found in the order the evaluator reports them.
+func readConditions(raw json.RawMessage) ([]string, error) {
+	ops, err := ReadCondition(raw)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(ops, func(i, j int) bool { return ops[i].Operator < ops[j].Operator })
 	var out []string
-	for _, c := range conds {
-		out = append(out, fmt.Sprintf("%s|%s|%q", c.opName, c.rawKey, c.values))
+	for _, op := range ops {
+		if op.Err != nil {
+			return nil, op.Err
+		}
+		sort.Slice(op.Keys, func(i, j int) bool { return op.Keys[i].Key < op.Keys[j].Key })
+		for _, k := range op.Keys {
+			if k.Err != nil {
+				return nil, k.Err
+			}
+			out = append(out, fmt.Sprintf("%s|%s|%q", op.Operator, k.Key, k.Values))
+		}
 	}
 	return out, nil
 }
@@ -103,7 +155,7 @@ func randomConditionJSON(r *rand.Rand, depth int) string {
 	return "{" + strings.Join(ops, ", ") + "}"
 }
 
-func TestConditionsAsEncodingJSON(t *testing.T) {
+func TestReadConditionAsEncodingJSON(t *testing.T) {
 	t.Parallel()
 	r := rand.New(rand.NewPCG(20261203, 1))
 	fixed := []string{`null`, `{}`, `{"StringEquals": null}`, `{"StringEquals": {"k": []}}`, `{"StringEquals": 5, "StringEquals": {"k": "v"}}`,
@@ -114,6 +166,19 @@ func TestConditionsAsEncodingJSON(t *testing.T) {
 	}
 	errs := 0
 	for _, raw := range cases {
+		// Each value alone, as ConditionValues reads it.
+		var blocks map[string]map[string]json.RawMessage
+		if json.Unmarshal([]byte(raw), &blocks) == nil {
+			for _, keys := range blocks {
+				for _, v := range keys {
+					want, werr := referenceValues(v)
+					got, gerr := ConditionValues(v)
+					if (werr != nil) != (gerr != nil) || !slices.Equal(got, want) {
+						t.Fatalf("value %s: %q, %v; encoding/json's %q, %v", v, got, gerr, want, werr)
+					}
+				}
+			}
+		}
 		want, werr := referenceConditions(json.RawMessage(raw))
 		got, gerr := readConditions(json.RawMessage(raw))
 		if (werr != nil) != (gerr != nil) {
