@@ -12,7 +12,10 @@
 // and memory are not the measured process's. Each case reports wall time,
 // the case's lower bound and wall ÷ bound, the rate the server granted, API
 // calls and objects written per account, throttles absorbed, accounts
-// failed, and orgiam's peak RSS (reset before each case).
+// failed, orgiam's peak RSS (reset before each case), and the CPU time the
+// host took from the machine during the case (steal: on a shared host the
+// same build runs up to twice as long when its neighbours are busy, so
+// rows compare only when neither lost much).
 //
 // The bound never comes from orgiam's own settings:
 //   - server-limited cases: every service has its own token bucket per
@@ -89,6 +92,7 @@ type Result struct {
 	CPU, EmuCPU    time.Duration
 	Discovered     time.Duration // when discovery ended
 	Load0, Load1   string        // 1-minute load average before and after the case
+	Stolen         time.Duration // CPU the host took from the machine during the case (measure.Stolen)
 	Bottleneck     string        // the service that sets the bound
 	OfLimit        float64       // its granted calls per second of wall ÷ its rate
 }
@@ -244,10 +248,12 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	}
 	measure.ResetPeakRSS()
 	res.Load0 = load1()
+	stolen0 := measure.Stolen()
 	r, err := sim.Collect(ctx, setup)
 	if err != nil {
 		return res, err
 	}
+	res.Stolen = measure.Stolen() - stolen0
 	res.Wall = r.Wall
 	res.CPU, res.EmuCPU, res.Discovered = r.CPU, r.EmulatorCPU, r.Discovered
 	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
@@ -292,7 +298,7 @@ func load1() string {
 
 func writeTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tload before/after\ttarget\t")
+	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tCPU s stolen\tload before/after\ttarget\t")
 	for _, r := range rs {
 		n := float64(max(r.OK+r.Failed, 1))
 		granted := float64(r.Granted) / r.Wall.Seconds()
@@ -304,9 +310,9 @@ func writeTable(w io.Writer, rs []Result) {
 		if r.Bound > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(r.Wall)/float64(r.Bound))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%s/%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%.1f\t%s/%s\t%s\t\n",
 			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio, bottleneck,
-			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Load0, r.Load1, r.Target)
+			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Stolen.Seconds(), r.Load0, r.Load1, r.Target)
 	}
 	tw.Flush()
 }

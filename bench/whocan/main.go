@@ -121,6 +121,7 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	var loads, queries, totals, loadCPU, queryCPU []time.Duration
+	stolen0, timed0 := measure.Stolen(), time.Now()
 	var org *access.Org
 	var grants []access.Grant
 	for i := 0; i < *runs; i++ {
@@ -145,6 +146,7 @@ func main() {
 		loads, queries, totals = append(loads, t1.Sub(t0)), append(queries, t2.Sub(t1)), append(totals, t2.Sub(t0))
 		fmt.Fprintf(os.Stderr, "run %d: load %v, who-can %v, %d principals can\n", i+1, t1.Sub(t0).Round(time.Millisecond), t2.Sub(t1).Round(time.Millisecond), len(grants))
 	}
+	stolen, timed := measure.Stolen()-stolen0, time.Since(timed0)
 	rss := measure.PeakRSSMB()
 	if *memprofile != "" {
 		f, err := os.Create(*memprofile)
@@ -176,7 +178,9 @@ func main() {
 		runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.Join(os.Args[1:], " "), src, *runs)
 	fmt.Fprintf(&b, "garbage collector: -gc %s (cli: GOGC=400 with a %d MiB soft memory limit while loading and querying, as the who-can command sets it; default: Go's defaults)\n\n", *gc, access.GCBudget>>20)
 	fmt.Fprintf(&b, "loading: %s\n\n", fill)
-	fmt.Fprintf(&b, "question: who-can s3:GetObject --resource %s (role assumption followed, depth 3); load average at the end: %s (the 2 cores are shared)\n\n```\n", resource, strings.TrimSpace(string(loadavg)))
+	fmt.Fprintf(&b, "question: who-can s3:GetObject --resource %s (role assumption followed, depth 3); load average at the end: %s (the 2 cores are shared)\n\n", resource, strings.TrimSpace(string(loadavg)))
+	fmt.Fprintf(&b, "CPU the host took from this machine during the timed runs (steal, /proc/stat): %v of %v (%d cores × %v)\n\n```\n",
+		stolen.Round(10*time.Millisecond), (time.Duration(runtime.NumCPU()) * timed).Round(10*time.Millisecond), runtime.NumCPU(), timed.Round(10*time.Millisecond))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "accounts\tprincipals\tcan (direct+chained)\tload wall\tload CPU\twho-can wall\twho-can CPU\tload+who-can wall\tpeak RSS MB\ttarget who-can\ttarget load+who-can\ttarget RSS\t")
 	fmt.Fprintf(tw, "%d\t%d\t%d (%d+%d)\t%v\t%v\t%v\t%v\t%v\t%.0f\t%s\t%s\t%s\t\n", len(org.Accounts), len(org.Principals), len(grants), len(grants)-chained, chained,

@@ -38,3 +38,27 @@ func PeakRSSMB() float64 {
 // ResetPeakRSS starts the high-water resident set anew (Linux:
 // /proc/self/clear_refs), so that what ran before does not count.
 func ResetPeakRSS() { os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// Stolen is the CPU time the host took from this virtual machine's cores
+// so far (the steal column of /proc/stat, every core summed; 0 where there
+// is none). A benchmark that reads it before and after a case says how
+// much of the machine it did not have: on a shared host the same build
+// runs twice as long when its neighbours are busy.
+func Stolen() time.Duration {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line)
+	// cpu user nice system idle iowait irq softirq steal …, in USER_HZ
+	// ticks (100 a second on Linux).
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, err := strconv.ParseInt(f[8], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
+}
