@@ -120,6 +120,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	calib := measure.Calibrate()
 	var loads, queries, totals, loadCPU, queryCPU []time.Duration
 	stolen0, timed0 := measure.Stolen(), time.Now()
 	var org *access.Org
@@ -179,8 +180,8 @@ func main() {
 	fmt.Fprintf(&b, "garbage collector: -gc %s (cli: GOGC=400 with a %d MiB soft memory limit while loading and querying, as the who-can command sets it; default: Go's defaults)\n\n", *gc, access.GCBudget>>20)
 	fmt.Fprintf(&b, "loading: %s\n\n", fill)
 	fmt.Fprintf(&b, "question: who-can s3:GetObject --resource %s (role assumption followed, depth 3); load average at the end: %s (the 2 cores are shared)\n\n", resource, strings.TrimSpace(string(loadavg)))
-	fmt.Fprintf(&b, "CPU the host took from this machine during the timed runs (steal, /proc/stat): %v of %v (%d cores × %v)\n\n```\n",
-		stolen.Round(10*time.Millisecond), (time.Duration(runtime.NumCPU()) * timed).Round(10*time.Millisecond), runtime.NumCPU(), timed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "machine speed before the timed runs (measure.Calibrate: sorting 16 MiB on one core): %v; CPU the host took from this machine during them (steal, /proc/stat): %v of %v (%d cores × %v)\n\n```\n",
+		calib.Round(time.Millisecond), stolen.Round(10*time.Millisecond), (time.Duration(runtime.NumCPU()) * timed).Round(10*time.Millisecond), runtime.NumCPU(), timed.Round(10*time.Millisecond))
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "accounts\tprincipals\tcan (direct+chained)\tload wall\tload CPU\twho-can wall\twho-can CPU\tload+who-can wall\tpeak RSS MB\ttarget who-can\ttarget load+who-can\ttarget RSS\t")
 	fmt.Fprintf(tw, "%d\t%d\t%d (%d+%d)\t%v\t%v\t%v\t%v\t%v\t%.0f\t%s\t%s\t%s\t\n", len(org.Accounts), len(org.Principals), len(grants), len(grants)-chained, chained,
