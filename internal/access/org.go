@@ -42,6 +42,8 @@ type Account struct {
 	// context holds the keys of a request on a resource of this account
 	// (aws:ResourceAccount, aws:ResourceOrgID, aws:ResourceOrgPaths).
 	context evaluate.ContextMap
+	// principals are the account's users and roles, sorted by ARN.
+	principals []*Principal
 }
 
 func (a *Account) buildContext() {
@@ -361,6 +363,7 @@ func LoadWith(ctx context.Context, r snapshot.Reader, opt LoadOptions) (*Org, er
 		if res.acct == nil {
 			continue
 		}
+		res.acct.principals = res.ps
 		o.Accounts[res.acct.ID] = res.acct
 		if res.acct.Management && res.acct.OrgID != "" {
 			o.Management[res.acct.OrgID] = res.acct.ID

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
@@ -245,7 +246,11 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 	// (or its account): the others are not evaluated.
 	// Grants by value (Decision "" for none): one slice, not an
 	// allocation per principal.
+	// canAssumeSome is by Principal.index: whether a principal's own
+	// policies can let it assume a role at all (chained grants below).
+	canAssumeSome := make([]bool, len(o.Principals))
 	direct, err := parallel(ctx, o.Principals, func(p *Principal) Grant {
+		canAssumeSome[p.index] = mayAllow(p, "sts:assumerole")
 		if !mayAllow(p, action) && !named(p) {
 			return Grant{}
 		}
@@ -265,7 +270,7 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			n++
 		}
 	}
-	// reached and canAssumeSome are by Principal.index.
+	// reached is by Principal.index.
 	reached := make([]*Grant, len(o.Principals))
 	for i := range direct {
 		if direct[i].Decision != "" {
@@ -276,16 +281,12 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			}
 		}
 	}
-	byAccount := make(map[string][]*Principal, len(o.Accounts))
-	canAssumeSome := make([]bool, len(o.Principals))
-	for i, p := range o.Principals {
-		byAccount[p.Account.ID] = append(byAccount[p.Account.ID], p)
-		canAssumeSome[i] = mayAllow(p, "sts:assumerole")
-	}
 	for depth := 1; depth <= opt.MaxDepth && len(frontier) > 0; depth++ {
 		type pair struct{ who, role *Principal }
-		var pairs []pair
-		for _, role := range frontier {
+		// Who may assume each role of the frontier, on every core (reached
+		// is only read here), in the frontier's order.
+		lists, err := parallel(ctx, frontier, func(role *Principal) []pair {
+			var pairs []pair
 			named, accounts := o.assumers(role)
 			for _, c := range named {
 				if c != role && reached[c.index] == nil {
@@ -295,12 +296,24 @@ func (o *Org) WhoCan(ctx context.Context, q Ask, opt WhoCanOptions) ([]Grant, er
 			// Principals of a trusted account need their own permission
 			// to assume the role: skip those whose policies cannot give it.
 			for _, acct := range accounts {
-				for _, c := range byAccount[acct] {
+				var in []*Principal
+				if a := o.Accounts[acct]; a != nil {
+					in = a.principals
+				}
+				for _, c := range in {
 					if c != role && reached[c.index] == nil && canAssumeSome[c.index] {
 						pairs = append(pairs, pair{c, role})
 					}
 				}
 			}
+			return pairs
+		})
+		if err != nil {
+			return nil, err
+		}
+		var pairs []pair
+		for _, l := range lists {
+			pairs = append(pairs, l...)
 		}
 		res, err := parallel(ctx, pairs, func(pr pair) *evaluate.Decision {
 			d, err := o.Simulate(pr.who, Ask{Action: "sts:AssumeRole", Resource: pr.role.ARN, Quiet: true})
@@ -451,22 +464,24 @@ func union(a, b []string) []string {
 // parallel maps f over items on every core, keeping the order.
 func parallel[T, R any](ctx context.Context, items []T, f func(T) R) ([]R, error) {
 	out := make([]R, len(items))
-	workers := runtime.GOMAXPROCS(0)
+	// Blocks handed out in turn rather than one half per core: the
+	// principals of some accounts take far longer than others', and a
+	// worker done with its half would wait for the other.
+	const block = 256
+	var next atomic.Int64
 	var wg sync.WaitGroup
-	chunk := (len(items) + workers - 1) / workers
-	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(items))
-		if lo >= hi {
-			break
-		}
+	for range runtime.GOMAXPROCS(0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := lo; i < hi; i++ {
-				if i%1024 == 0 && ctx.Err() != nil {
+			for ctx.Err() == nil {
+				lo := int(next.Add(block)) - block
+				if lo >= len(items) {
 					return
 				}
-				out[i] = f(items[i])
+				for i := lo; i < min(lo+block, len(items)); i++ {
+					out[i] = f(items[i])
+				}
 			}
 		}()
 	}
