@@ -34,12 +34,12 @@ const cacheMagic = "orgiam access model cache 2\n"
 
 // cachePath is the cache file of a run ("" when the run is not complete).
 func cachePath(ctx context.Context, r snapshot.Reader, dir string) string {
-	m, err := r.Manifest(ctx)
+	finished, err := r.ManifestFinished(ctx)
 	if err != nil {
 		return ""
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", cacheMagic, r.Store, r.Run, m.Finished.UnixNano())
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%d", cacheMagic, r.Store, r.Run, finished.UnixNano())
 	return filepath.Join(dir, "access", hex.EncodeToString(h.Sum(nil))[:32]+".bin")
 }
 

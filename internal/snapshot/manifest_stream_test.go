@@ -81,3 +81,42 @@ func TestManifestAccounts(t *testing.T) {
 		t.Errorf("no manifest: %v", err)
 	}
 }
+
+func TestManifestFinished(t *testing.T) {
+	ctx := context.Background()
+	st := store.NewFile(t.TempDir())
+	r := Reader{Store: st, Run: "2026-11-20"}
+	if _, err := r.ManifestFinished(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("no manifest: %v, want ErrNotFound", err)
+	}
+	want := time.Date(2026, 11, 20, 4, 9, 0, 123, time.UTC)
+	for _, tt := range []struct{ name, doc, err string }{
+		{"as written", "", ""},
+		// Found wherever it is, after the accounts too.
+		{"last", `{"accounts":[{"id":"111111111111","counts":{"users":3}}],"errors":["x"],"finished":"2026-11-20T04:09:00.000000123Z"}`, ""},
+		{"missing", `{"started":"2026-11-20T04:00:00Z","accounts":[]}`, "no finished time"},
+		{"not a time", `{"finished":5}`, "finished:"},
+		{"not an object", `[]`, "not an object"},
+	} {
+		doc := []byte(tt.doc)
+		if tt.doc == "" {
+			var err error
+			if doc, err = json.Marshal(Manifest{SchemaVersion: SchemaVersion, Date: "2026-11-20", Finished: want, Accounts: []AccountResult{{ID: "111111111111"}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Put(ctx, store.ManifestKey(r.Run), doc); err != nil {
+			t.Fatal(err)
+		}
+		got, err := r.ManifestFinished(ctx)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), "manifest.json") {
+				t.Errorf("%s: %v, want an error naming the file and %q", tt.name, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || !got.Equal(want) {
+			t.Errorf("%s: %v, %v; want %v", tt.name, got, err, want)
+		}
+	}
+}
