@@ -3,7 +3,6 @@ package collect
 import (
 	"context"
 	"errors"
-	"slices"
 	"sort"
 	"sync"
 
@@ -159,8 +158,7 @@ type Item struct {
 	Account string
 	Region  string // "" for account-scope collectors
 	Clients Clients
-	// Parallel bounds the calls each collector of the item makes at once
-	// (< 1: one at a time); an account's collectors run side by side.
+	// Parallel bounds the item's calls that run at once (< 1: one at a time).
 	Parallel int
 	// WaitCredentialReport polls the credential report until it is ready
 	// (the local runner); otherwise the scan polls once and a later step
@@ -187,15 +185,11 @@ func (it *Item) Warn(msg string) {
 	it.warnings = append(it.warnings, msg)
 }
 
-// Warnings are the item's warnings, sorted: the collectors of an account
-// run at once, and the order they recorded them in is not the same from
-// one run to the next.
+// Warnings are the item's warnings, in the order they were recorded.
 func (it *Item) Warnings() []string {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	out := append([]string(nil), it.warnings...)
-	slices.Sort(out)
-	return out
+	return append([]string(nil), it.warnings...)
 }
 
 // CredentialReportOutcome is where the item's credential report stands

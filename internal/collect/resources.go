@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -52,15 +51,12 @@ func (it *Item) Missed(w snapshot.CollectorWarning) {
 	it.missed = append(it.missed, w)
 }
 
-// CollectorWarnings are what the item's collectors could not read, by
-// collector (the collectors of an account run at once), each collector's in
-// the order it recorded them.
+// CollectorWarnings are what the item's collectors could not read, in the
+// order recorded.
 func (it *Item) CollectorWarnings() []snapshot.CollectorWarning {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	out := append([]snapshot.CollectorWarning(nil), it.missed...)
-	slices.SortStableFunc(out, func(a, b snapshot.CollectorWarning) int { return strings.Compare(a.Collector, b.Collector) })
-	return out
+	return append([]snapshot.CollectorWarning(nil), it.missed...)
 }
 
 // SetEnabledRegions records the regions enabled in the item's account (the

@@ -252,42 +252,23 @@ func collectAccount(ctx context.Context, collectors []collect.Collector, item *c
 			}
 		}
 	}
-	// The account's collectors run side by side: each waits on its own
-	// calls (the IAM collector's chain is the longest), and one after
-	// another they made an account take the sum. Their outcomes are then
-	// taken in the registry's order, as when they ran in turn: a store that
-	// cannot be written ends the scan, a lenient collector's failure leaves
-	// the account partial, the first other failure fails it (what the
-	// collectors after it report is then left out).
-	account := collect.OfScope(collectors, collect.ScopeAccount)
-	errs := make([]error, len(account))
-	var wg sync.WaitGroup
-	for i, c := range account {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = c.Collect(ctx, item, w)
-		}()
-	}
-	wg.Wait()
-	for _, err := range errs {
-		var we *storeWriteError
-		if errors.As(err, &we) {
-			return we.err
-		}
-	}
-	for i, c := range account {
-		err := errs[i]
-		if err == nil {
+	for _, c := range collectors {
+		if c.Scope() != collect.ScopeAccount {
 			continue
 		}
-		if _, ok := c.(collect.Lenient); ok && ctx.Err() == nil {
-			// The account keeps its other data and is partial.
-			item.Missed(collect.WarningOf(c.Name(), "", err))
-			continue
+		if err := c.Collect(ctx, item, w); err != nil {
+			var we *storeWriteError
+			if errors.As(err, &we) {
+				return we.err
+			}
+			if _, ok := c.(collect.Lenient); ok && ctx.Err() == nil {
+				// The account keeps its other data and is partial.
+				item.Missed(collect.WarningOf(c.Name(), "", err))
+				continue
+			}
+			*failure = &phaseError{collect.PhaseOf(err), err}
+			return nil
 		}
-		*failure = &phaseError{collect.PhaseOf(err), err}
-		return nil
 	}
 	return nil
 }
