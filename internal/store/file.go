@@ -116,11 +116,7 @@ func (f *File) write(ctx context.Context, key string, data []byte, exclusive boo
 	// Synced before the rename: after a crash the name points at the whole
 	// new content or at the old one, never at an empty file; a vouched
 	// file waits for its voucher's syncfs.
-	if exclusive || !deferredSync || !Vouched(key) {
-		sync := fileSync
-		if deferredSync && Voucher(key) {
-			sync = fsSync
-		}
+	if sync := syncBefore(key, exclusive); sync != nil {
 		if err := sync(tmp); err != nil {
 			return fmt.Errorf("store %s: write %s: %w", f, key, err)
 		}
@@ -277,6 +273,24 @@ func (f *File) Delete(ctx context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// syncBefore is how a new file is synced before its rename: with a syncfs
+// for a voucher, not at all for a file its voucher will sync, on its own
+// for every other file (and for every file without syncfs, and for a
+// Create, which the run lock relies on).
+func syncBefore(key string, exclusive bool) func(*os.File) error {
+	if !deferredSync || exclusive {
+		return fileSync
+	}
+	rest, ok := inRun(key)
+	switch {
+	case ok && voucher(rest):
+		return fsSync
+	case ok && vouched(rest):
+		return nil
+	}
+	return fileSync
 }
 
 // fileSync and fsSync sync one file, and the filesystem (syncFS); tests

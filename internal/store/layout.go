@@ -322,20 +322,7 @@ func IsRunLevelKey(run, key string) bool {
 // reports — stands alone.
 func Vouched(key string) bool {
 	rest, ok := inRun(key)
-	if !ok {
-		return false
-	}
-	switch rest[0] {
-	case "accounts":
-		return len(rest) >= 4 && rest[2] == "iam" || len(rest) == 3 && rest[2] == "resources.json"
-	case "organizations", "aws-managed-policies":
-		return len(rest) > 1
-	case "reports":
-		return len(rest) > 1 && !Voucher(key)
-	case "policies":
-		return len(rest) > 1 && !Voucher(key)
-	}
-	return false
+	return ok && vouched(rest)
 }
 
 // Voucher reports whether key vouches for the Vouched files written before
@@ -343,9 +330,24 @@ func Vouched(key string) bool {
 // reports/reports.json, policies/generation.json.
 func Voucher(key string) bool {
 	rest, ok := inRun(key)
-	if !ok {
-		return false
+	return ok && voucher(rest)
+}
+
+// vouched and voucher are Vouched and Voucher of a key's path under its run
+// (inRun).
+func vouched(rest []string) bool {
+	switch rest[0] {
+	case "accounts":
+		return len(rest) >= 4 && rest[2] == "iam" || len(rest) == 3 && rest[2] == "resources.json"
+	case "organizations", "aws-managed-policies":
+		return len(rest) > 1
+	case "reports", "policies":
+		return len(rest) > 1 && !voucher(rest)
 	}
+	return false
+}
+
+func voucher(rest []string) bool {
 	switch len(rest) {
 	case 1:
 		return rest[0] == "manifest.json"
