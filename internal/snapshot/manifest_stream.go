@@ -19,25 +19,16 @@ import (
 // 10,000 decoded lines with their counts and warnings. ErrNotFound if the
 // run is incomplete; an error of fn stops the read and is returned.
 func (r Reader) ManifestAccounts(ctx context.Context, fn func(AccountResult) error) (Manifest, error) {
-	key := store.ManifestKey(r.Run)
-	data, err := r.Store.Get(ctx, key)
+	dec, where, err := r.openManifest(ctx)
 	if err != nil {
 		return Manifest{}, err
 	}
-	bad := func(err error) (Manifest, error) { return Manifest{}, fmt.Errorf("%s/%s: %w", r.Store, key, err) }
+	bad := func(err error) (Manifest, error) { return Manifest{}, where(err) }
 	// The other members are copied into an object of their own and decoded
 	// into the Manifest at the end; accounts are decoded one by one as they
 	// come.
 	var rest bytes.Buffer
 	enc := jsontext.NewEncoder(&rest)
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return bad(err)
-	}
-	if tok.Kind() != '{' {
-		return bad(fmt.Errorf("the manifest is a JSON %v, not an object", tok.Kind()))
-	}
 	if err := enc.WriteToken(jsontext.BeginObject); err != nil {
 		return bad(err)
 	}
@@ -87,7 +78,7 @@ func (r Reader) ManifestAccounts(ctx context.Context, fn func(AccountResult) err
 	if err := json.Unmarshal(rest.Bytes(), &m); err != nil {
 		return bad(err)
 	}
-	return m, checkSchema(key, m.SchemaVersion)
+	return m, checkSchema(store.ManifestKey(r.Run), m.SchemaVersion)
 }
 
 // ManifestFinished reads only the finished time of the run's manifest (its
@@ -95,20 +86,11 @@ func (r Reader) ManifestAccounts(ctx context.Context, fn func(AccountResult) err
 // nothing else: the manifest of a 10,000-account run is 4 MB of account
 // lines that Manifest would decode. ErrNotFound if the run is incomplete.
 func (r Reader) ManifestFinished(ctx context.Context) (time.Time, error) {
-	key := store.ManifestKey(r.Run)
-	data, err := r.Store.Get(ctx, key)
+	dec, where, err := r.openManifest(ctx)
 	if err != nil {
 		return time.Time{}, err
 	}
-	bad := func(err error) (time.Time, error) { return time.Time{}, fmt.Errorf("%s/%s: %w", r.Store, key, err) }
-	dec := jsontext.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.ReadToken()
-	if err != nil {
-		return bad(err)
-	}
-	if tok.Kind() != '{' {
-		return bad(fmt.Errorf("the manifest is a JSON %v, not an object", tok.Kind()))
-	}
+	bad := func(err error) (time.Time, error) { return time.Time{}, where(err) }
 	for dec.PeekKind() != '}' {
 		tok, err := dec.ReadToken()
 		if err != nil {
@@ -131,4 +113,25 @@ func (r Reader) ManifestFinished(ctx context.Context) (time.Time, error) {
 		return t, nil
 	}
 	return bad(fmt.Errorf("no finished time"))
+}
+
+// openManifest reads the run's manifest and its opening brace: the decoder
+// is at its first member. where names the manifest in an error (its own
+// errors are named already; ErrNotFound if the run is incomplete).
+func (r Reader) openManifest(ctx context.Context) (dec *jsontext.Decoder, where func(error) error, err error) {
+	key := store.ManifestKey(r.Run)
+	data, err := r.Store.Get(ctx, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	where = func(err error) error { return fmt.Errorf("%s/%s: %w", r.Store, key, err) }
+	dec = jsontext.NewDecoder(bytes.NewReader(data))
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return nil, nil, where(err)
+	}
+	if tok.Kind() != '{' {
+		return nil, nil, where(fmt.Errorf("the manifest is a JSON %v, not an object", tok.Kind()))
+	}
+	return dec, where, nil
 }
