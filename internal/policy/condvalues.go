@@ -1,13 +1,11 @@
 package policy
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"sync"
 
 	"github.com/go-json-experiment/json/jsontext"
 )
@@ -30,12 +28,11 @@ import (
 // reports the document as no longer comparable, the trust checks see no
 // narrowing value).
 func ConditionValues(raw json.RawMessage) ([]string, error) {
-	cd := conditionDecoders.Get().(*conditionDecoder)
-	defer conditionDecoders.Put(cd)
-	d := cd.reset(raw)
-	vals, bad, err := readConditionValues(d)
+	d := conditionDecoder(raw)
+	defer parserPool.Put(d.p)
+	vals, bad, err := readConditionValues(d.Decoder)
 	if err == nil {
-		err = atEnd(d)
+		err = atEnd(d.Decoder)
 	}
 	if err != nil {
 		return nil, err
@@ -69,9 +66,8 @@ type ConditionKey struct {
 // whole block (not an object); a problem of one operator or key is kept
 // on it, for the caller to report or not.
 func ReadCondition(raw json.RawMessage) ([]ConditionOperator, error) {
-	cd := conditionDecoders.Get().(*conditionDecoder)
-	defer conditionDecoders.Put(cd)
-	d := cd.reset(raw)
+	d := conditionDecoder(raw)
+	defer parserPool.Put(d.p)
 	top := func(err error) ([]ConditionOperator, error) {
 		return nil, fmt.Errorf("expected an object of operators: %v", err)
 	}
@@ -80,7 +76,7 @@ func ReadCondition(raw json.RawMessage) ([]ConditionOperator, error) {
 		if _, err := d.ReadToken(); err != nil {
 			return top(err)
 		}
-		return nil, atEnd(d)
+		return nil, atEnd(d.Decoder)
 	case '{':
 	default:
 		v, err := d.ReadValue()
@@ -99,7 +95,7 @@ func ReadCondition(raw json.RawMessage) ([]ConditionOperator, error) {
 			return top(err)
 		}
 		op := ConditionOperator{Operator: name.String()}
-		if op.Keys, op.Err, err = readConditionKeys(d); err != nil {
+		if op.Keys, op.Err, err = readConditionKeys(d.Decoder); err != nil {
 			return top(err)
 		}
 		ops = replaceOrAppend(ops, op, func(o ConditionOperator) bool { return o.Operator == op.Operator })
@@ -107,24 +103,23 @@ func ReadCondition(raw json.RawMessage) ([]ConditionOperator, error) {
 	if _, err := d.ReadToken(); err != nil {
 		return top(err)
 	}
-	if err := atEnd(d); err != nil {
+	if err := atEnd(d.Decoder); err != nil {
 		return top(err)
 	}
 	return ops, nil
 }
 
-// conditionDecoder is a decoder ReadCondition and ConditionValues reuse.
-type conditionDecoder struct {
-	src bytes.Reader
-	dec jsontext.Decoder
+// pooledDecoder is a decoder of Parse's pool, pointed at one Condition or
+// value; it goes back with parserPool.Put(d.p).
+type pooledDecoder struct {
+	*jsontext.Decoder
+	p *parser
 }
 
-var conditionDecoders = sync.Pool{New: func() any { return new(conditionDecoder) }}
-
-func (cd *conditionDecoder) reset(raw []byte) *jsontext.Decoder {
-	cd.src.Reset(raw)
-	cd.dec.Reset(&cd.src, decodeOptions...)
-	return &cd.dec
+func conditionDecoder(raw []byte) pooledDecoder {
+	p := parserPool.Get().(*parser)
+	p.reset(raw)
+	return pooledDecoder{&p.dec, p}
 }
 
 // atEnd checks that nothing follows the value read.
