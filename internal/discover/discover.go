@@ -52,8 +52,9 @@ func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, er
 	return organization(ctx, api, listRoleARN, nil)
 }
 
-// OrganizationAndPolicies is Organization and ReadPolicies at once: the
-// policy calls run while the tree and the account list are read (they need
+// OrganizationAndPolicies is Organization and its policies (readPolicies)
+// at once: the policy calls run while the tree and the account list are
+// read (they need
 // only the policy types enabled on the roots), and the chains are built
 // when all are in. Their pages follow one another in each list, so side by
 // side they take the time of the longest list rather than of the sum (a
@@ -63,10 +64,8 @@ func OrganizationAndPolicies(ctx context.Context, api OrgAPI, listRoleARN string
 	var (
 		pol     *Policies
 		enabled []string
-		orgID   string
 	)
-	org, err := organization(ctx, api, listRoleARN, func(gctx context.Context, id string, roots []snapshot.OU) {
-		orgID = id
+	org, err := organization(ctx, api, listRoleARN, func(gctx context.Context, orgID string, roots []snapshot.OU) {
 		enabled = enabledTypes(roots)
 		pol = readPolicies(gctx, api, orgID, enabled, parallel)
 	})

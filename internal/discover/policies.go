@@ -46,23 +46,6 @@ type Policies struct {
 	Calls int64
 }
 
-// ReadPolicies reads an organization's SCPs and RCPs (for the types enabled
-// on its root: ListPolicies, then one DescribePolicy and the targets of each
-// policy), its delegated administrators (ListDelegatedAdministrators, then
-// the services of each), and builds every account's chain per type from the
-// OU tree. Targets are read per policy, not policies per target: an
-// organization has a handful of policies and thousands of accounts.
-// Independent calls run up to parallel at once (0: DefaultPolicyParallel).
-// It never fails: what it cannot read becomes a warning.
-func ReadPolicies(ctx context.Context, api PolicyAPI, org *Org, parallel int) *Policies {
-	enabled := enabledTypes(org.OUs)
-	out := readPolicies(ctx, api, org.Organization.ID, enabled, parallel)
-	if out.PoliciesRead {
-		out.Chains = Chains(org, out.Policies, enabled)
-	}
-	return out
-}
-
 // enabledTypes are the PolicyTypes enabled on a root of ous.
 func enabledTypes(ous []snapshot.OU) []string {
 	var enabled []string
@@ -74,8 +57,15 @@ func enabledTypes(ous []snapshot.OU) []string {
 	return enabled
 }
 
-// readPolicies is ReadPolicies without the chains, which need the OU tree
-// and the accounts: only the policy types enabled on the roots.
+// readPolicies reads an organization's SCPs and RCPs (for the types
+// enabled on its roots: ListPolicies, then one DescribePolicy and the
+// targets of each policy) and its delegated administrators
+// (ListDelegatedAdministrators, then the services of each); the chains,
+// which need the OU tree and the accounts, are OrganizationAndPolicies'
+// (Chains). Targets are read per policy, not policies per target: an
+// organization has a handful of policies and thousands of accounts.
+// Independent calls run up to parallel at once (0: DefaultPolicyParallel).
+// It never fails: what it cannot read becomes a warning.
 func readPolicies(ctx context.Context, api PolicyAPI, orgID string, enabled []string, parallel int) *Policies {
 	if parallel <= 0 {
 		parallel = DefaultPolicyParallel

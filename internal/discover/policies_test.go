@@ -18,6 +18,17 @@ import (
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
 
+// readPoliciesOf reads the policies of an organization already listed, as
+// OrganizationAndPolicies does alongside the listing.
+func readPoliciesOf(ctx context.Context, api PolicyAPI, org *Org, parallel int) *Policies {
+	enabled := enabledTypes(org.OUs)
+	out := readPolicies(ctx, api, org.Organization.ID, enabled, parallel)
+	if out.PoliciesRead {
+		out.Chains = Chains(org, out.Policies, enabled)
+	}
+	return out
+}
+
 // startFake serves a generated world and returns an Organizations client
 // of its first organization's management account.
 func startFake(t *testing.T, o fakeaws.Options, k fakeaws.Knobs) (*fakeaws.Server, *organizations.Client) {
@@ -58,7 +69,7 @@ func TestReadPoliciesFromFakeAWS(t *testing.T) {
 		t.Fatalf("root policy types not recorded: %+v", org.OUs[0])
 	}
 	srv.ResetStats()
-	p := ReadPolicies(ctx, api, org, 4)
+	p := readPoliciesOf(ctx, api, org, 4)
 	if len(p.Warnings) > 0 || !p.PoliciesRead || !p.AdminsRead {
 		t.Fatalf("warnings %v, read %v %v", p.Warnings, p.PoliciesRead, p.AdminsRead)
 	}
@@ -154,7 +165,7 @@ func TestReadPoliciesDisabledTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.ResetStats()
-	p := ReadPolicies(ctx, api, org, 0)
+	p := readPoliciesOf(ctx, api, org, 0)
 	if len(p.Warnings) > 0 || !p.PoliciesRead {
 		t.Fatal(p.Warnings)
 	}
@@ -178,7 +189,7 @@ func TestReadPoliciesDisabledTypes(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv2.ResetStats()
-	p2 := ReadPolicies(ctx, api2, org2, 0)
+	p2 := readPoliciesOf(ctx, api2, org2, 0)
 	if !p2.PoliciesRead || len(p2.Policies) != 0 || len(p2.Chains) != 0 || p2.Policies == nil || p2.Chains == nil || !p2.AdminsRead || p2.Admins == nil {
 		t.Fatalf("disabled types: %+v", p2)
 	}
@@ -194,7 +205,7 @@ func TestReadPoliciesAccessDenied(t *testing.T) {
 	if err != nil || len(org.Accounts) != 5 {
 		t.Fatalf("accounts must still be listed: %v %d", err, len(org.Accounts))
 	}
-	p := ReadPolicies(ctx, api, org, 0)
+	p := readPoliciesOf(ctx, api, org, 0)
 	if p.PoliciesRead || p.AdminsRead || p.Policies != nil || p.Chains != nil || len(p.Warnings) != 2 {
 		t.Fatalf("%+v", p)
 	}
@@ -235,7 +246,7 @@ func TestChainsWithoutParent(t *testing.T) {
 }
 
 // OrganizationAndPolicies reads the policies while it lists the tree and
-// the accounts, and gives what Organization and then ReadPolicies give.
+// the accounts, and gives what Organization and then its policies give.
 func TestOrganizationAndPoliciesAsInTurn(t *testing.T) {
 	ctx := context.Background()
 	_, api := startFake(t, fakeaws.Options{Seed: 5, AccountsPerOrg: 60, OrgPolicies: fakeaws.OrgPolicyOptions{SCPs: 4, RCPs: 2, DelegatedAdmins: 2}}, fakeaws.Knobs{})
@@ -243,7 +254,7 @@ func TestOrganizationAndPoliciesAsInTurn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := ReadPolicies(ctx, api, org, 3)
+	want := readPoliciesOf(ctx, api, org, 3)
 	gotOrg, got, err := OrganizationAndPolicies(ctx, api, "role-a", 3)
 	if err != nil {
 		t.Fatal(err)
