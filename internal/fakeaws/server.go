@@ -11,10 +11,12 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 )
@@ -552,10 +554,37 @@ func (c *call) writeJSON(v any) {
 	c.w.Write(b)
 }
 
+// xesc is s escaped for XML text.
 func xesc(s string) string {
+	if !strings.ContainsAny(s, xmlSpecial) && utf8.ValidString(s) {
+		return s
+	}
 	var b strings.Builder
-	for _, r := range s {
-		switch r {
+	writeEscaped(&b, s)
+	return b.String()
+}
+
+// xmlSpecial are the characters xesc replaces.
+const xmlSpecial = "<>&\"'\r\n"
+
+// writeEscaped writes s to b escaped for XML text (what xesc returns);
+// each byte of s that is not UTF-8 becomes U+FFFD.
+func writeEscaped(b *strings.Builder, s string) {
+	if !utf8.ValidString(s) {
+		var v strings.Builder
+		for _, r := range s { // an invalid byte reads as utf8.RuneError
+			v.WriteRune(r)
+		}
+		s = v.String()
+	}
+	for {
+		i := strings.IndexAny(s, xmlSpecial)
+		if i < 0 {
+			b.WriteString(s)
+			return
+		}
+		b.WriteString(s[:i])
+		switch s[i] {
 		case '<':
 			b.WriteString("&lt;")
 		case '>':
@@ -570,19 +599,18 @@ func xesc(s string) string {
 			b.WriteString("&#xD;")
 		case '\n':
 			b.WriteString("&#xA;")
-		default:
-			b.WriteRune(r)
 		}
+		s = s[i+1:]
 	}
-	return b.String()
 }
 
 // x is a small XML builder for query-protocol answers.
 type x struct{ b strings.Builder }
 
 func (b *x) el(name, v string) *x {
-	fmt.Fprintf(&b.b, "<%s>%s</%s>", name, xesc(v), name)
-	return b
+	b.open(name)
+	writeEscaped(&b.b, v)
+	return b.close(name)
 }
 func (b *x) opt(name, v string) *x {
 	if v != "" {
@@ -596,12 +624,22 @@ func (b *x) tm(name string, t *time.Time) *x {
 	}
 	return b
 }
-func (b *x) bool(name string, v bool) *x { return b.el(name, fmt.Sprint(v)) }
-func (b *x) int(name string, v int) *x   { return b.el(name, fmt.Sprint(v)) }
-func (b *x) open(name string) *x         { b.b.WriteString("<" + name + ">"); return b }
-func (b *x) close(name string) *x        { b.b.WriteString("</" + name + ">"); return b }
-func (b *x) raw(s string) *x             { b.b.WriteString(s); return b }
-func (b *x) String() string              { return b.b.String() }
+func (b *x) bool(name string, v bool) *x { return b.el(name, strconv.FormatBool(v)) }
+func (b *x) int(name string, v int) *x   { return b.el(name, strconv.Itoa(v)) }
+func (b *x) open(name string) *x {
+	b.b.WriteByte('<')
+	b.b.WriteString(name)
+	b.b.WriteByte('>')
+	return b
+}
+func (b *x) close(name string) *x {
+	b.b.WriteString("</")
+	b.b.WriteString(name)
+	b.b.WriteByte('>')
+	return b
+}
+func (b *x) raw(s string) *x { b.b.WriteString(s); return b }
+func (b *x) String() string  { return b.b.String() }
 
 // urlEncodeDoc encodes a policy document the way IAM returns it.
 func urlEncodeDoc(doc []byte) string {
