@@ -12,10 +12,11 @@
 // and memory are not the measured process's. Each case reports wall time,
 // the case's lower bound and wall ÷ bound, the rate the server granted, API
 // calls and objects written per account, throttles absorbed, accounts
-// failed, orgiam's peak RSS (reset before each case), and the CPU time the
-// host took from the machine during the case (steal: on a shared host the
-// same build runs up to twice as long when its neighbours are busy, so
-// rows compare only when neither lost much).
+// failed, orgiam's peak RSS (reset before each case), orgiam's and the
+// emulator's CPU time and the garbage collector's share of orgiam's, and
+// the CPU time the host took from the machine during the case (steal: on
+// a shared host the same build runs up to twice as long when its
+// neighbours are busy, so rows compare only when neither lost much).
 //
 // The bound never comes from orgiam's own settings:
 //   - server-limited cases: every service has its own token bucket per
@@ -90,6 +91,7 @@ type Result struct {
 	PeakRSSMB      float64
 	ServerThrottle int64
 	CPU, EmuCPU    time.Duration
+	GCCPU          time.Duration // orgiam's garbage collector's share of CPU
 	Discovered     time.Duration // when discovery ended
 	Load0, Load1   string        // 1-minute load average before and after the case
 	Stolen         time.Duration // CPU the host took from the machine during the case (measure.Stolen)
@@ -161,6 +163,7 @@ func main() {
 	accounts := flag.Int("accounts", 0, "override every case's account count (a quick look)")
 	suffix := flag.String("suffix", "", "recorded file: bench/results/collect-<date><suffix>.md")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole benchmark to this file")
+	memprofile := flag.String("memprofile", "", "write an allocation profile of the whole benchmark to this file at the end")
 	flag.Parse()
 	ctx := context.Background()
 	if *cpuprofile != "" {
@@ -173,6 +176,20 @@ func main() {
 			os.Exit(1)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *memprofile != "" {
+		defer func() {
+			f, err := os.Create(*memprofile)
+			if err == nil {
+				err = pprof.Lookup("allocs").WriteTo(f, 0)
+				if cerr := f.Close(); err == nil {
+					err = cerr
+				}
+			}
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+			}
+		}()
 	}
 	calib := measure.Calibrate()
 	fmt.Fprintf(os.Stderr, "machine speed (sorting 16 MiB on one core): %v\n", calib.Round(time.Millisecond))
@@ -257,7 +274,7 @@ func run(ctx context.Context, c Case, work string) (Result, error) {
 	}
 	res.Stolen = measure.Stolen() - stolen0
 	res.Wall = r.Wall
-	res.CPU, res.EmuCPU, res.Discovered = r.CPU, r.EmulatorCPU, r.Discovered
+	res.CPU, res.EmuCPU, res.GCCPU, res.Discovered = r.CPU, r.EmulatorCPU, r.GCCPU, r.Discovered
 	res.Calls, res.Throttles, res.Objects = r.Calls, r.Throttles, r.Objects
 	res.OK, res.Failed = r.Out.Manifest.Totals.OK, r.Out.Manifest.Totals.Failed
 	res.ServerThrottle, res.Granted, res.PeakRate = r.ServerThrottles, r.ServerGranted, r.PeakRate
@@ -300,7 +317,7 @@ func load1() string {
 
 func writeTable(w io.Writer, rs []Result) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tCPU s stolen\tload before/after\ttarget\t")
+	fmt.Fprintln(tw, "case\taccounts\twall\tbound\twall/bound\tbottleneck\tgranted/s\tof limit\tpeak/s\tcalls/acct\tobjects/acct\tthrottles\tfailed\tpeak RSS MB\tdiscovered at\tCPU s orgiam+emulator\tGC share of orgiam CPU\tCPU s stolen\tload before/after\ttarget\t")
 	for _, r := range rs {
 		n := float64(max(r.OK+r.Failed, 1))
 		granted := float64(r.Granted) / r.Wall.Seconds()
@@ -312,9 +329,9 @@ func writeTable(w io.Writer, rs []Result) {
 		if r.Bound > 0 {
 			ratio = fmt.Sprintf("%.3f", float64(r.Wall)/float64(r.Bound))
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%.1f\t%s/%s\t%s\t\n",
+		fmt.Fprintf(tw, "%s\t%d\t%v\t%v\t%s\t%s\t%.0f\t%s\t%.0f\t%.1f\t%.1f\t%d\t%d\t%.0f\t%v\t%.1f+%.1f\t%.2f\t%.1f\t%s/%s\t%s\t\n",
 			r.Name, r.Accounts, r.Wall.Round(time.Millisecond), r.Bound.Round(time.Millisecond), ratio, bottleneck,
-			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), r.Stolen.Seconds(), r.Load0, r.Load1, r.Target)
+			granted, ofLimit, r.PeakRate, float64(r.Calls)/n, float64(r.Objects)/n, r.Throttles, r.Failed, r.PeakRSSMB, r.Discovered.Round(10*time.Millisecond), r.CPU.Seconds(), r.EmuCPU.Seconds(), float64(r.GCCPU)/float64(max(r.CPU, 1)), r.Stolen.Seconds(), r.Load0, r.Load1, r.Target)
 	}
 	tw.Flush()
 }

@@ -4,6 +4,7 @@ package measure
 
 import (
 	"os"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,18 @@ func CPUTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// GCCPU is the runtime's estimate of the CPU time its garbage collector
+// has used so far (marking, assists and pauses; runtime/metrics
+// /cpu/classes/gc/total:cpu-seconds).
+func GCCPU() time.Duration {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return time.Duration(s[0].Value.Float64() * float64(time.Second))
 }
 
 // PeakRSSMB is the process's high-water resident set (VmHWM), in MB (0

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"time"
 
 	"github.com/orgiam/orgiam/bench/internal/measure"
@@ -48,7 +49,19 @@ func ServeMain(args []string) {
 	accounts := fs.Int("accounts", 100, "accounts of the one organization (seed 7)")
 	size := fs.String("size", "{}", "fakeaws.Size as JSON")
 	knobs := fs.String("knobs", "{}", "fakeaws.Knobs as JSON")
+	profile := fs.String("cpuprofile", os.Getenv("FAKEAWS_CPUPROFILE"), "write the emulator's CPU profile to this file (default: $FAKEAWS_CPUPROFILE)")
 	_ = fs.Parse(args)
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "fakeaws: -cpuprofile:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var sz fakeaws.Size
 	var k fakeaws.Knobs
 	if err := json.Unmarshal([]byte(*size), &sz); err != nil {

@@ -64,6 +64,9 @@ type Result struct {
 	// CPU is the measured process's CPU time over the run, EmulatorCPU the
 	// emulator process's (Remote only).
 	CPU, EmulatorCPU time.Duration
+	// GCCPU is the measured process's garbage collector's CPU time over the
+	// run (measure.GCCPU).
+	GCCPU time.Duration
 	// Discovered is when the account list was written (discovery ended),
 	// from the start of the run (5 ms resolution).
 	Discovered time.Duration
@@ -125,7 +128,7 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	if r, ok := emu.(*Remote); ok {
 		cpuOf = r.CPUTime
 	}
-	cpu0, ecpu0 := measure.CPUTime(), cpuOf()
+	cpu0, ecpu0, gc0 := measure.CPUTime(), cpuOf(), measure.GCCPU()
 	t0 := time.Now()
 	var discovered atomic.Int64
 	watched := make(chan struct{})
@@ -148,7 +151,7 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 		return res, err
 	}
 	res.Out, res.Wall = out, time.Since(t0)
-	res.CPU, res.EmulatorCPU = measure.CPUTime()-cpu0, cpuOf()-ecpu0
+	res.CPU, res.EmulatorCPU, res.GCCPU = measure.CPUTime()-cpu0, cpuOf()-ecpu0, measure.GCCPU()-gc0
 	res.Discovered = time.Duration(discovered.Load())
 	res.Calls, res.Throttles, res.Objects = lim.Calls(), lim.Throttles(), env.ObjectsWritten()
 	st := emu.Stats()
