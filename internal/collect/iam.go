@@ -18,7 +18,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/smithy-go"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/iamarn"
 	"github.com/orgiam/orgiam/internal/snapshot"
@@ -499,43 +498,38 @@ var Independent = []Step{AuthorizationDetails, Summary, PasswordPolicy, Aliases,
 // once (parallel < 1 means one at a time). The first error cancels the
 // others' calls and is returned; the data gathered so far stays in d.
 func RunIndependent(ctx context.Context, api IAMAPI, account string, d *IAMData, parallel int) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(parallel, 1))
-	for _, step := range Independent {
-		g.Go(func() error { return step(gctx, api, account, d) })
-	}
-	return g.Wait()
+	return each(ctx, parallel, len(Independent), func(ctx context.Context, i int) error {
+		return Independent[i](ctx, api, account, d)
+	})
 }
 
 // AccessKeysOf lists the access keys of the users in only (every user when
 // only is nil), with at most parallel calls at once. Users left out keep an
 // empty key list.
 func AccessKeysOf(ctx context.Context, api IAMAPI, account string, d *IAMData, only map[string]bool, parallel int) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(parallel, 1))
+	var users []*snapshot.User
 	for i := range d.Users {
-		u := &d.Users[i]
-		if only != nil && !only[u.UserName] {
-			continue
+		if only == nil || only[d.Users[i].UserName] {
+			users = append(users, &d.Users[i])
 		}
-		g.Go(func() error {
-			var keys []snapshot.AccessKey
-			p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(u.UserName)})
-			for p.HasMorePages() {
-				out, err := p.NextPage(gctx)
-				if err != nil {
-					return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
-				}
-				for _, k := range out.AccessKeyMetadata {
-					keys = append(keys, snapshot.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
-				}
-			}
-			sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyID < keys[b].AccessKeyID })
-			u.AccessKeys = append(u.AccessKeys, keys...)
-			return nil
-		})
 	}
-	return g.Wait()
+	return each(ctx, parallel, len(users), func(ctx context.Context, i int) error {
+		u := users[i]
+		var keys []snapshot.AccessKey
+		p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(u.UserName)})
+		for p.HasMorePages() {
+			out, err := p.NextPage(ctx)
+			if err != nil {
+				return opErr(account, "iam:ListAccessKeys "+u.UserName, err)
+			}
+			for _, k := range out.AccessKeyMetadata {
+				keys = append(keys, snapshot.AccessKey{AccessKeyID: aws.ToString(k.AccessKeyId), Status: string(k.Status), CreateDate: utc(k.CreateDate)})
+			}
+		}
+		sort.Slice(keys, func(a, b int) bool { return keys[a].AccessKeyID < keys[b].AccessKeyID })
+		u.AccessKeys = append(u.AccessKeys, keys...)
+		return nil
+	})
 }
 
 // UsersToList reads a credential report and returns the users whose access

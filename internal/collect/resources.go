@@ -6,11 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/orgiam/orgiam/internal/snapshot"
 )
@@ -51,12 +50,15 @@ func (it *Item) Missed(w snapshot.CollectorWarning) {
 	it.missed = append(it.missed, w)
 }
 
-// CollectorWarnings are what the item's collectors could not read, in the
-// order recorded.
+// CollectorWarnings are what the item's collectors could not read, by
+// collector (the collectors of an account run at once), each collector's in
+// the order it recorded them.
 func (it *Item) CollectorWarnings() []snapshot.CollectorWarning {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	return append([]snapshot.CollectorWarning(nil), it.missed...)
+	out := append([]snapshot.CollectorWarning(nil), it.missed...)
+	slices.SortStableFunc(out, func(a, b snapshot.CollectorWarning) int { return strings.Compare(a.Collector, b.Collector) })
+	return out
 }
 
 // SetEnabledRegions records the regions enabled in the item's account (the
@@ -135,12 +137,7 @@ func settle(err error) error {
 // and returns the first failure; denied calls are not failures (the others
 // go on).
 func forEach[T any](ctx context.Context, parallel int, items []T, fn func(context.Context, T) error) error {
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(parallel, 1))
-	for _, x := range items {
-		g.Go(func() error { return settle(fn(gctx, x)) })
-	}
-	return g.Wait()
+	return each(ctx, parallel, len(items), func(ctx context.Context, i int) error { return settle(fn(ctx, items[i])) })
 }
 
 // policyDocument is a resource policy as AWS returned it (a JSON string),
