@@ -3,6 +3,7 @@ package collect
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"sync"
 
@@ -158,7 +159,10 @@ type Item struct {
 	Account string
 	Region  string // "" for account-scope collectors
 	Clients Clients
-	// Parallel bounds the item's calls that run at once (< 1: one at a time).
+	// Parallel bounds the calls each collector of the item makes at once
+	// (< 1: one at a time). An account's collectors run side by side, and
+	// the pipeline holds all of the account's calls to the same bound
+	// (its clients' configuration waits for a slot before each attempt).
 	Parallel int
 	// WaitCredentialReport polls the credential report until it is ready
 	// (the local runner); otherwise the scan polls once and a later step
@@ -185,11 +189,15 @@ func (it *Item) Warn(msg string) {
 	it.warnings = append(it.warnings, msg)
 }
 
-// Warnings are the item's warnings, in the order they were recorded.
+// Warnings are the item's warnings, sorted: the collectors of an account
+// run at once, and the order they recorded them in is not the same from
+// one run to the next.
 func (it *Item) Warnings() []string {
 	it.mu.Lock()
 	defer it.mu.Unlock()
-	return append([]string(nil), it.warnings...)
+	out := append([]string(nil), it.warnings...)
+	slices.Sort(out)
+	return out
 }
 
 // CredentialReportOutcome is where the item's credential report stands

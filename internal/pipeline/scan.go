@@ -94,7 +94,8 @@ func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.C
 		return out, cfg, err
 	}
 
-	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls))
+	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls),
+		boundCalls(make(chan struct{}, max(env.accountParallel(), 1))))
 	w := &accountWriter{env: env, ctx: wctx, run: in.Run, account: id}
 	item := &collect.Item{Account: id, WaitCredentialReport: in.WaitCredentialReport, Parallel: env.accountParallel(), ReportPolicy: env.reportPolicy(),
 		Partition: env.Auth.Identity.Partition}
@@ -252,23 +253,37 @@ func collectAccount(ctx context.Context, collectors []collect.Collector, item *c
 			}
 		}
 	}
-	for _, c := range collectors {
-		if c.Scope() != collect.ScopeAccount {
+	// The account's collectors run side by side: each waits on its own
+	// calls (the IAM collector's chain is the longest), and one after
+	// another they made an account take the sum. Their outcomes are then
+	// taken in the registry's order, as when they ran in turn: a store that
+	// cannot be written ends the scan, a lenient collector's failure leaves
+	// the account partial, the first other failure fails it (what the
+	// collectors after it report is then left out).
+	account := collect.OfScope(collectors, collect.ScopeAccount)
+	errs := make([]error, len(account))
+	_ = collect.Each(ctx, len(account), len(account), func(_ context.Context, i int) error {
+		errs[i] = account[i].Collect(ctx, item, w)
+		return nil // every collector runs to its end; the outcomes are read below
+	})
+	for _, err := range errs {
+		var we *storeWriteError
+		if errors.As(err, &we) {
+			return we.err
+		}
+	}
+	for i, c := range account {
+		err := errs[i]
+		if err == nil {
 			continue
 		}
-		if err := c.Collect(ctx, item, w); err != nil {
-			var we *storeWriteError
-			if errors.As(err, &we) {
-				return we.err
-			}
-			if _, ok := c.(collect.Lenient); ok && ctx.Err() == nil {
-				// The account keeps its other data and is partial.
-				item.Missed(collect.WarningOf(c.Name(), "", err))
-				continue
-			}
-			*failure = &phaseError{collect.PhaseOf(err), err}
-			return nil
+		if _, ok := c.(collect.Lenient); ok && ctx.Err() == nil {
+			// The account keeps its other data and is partial.
+			item.Missed(collect.WarningOf(c.Name(), "", err))
+			continue
 		}
+		*failure = &phaseError{collect.PhaseOf(err), err}
+		return nil
 	}
 	return nil
 }
@@ -438,6 +453,26 @@ func (e *Env) putAWSManaged(ctx context.Context, run string, p snapshot.ManagedP
 	}
 	p.AttachmentCount, p.PermissionsBoundaryUsageCount = 0, 0
 	return e.putJSON(ctx, key, p)
+}
+
+// boundCalls holds the calls of an account's clients to cap(slots) attempts
+// in flight at once, whichever collector makes them: the collectors of an
+// account run side by side, each bounding only its own calls, and the
+// account's region items use the same configuration (so the same slots). A slot is
+// taken after the rate controller's wait and given back when the attempt's
+// answer is read, so a call waiting to be retried holds none.
+func boundCalls(slots chan struct{}) func(*middleware.Stack) error {
+	return func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("orgiamAccountInFlight", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return middleware.FinalizeOutput{}, middleware.Metadata{}, ctx.Err()
+			}
+			defer func() { <-slots }()
+			return next.HandleFinalize(ctx, in)
+		}), middleware.After)
+	}
 }
 
 func countCalls(n *atomic.Int64) func(*middleware.Stack) error {
