@@ -207,6 +207,7 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 	if env.Cfg.AccountTimeout > 0 {
 		backstop = env.Cfg.AccountTimeout + time.Minute
 	}
+	restoreGC := gcForScan()
 	err = scanItems(ctx, env, plan.Run, accounts, backstop, func(a snapshot.Account, out ScanOutput, err error, d time.Duration) {
 		failed := err != nil
 		progress.AccountDone(a.ID, failed)
@@ -224,6 +225,7 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 		log.Warn("account failed", "account", a.ID, "name", a.Name, "error", err.Error())
 		res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountID: a.ID, Status: snapshot.StatusFailed, Error: err.Error()})
 	})
+	restoreGC()
 	progress.Finish()
 	scanSeconds, scanCalls := time.Since(scanStart).Seconds(), env.Limiter.Calls()-callsBefore
 	if err != nil {
