@@ -1,9 +1,6 @@
 package access
 
-import (
-	"os"
-	"runtime/debug"
-)
+import "github.com/orgiam/orgiam/internal/gctune"
 
 // GCBudget is the heap size below which GCForLoad lets the collector wait.
 // A 10,000-account organization needs about 250 MB of live heap once
@@ -28,14 +25,4 @@ const GCBudget = 425 << 20
 // caps the collector's CPU share), so larger organizations still load.
 //
 // A user's own GOGC or GOMEMLIMIT is left alone.
-func GCForLoad() (restore func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	oldLimit := debug.SetMemoryLimit(GCBudget)
-	oldPercent := debug.SetGCPercent(400)
-	return func() {
-		debug.SetGCPercent(oldPercent)
-		debug.SetMemoryLimit(oldLimit)
-	}
-}
+func GCForLoad() (restore func()) { return gctune.Relax(400, GCBudget) }

@@ -1,14 +1,11 @@
 package pipeline
 
-import (
-	"os"
-	"runtime/debug"
-)
+import "github.com/orgiam/orgiam/internal/gctune"
 
 // ScanGCBudget is the heap size below which gcForScan lets the collector
 // wait while accounts are scanned. The scan's own target is a peak RSS of
-// at most 250 MB at 10,000 accounts; the runtime's stacks, buffers and
-// the file cache's share come on top of the heap.
+// at most 250 MB at 10,000 accounts; goroutine stacks and the runtime's
+// own memory come on top of the heap.
 const ScanGCBudget = 160 << 20
 
 // gcForScan makes the garbage collector run less often while accounts are
@@ -25,18 +22,6 @@ const ScanGCBudget = 160 << 20
 // data and no further than the budget: above it the runtime collects as
 // usual, so a larger scan still fits the memory it always did.
 //
-// A user's own GOGC or GOMEMLIMIT is left alone, and so is a setting made
-// before (a lower limit stays).
-func gcForScan() (restore func()) {
-	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return func() {}
-	}
-	oldLimit := debug.SetMemoryLimit(-1)
-	limit := min(oldLimit, int64(ScanGCBudget))
-	debug.SetMemoryLimit(limit)
-	oldPercent := debug.SetGCPercent(400)
-	return func() {
-		debug.SetGCPercent(oldPercent)
-		debug.SetMemoryLimit(oldLimit)
-	}
-}
+// A user's own GOGC or GOMEMLIMIT is left alone, and so is a lower limit
+// set before.
+func gcForScan() (restore func()) { return gctune.Relax(400, ScanGCBudget) }
