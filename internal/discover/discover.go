@@ -82,35 +82,46 @@ func OrganizationAndPolicies(ctx context.Context, api OrgAPI, listRoleARN string
 // goroutine once the roots are listed, until the tree and the accounts are
 // read too (its context is cancelled if they fail).
 func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside func(ctx context.Context, orgID string, roots []snapshot.OU)) (*Org, error) {
-	d, err := api.DescribeOrganization(ctx, &organizations.DescribeOrganizationInput{})
-	if err != nil {
-		return nil, fmt.Errorf("organizations:DescribeOrganization: %w", err)
-	}
-	o := d.Organization
-	org := &Org{Organization: snapshot.Organization{
-		ID: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
-		MasterAccountID: aws.ToString(o.MasterAccountId), MasterAccountArn: aws.ToString(o.MasterAccountArn),
-		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
-		ListRoleArn: listRoleARN,
-	}}
-	orgID := org.Organization.ID
-
-	// The OU tree and the account list are read at the same time: the
-	// account list's pages follow one another, and so would the tree's
-	// calls, one parent after another; together they were most of a small
-	// organization's discovery.
+	// The description, the roots and the account list are asked for at
+	// once, and the OU tree is walked as soon as the roots and the
+	// organization's id are in: the account list's pages follow one
+	// another, and so would the tree's calls, one parent after another;
+	// together, and each after the description, they were most of a small
+	// organization's discovery. Messages name the organization, so a list
+	// that fails waits for the description to say which.
 	var (
+		desc     *organizations.DescribeOrganizationOutput
+		descErr  error
 		roots    []snapshot.OU
 		kids     map[string]children
 		accounts []types.Account
 	)
+	described := make(chan struct{})
+	orgID := func() string {
+		<-described
+		if desc == nil || desc.Organization == nil {
+			return ""
+		}
+		return aws.ToString(desc.Organization.Id)
+	}
 	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(described)
+		desc, descErr = api.DescribeOrganization(gctx, &organizations.DescribeOrganizationInput{})
+		if descErr == nil && desc.Organization == nil {
+			descErr = fmt.Errorf("the answer has no organization")
+		}
+		if descErr != nil {
+			descErr = fmt.Errorf("organizations:DescribeOrganization: %w", descErr)
+		}
+		return descErr
+	})
 	g.Go(func() error {
 		var tok *string
 		for {
 			out, err := api.ListRoots(gctx, &organizations.ListRootsInput{NextToken: tok})
 			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID, err)
+				return fmt.Errorf("organization %s: organizations:ListRoots: %w", orgID(), err)
 			}
 			for _, r := range out.Roots {
 				root := snapshot.OU{ID: aws.ToString(r.Id), Arn: aws.ToString(r.Arn), Name: aws.ToString(r.Name), Type: "ROOT", Path: aws.ToString(r.Name)}
@@ -126,14 +137,18 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 				break
 			}
 		}
+		id := orgID()
+		if descErr != nil {
+			return nil // the description's error is the group's
+		}
 		if alongside != nil {
 			g.Go(func() error {
-				alongside(gctx, orgID, roots)
+				alongside(gctx, id, roots)
 				return nil
 			})
 		}
 		var err error
-		kids, err = walkTree(gctx, api, orgID, roots)
+		kids, err = walkTree(gctx, api, id, roots)
 		return err
 	})
 	g.Go(func() error {
@@ -141,7 +156,7 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		for {
 			out, err := api.ListAccounts(gctx, &organizations.ListAccountsInput{NextToken: tok})
 			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID, err)
+				return fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID(), err)
 			}
 			accounts = append(accounts, out.Accounts...)
 			if tok = out.NextToken; tok == nil {
@@ -149,9 +164,23 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 			}
 		}
 	})
-	if err := g.Wait(); err != nil {
+	err := g.Wait()
+	if descErr != nil {
+		// What the organization's description said comes first: the
+		// lists' failures (often their cancellation) follow from it.
+		return nil, descErr
+	}
+	if err != nil {
 		return nil, err
 	}
+	o := desc.Organization
+	org := &Org{Organization: snapshot.Organization{
+		ID: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
+		MasterAccountID: aws.ToString(o.MasterAccountId), MasterAccountArn: aws.ToString(o.MasterAccountArn),
+		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
+		ListRoleArn: listRoleARN,
+	}}
+	orgIDv := org.Organization.ID
 
 	// The tree in the order a depth-first walk from each root lists it
 	// (each parent's OUs in the order the API gave them), whatever order
@@ -174,7 +203,7 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		place(r)
 	}
 	for _, a := range accounts {
-		org.Accounts = append(org.Accounts, fromAPI(a, orgID, org.Organization.MasterAccountID, parentOf, ouByID))
+		org.Accounts = append(org.Accounts, fromAPI(a, orgIDv, org.Organization.MasterAccountID, parentOf, ouByID))
 	}
 	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
 	return org, nil

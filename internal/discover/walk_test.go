@@ -130,3 +130,56 @@ func TestOrganizationWalksTheTreeInParallelInAFixedOrder(t *testing.T) {
 		}
 	}
 }
+
+// describeAPI is treeAPI whose DescribeOrganization answers only once the
+// roots and the account list have been asked for (or fails, with fail).
+type describeAPI struct {
+	*treeAPI
+	fail           error
+	roots, listing chan struct{}
+	rootsOnce      sync.Once
+	listingOnce    sync.Once
+}
+
+func (f *describeAPI) DescribeOrganization(ctx context.Context, in *organizations.DescribeOrganizationInput, o ...func(*organizations.Options)) (*organizations.DescribeOrganizationOutput, error) {
+	for _, ch := range []chan struct{}{f.roots, f.listing} {
+		select {
+		case <-ch:
+		case <-time.After(5 * time.Second):
+			return nil, fmt.Errorf("the roots and the account list were not asked for while the organization was described")
+		}
+	}
+	if f.fail != nil {
+		return nil, f.fail
+	}
+	return f.treeAPI.DescribeOrganization(ctx, in, o...)
+}
+func (f *describeAPI) ListRoots(ctx context.Context, in *organizations.ListRootsInput, o ...func(*organizations.Options)) (*organizations.ListRootsOutput, error) {
+	f.rootsOnce.Do(func() { close(f.roots) })
+	return f.treeAPI.ListRoots(ctx, in, o...)
+}
+func (f *describeAPI) ListAccounts(ctx context.Context, in *organizations.ListAccountsInput, o ...func(*organizations.Options)) (*organizations.ListAccountsOutput, error) {
+	f.listingOnce.Do(func() { close(f.listing) })
+	if f.fail != nil {
+		return nil, fmt.Errorf("AccessDenied")
+	}
+	return f.treeAPI.ListAccounts(ctx, in, o...)
+}
+
+// The organization is described while its roots and accounts are listed,
+// and the description's failure is the one reported, not a list's.
+func TestOrganizationDescribedWhileListed(t *testing.T) {
+	api := &describeAPI{treeAPI: &treeAPI{rnd: rand.New(rand.NewPCG(1, 1))}, roots: make(chan struct{}), listing: make(chan struct{})}
+	org, err := Organization(context.Background(), api, "arn:aws:iam::100000000000:role/list")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if org.Organization.ID != "o-1" || len(org.Accounts) != 26 || org.Accounts[0].OrgID != "o-1" {
+		t.Fatalf("org %+v with %d accounts", org.Organization, len(org.Accounts))
+	}
+	api = &describeAPI{treeAPI: &treeAPI{rnd: rand.New(rand.NewPCG(1, 1))}, roots: make(chan struct{}), listing: make(chan struct{}), fail: fmt.Errorf("AWSOrganizationsNotInUseException")}
+	if _, err := Organization(context.Background(), api, "arn:aws:iam::100000000000:role/list"); err == nil ||
+		!strings.Contains(err.Error(), "DescribeOrganization") || !strings.Contains(err.Error(), "AWSOrganizationsNotInUseException") {
+		t.Fatalf("err = %v, want the description's failure", err)
+	}
+}
