@@ -122,9 +122,11 @@ func faultAccessDeniedAndNeverReady(t *testing.T) int {
 }
 
 func faultStuckCallsAtTheDeadline(t *testing.T) int {
-	_, sim, cfg := runWorld(t, 3, fakeaws.Knobs{})
 	// Once the accounts are listed, every call takes longer than an account
-	// may: calls are in flight when each account's deadline passes.
+	// may: calls are in flight when each account's deadline passes. The
+	// credential report takes a minute from the start, so that an account
+	// scanned before the latency is set cannot finish in time either.
+	_, sim, cfg := runWorld(t, 3, fakeaws.Knobs{CredReportDelay: time.Minute})
 	cfg.AccountTimeout = time.Second
 	cfg.Concurrency = 8
 	st := store.NewFile(cfg.Store)
@@ -133,7 +135,7 @@ func faultStuckCallsAtTheDeadline(t *testing.T) int {
 	go func() {
 		for ctx.Err() == nil {
 			if ok, _ := st.Exists(ctx, store.AccountListKey("2026-11-23")); ok {
-				sim.SetKnobs(fakeaws.Knobs{Latency: 1500 * time.Millisecond})
+				sim.SetKnobs(fakeaws.Knobs{Latency: 1500 * time.Millisecond, CredReportDelay: time.Minute})
 				return
 			}
 			time.Sleep(time.Millisecond)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/orgiam/orgiam/internal/collect"
 )
 
 // TestBoundCallsAcrossClients makes 24 calls at once through two services'
@@ -77,5 +80,42 @@ func TestBoundCallsAcrossClients(t *testing.T) {
 	defer cancel()
 	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err == nil {
 		t.Fatal("a call with no free slot and a cancelled context succeeded")
+	}
+}
+
+// calledCollector is an account-scope collector that records its call and
+// fails with its context's error.
+type calledCollector struct {
+	name   string
+	called *atomic.Int32
+}
+
+func (c calledCollector) Name() string       { return c.name }
+func (calledCollector) Scope() collect.Scope { return collect.ScopeAccount }
+func (calledCollector) Actions() []string    { return nil }
+func (c calledCollector) Collect(ctx context.Context, _ *collect.Item, _ collect.Writer) error {
+	c.called.Add(1)
+	return ctx.Err()
+}
+
+// An account whose deadline has passed when its collectors start still
+// calls every one: the account then fails with the deadline, and never
+// reads as collected without its data.
+func TestCollectAccountPastItsDeadlineFails(t *testing.T) {
+	var called atomic.Int32
+	cs := []collect.Collector{calledCollector{"a", &called}, calledCollector{"b", &called}, calledCollector{"c", &called}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Nanosecond)
+	defer cancel()
+	<-ctx.Done()
+	var failure *phaseError
+	w := &accountWriter{ctx: context.Background(), account: "111111111111"}
+	if err := collectAccount(ctx, cs, &collect.Item{Account: "111111111111", Parallel: 8}, w, &failure); err != nil {
+		t.Fatal(err)
+	}
+	if n := called.Load(); n != 3 {
+		t.Errorf("%d of 3 collectors called", n)
+	}
+	if failure == nil || !errors.Is(failure.err, context.DeadlineExceeded) {
+		t.Fatalf("failure %+v, want the account's deadline", failure)
 	}
 }

@@ -262,7 +262,11 @@ func collectAccount(ctx context.Context, collectors []collect.Collector, item *c
 	// collectors after it report is then left out).
 	account := collect.OfScope(collectors, collect.ScopeAccount)
 	errs := make([]error, len(account))
-	_ = collect.Each(ctx, len(account), len(account), func(_ context.Context, i int) error {
+	// Every collector is called, even past the account's deadline (each
+	// then says so in its error): Each stops starting calls once its
+	// context ends, and a collector never called would read as one that
+	// succeeded.
+	_ = collect.Each(context.WithoutCancel(ctx), len(account), len(account), func(_ context.Context, i int) error {
 		errs[i] = account[i].Collect(ctx, item, w)
 		return nil // every collector runs to its end; the outcomes are read below
 	})
