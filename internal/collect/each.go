@@ -7,17 +7,13 @@ import (
 	"time"
 )
 
-// Each is each, for the pipeline: it runs an account's collectors side by
-// side on the same goroutines.
-func Each(ctx context.Context, parallel, n int, fn func(ctx context.Context, i int) error) error {
-	return each(ctx, parallel, n, fn)
-}
-
-// each calls fn(ctx, i) for every i in [0, n) with at most parallel calls
+// Each calls fn(ctx, i) for every i in [0, n) with at most parallel calls
 // at once (< 1: one at a time), and returns the first error; that error
-// cancels the context the other calls see, and no further call starts.
-// This is errgroup.WithContext with SetLimit, on goroutines that outlive
-// one call (spawn) and on the caller's own.
+// cancels the context the other calls see. It is errgroup.WithContext with
+// SetLimit, on goroutines that outlive one call (spawn) and on the
+// caller's own, with one difference: once the context ends no further call
+// starts, and when no call failed Each returns the context's error (a call
+// not made is not a success).
 //
 // Why not errgroup: an errgroup starts a new goroutine per call, and an SDK
 // call runs about forty middleware frames deep (the endpoint rules engine
@@ -25,7 +21,7 @@ func Each(ctx context.Context, parallel, n int, fn func(ctx context.Context, i i
 // by copying it three or four times: 5 to 7 % of a scan's CPU in
 // go run ./bench/collect, and a tenth of a small call's in isolation. A
 // goroutine that has made a call keeps the stack it grew.
-func each(ctx context.Context, parallel, n int, fn func(ctx context.Context, i int) error) error {
+func Each(ctx context.Context, parallel, n int, fn func(ctx context.Context, i int) error) error {
 	if n <= 0 {
 		return nil
 	}

@@ -13,7 +13,7 @@ func TestEachCallsEveryIndexWithinTheBound(t *testing.T) {
 		const n = 50
 		var seen [n]atomic.Int32
 		var running, peak atomic.Int32
-		err := each(context.Background(), parallel, n, func(ctx context.Context, i int) error {
+		err := Each(context.Background(), parallel, n, func(ctx context.Context, i int) error {
 			r := running.Add(1)
 			for {
 				p := peak.Load()
@@ -38,7 +38,7 @@ func TestEachCallsEveryIndexWithinTheBound(t *testing.T) {
 			t.Fatalf("parallel %d: %d calls at once, want at most %d", parallel, peak.Load(), want)
 		}
 	}
-	if err := each(context.Background(), 4, 0, func(context.Context, int) error { return errors.New("called") }); err != nil {
+	if err := Each(context.Background(), 4, 0, func(context.Context, int) error { return errors.New("called") }); err != nil {
 		t.Fatalf("no items: %v", err)
 	}
 }
@@ -46,7 +46,7 @@ func TestEachCallsEveryIndexWithinTheBound(t *testing.T) {
 func TestEachFirstErrorCancelsTheOthers(t *testing.T) {
 	boom := errors.New("boom")
 	var started atomic.Int32
-	err := each(context.Background(), 2, 100, func(ctx context.Context, i int) error {
+	err := Each(context.Background(), 2, 100, func(ctx context.Context, i int) error {
 		started.Add(1)
 		if i == 0 {
 			return boom
@@ -65,7 +65,7 @@ func TestEachFirstErrorCancelsTheOthers(t *testing.T) {
 func TestEachCancelledFromOutsideIsNotSuccess(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var calls atomic.Int32
-	err := each(ctx, 1, 10, func(ctx context.Context, i int) error {
+	err := Each(ctx, 1, 10, func(ctx context.Context, i int) error {
 		if calls.Add(1) == 3 {
 			cancel()
 		}

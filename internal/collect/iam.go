@@ -498,7 +498,7 @@ var Independent = []Step{AuthorizationDetails, Summary, PasswordPolicy, Aliases,
 // once (parallel < 1 means one at a time). The first error cancels the
 // others' calls and is returned; the data gathered so far stays in d.
 func RunIndependent(ctx context.Context, api IAMAPI, account string, d *IAMData, parallel int) error {
-	return each(ctx, parallel, len(Independent), func(ctx context.Context, i int) error {
+	return Each(ctx, parallel, len(Independent), func(ctx context.Context, i int) error {
 		return Independent[i](ctx, api, account, d)
 	})
 }
@@ -513,7 +513,7 @@ func AccessKeysOf(ctx context.Context, api IAMAPI, account string, d *IAMData, o
 			users = append(users, &d.Users[i])
 		}
 	}
-	return each(ctx, parallel, len(users), func(ctx context.Context, i int) error {
+	return Each(ctx, parallel, len(users), func(ctx context.Context, i int) error {
 		u := users[i]
 		var keys []snapshot.AccessKey
 		p := iam.NewListAccessKeysPaginator(api, &iam.ListAccessKeysInput{UserName: aws.String(u.UserName)})

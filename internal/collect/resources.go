@@ -137,7 +137,7 @@ func settle(err error) error {
 // and returns the first failure; denied calls are not failures (the others
 // go on).
 func forEach[T any](ctx context.Context, parallel int, items []T, fn func(context.Context, T) error) error {
-	return each(ctx, parallel, len(items), func(ctx context.Context, i int) error { return settle(fn(ctx, items[i])) })
+	return Each(ctx, parallel, len(items), func(ctx context.Context, i int) error { return settle(fn(ctx, items[i])) })
 }
 
 // policyDocument is a resource policy as AWS returned it (a JSON string),
