@@ -99,7 +99,7 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 	described := make(chan struct{})
 	orgID := func() string {
 		<-described
-		if desc == nil || desc.Organization == nil {
+		if descErr != nil {
 			return ""
 		}
 		return aws.ToString(desc.Organization.Id)
@@ -180,7 +180,6 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
 		ListRoleArn: listRoleARN,
 	}}
-	orgIDv := org.Organization.ID
 
 	// The tree in the order a depth-first walk from each root lists it
 	// (each parent's OUs in the order the API gave them), whatever order
@@ -203,7 +202,7 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		place(r)
 	}
 	for _, a := range accounts {
-		org.Accounts = append(org.Accounts, fromAPI(a, orgIDv, org.Organization.MasterAccountID, parentOf, ouByID))
+		org.Accounts = append(org.Accounts, fromAPI(a, org.Organization.ID, org.Organization.MasterAccountID, parentOf, ouByID))
 	}
 	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
 	return org, nil
