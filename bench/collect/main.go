@@ -91,7 +91,7 @@ type Result struct {
 	PeakRSSMB      float64
 	ServerThrottle int64
 	CPU, EmuCPU    time.Duration
-	GCCPU          time.Duration // orgiam's garbage collector's share of CPU
+	GCCPU          time.Duration // orgiam's garbage collector's CPU time (measure.GCCPU)
 	Discovered     time.Duration // when discovery ended
 	Load0, Load1   string        // 1-minute load average before and after the case
 	Stolen         time.Duration // CPU the host took from the machine during the case (measure.Stolen)

@@ -462,9 +462,9 @@ func (e *Env) putAWSManaged(ctx context.Context, run string, p snapshot.ManagedP
 // boundCalls holds the calls of an account's clients to cap(slots) attempts
 // in flight at once, whichever collector makes them: the collectors of an
 // account run side by side, each bounding only its own calls, and the
-// account's region items use the same configuration (so the same slots). A slot is
-// taken after the rate controller's wait and given back when the attempt's
-// answer is read, so a call waiting to be retried holds none.
+// account's region items use the same configuration (so the same slots).
+// A slot is taken after the rate controller's wait and given back when the
+// attempt's answer is read, so a call waiting to be retried holds none.
 func boundCalls(slots chan struct{}) func(*middleware.Stack) error {
 	return func(st *middleware.Stack) error {
 		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("orgiamAccountInFlight", func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
