@@ -3,6 +3,7 @@ package fakeaws
 import (
 	"context"
 	"errors"
+	"net/url"
 	"runtime"
 	"testing"
 	"time"
@@ -18,10 +19,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3control"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyendpoints "github.com/aws/smithy-go/endpoints"
 )
 
 func TestInjectedFaults(t *testing.T) {
@@ -210,6 +213,15 @@ func TestThrottleAllAndHang(t *testing.T) {
 	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); errCode(err) != "Throttling" {
 		t.Fatalf("ThrottleAll: %v", err)
 	}
+	// S3 Control's throttle is in its own error shape (ErrorResponse), which
+	// the SDK reads as a throttle to retry, not an unknown error.
+	ctl := s3control.NewFromConfig(cfg, func(o *s3control.Options) {
+		u, _ := url.Parse(aws.ToString(cfg.BaseEndpoint))
+		o.EndpointResolverV2 = loopbackHost{inner: s3control.NewDefaultEndpointResolverV2(), host: u.Host}
+	})
+	if _, err := ctl.GetPublicAccessBlock(ctx, &s3control.GetPublicAccessBlockInput{AccountId: aws.String(s.Knobs().CallerAccount)}); errCode(err) != "SlowDown" {
+		t.Fatalf("ThrottleAll, S3 Control: %v, want SlowDown", err)
+	}
 	s.SetKnobs(Knobs{Hang: true})
 	hctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
@@ -220,4 +232,19 @@ func TestThrottleAllAndHang(t *testing.T) {
 	if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// loopbackHost keeps S3 Control calls on the emulator's host (the endpoint
+// rules put the account id in front of it).
+type loopbackHost struct {
+	inner s3control.EndpointResolverV2
+	host  string
+}
+
+func (b loopbackHost) ResolveEndpoint(ctx context.Context, p s3control.EndpointParameters) (smithyendpoints.Endpoint, error) {
+	e, err := b.inner.ResolveEndpoint(ctx, p)
+	if err == nil {
+		e.URI.Host = b.host
+	}
+	return e, err
 }

@@ -510,6 +510,11 @@ func (c *call) fail(status int, code, msg string) {
 		}
 		c.w.Header().Set("Content-Type", "application/xml")
 		c.w.WriteHeader(status)
+		if strings.HasPrefix(c.r.URL.Path, "/v20180820/") {
+			// S3 Control wraps its errors in ErrorResponse; S3 does not.
+			fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<ErrorResponse><Error><Code>%s</Code><Message>%s</Message></Error><RequestId>%s</RequestId></ErrorResponse>", xesc(code), xesc(msg), rid)
+			return
+		}
 		fmt.Fprintf(c.w, `<?xml version="1.0" encoding="UTF-8"?>`+"\n<Error><Code>%s</Code><Message>%s</Message><RequestId>%s</RequestId></Error>", xesc(code), xesc(msg), rid)
 	default:
 		typ := "Sender"
