@@ -157,8 +157,8 @@ func WaitCredentialReport(ctx context.Context, api IAMAPI, account string, pol C
 }
 
 // CredentialReportCollector stores the account's credential report (the CSV
-// as IAM returns it). Its Start asks IAM to generate the report before any
-// collector runs; the report is read once, by whichever of the IAM collector
+// as IAM returns it). Its Start asks IAM to generate the report as the
+// collectors start; the report is read once, by whichever of the IAM collector
 // (which needs it to skip ListAccessKeys) or this collector asks first.
 type CredentialReportCollector struct{}
 
@@ -226,6 +226,9 @@ func (it *Item) reportState(create bool) *reportOnce {
 func (it *Item) credentialReport(ctx context.Context) (CredentialReportPoll, error) {
 	r := it.reportState(true)
 	r.once.Do(func() {
+		// A read before IAM was asked to generate the report would only
+		// be told it is not there, and ask again.
+		it.starts.Wait()
 		api := it.Clients.IAM()
 		if it.WaitCredentialReport {
 			r.res, r.err = WaitCredentialReport(ctx, api, it.Account, it.ReportPolicy)

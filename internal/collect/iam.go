@@ -489,19 +489,11 @@ func AccessKeys(ctx context.Context, api IAMAPI, account string, d *IAMData) err
 // fields of IAMData, so independent Steps may run at once.
 type Step func(context.Context, IAMAPI, string, *IAMData) error
 
-// Independent are the collectors that need nothing from one another: they
-// may run concurrently. Access keys come after them, once the users and the
-// credential report are known.
-var Independent = []Step{AuthorizationDetails, Summary, PasswordPolicy, Aliases, SAMLProviders, OIDCProviders, MFADevices, InstanceProfiles}
-
-// RunIndependent runs the Independent collectors with at most parallel at
-// once (parallel < 1 means one at a time). The first error cancels the
-// others' calls and is returned; the data gathered so far stays in d.
-func RunIndependent(ctx context.Context, api IAMAPI, account string, d *IAMData, parallel int) error {
-	return Each(ctx, parallel, len(Independent), func(ctx context.Context, i int) error {
-		return Independent[i](ctx, api, account, d)
-	})
-}
+// Independent are the steps that need nothing from one another, nor from
+// AuthorizationDetails: they run side by side with it. The access keys
+// come after AuthorizationDetails, once the users and the credential
+// report are known.
+var Independent = []Step{Summary, PasswordPolicy, Aliases, SAMLProviders, OIDCProviders, MFADevices, InstanceProfiles}
 
 // AccessKeysOf lists the access keys of the users in only (every user when
 // only is nil), with at most parallel calls at once. Users left out keep an

@@ -61,11 +61,30 @@ func (IAMCollector) Collect(ctx context.Context, it *Item, w Writer) error {
 	return err
 }
 
+// collectIAM runs AuthorizationDetails and the Independent steps side by
+// side, and lists the access keys as soon as the users and the credential
+// report are in, while the other steps go on: after all of them, the
+// account waited for the longest other list (a provider's list, then one
+// call per provider) before its keys' calls began. The first error cancels
+// the rest and is returned; what was read stays in d.
 func collectIAM(ctx context.Context, it *Item, d *IAMData) error {
 	api := it.Clients.IAM()
-	if err := RunIndependent(ctx, api, it.Account, d, it.Parallel); err != nil {
-		return err
-	}
+	return Each(ctx, it.Parallel, 1+len(Independent), func(ctx context.Context, i int) error {
+		if i > 0 {
+			return Independent[i-1](ctx, api, it.Account, d)
+		}
+		if err := AuthorizationDetails(ctx, api, it.Account, d); err != nil {
+			return err
+		}
+		// No Independent step writes the users.
+		return accessKeys(ctx, it, api, d)
+	})
+}
+
+// accessKeys lists the access keys of the users the credential report
+// shows with one, or of every user when the report is not collected or
+// cannot be read (a warning says so).
+func accessKeys(ctx context.Context, it *Item, api IAMAPI, d *IAMData) error {
 	var only map[string]bool // nil: every user
 	if r := it.reportState(false); r != nil {
 		res, err := it.credentialReport(ctx)

@@ -239,20 +239,14 @@ func orEmpty[T any](s []T) []T {
 }
 
 // collectAccount runs the account-scope collectors of the run on one
-// account. Each Starter starts first (the credential report, which IAM
-// generates while the others collect; a failed start is only a warning),
-// then the collectors run in their List order, each bounding its own
+// account. Each Starter starts as they do (the credential report, which
+// IAM generates while the others collect; a failed start is only a
+// warning), and the collectors run side by side, each bounding its own
 // concurrency by item.Parallel; the first failure stops the account and is
 // stored in *failure, with the collector's phase. The error return is only
 // for a store that cannot be written.
 func collectAccount(ctx context.Context, collectors []collect.Collector, item *collect.Item, w *accountWriter, failure **phaseError) error {
-	for _, c := range collectors {
-		if s, ok := c.(collect.Starter); ok && c.Scope() == collect.ScopeAccount {
-			if err := s.Start(ctx, item); err != nil {
-				item.Warn(describe(err))
-			}
-		}
-	}
+	defer collect.StartAll(ctx, collectors, item)()
 	// The account's collectors run side by side: each waits on its own
 	// calls (the IAM collector's chain is the longest), and one after
 	// another they made an account take the sum. Their outcomes are then
