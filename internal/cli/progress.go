@@ -50,6 +50,12 @@ func (b *bar) Start(total int) {
 	}()
 }
 
+func (b *bar) More(n int) {
+	b.mu.Lock()
+	b.total += n
+	b.mu.Unlock()
+}
+
 func (b *bar) AccountDone(id string, failed bool) {
 	b.mu.Lock()
 	b.done++

@@ -85,7 +85,8 @@ func (c *cancelAfter) AccountDone(string, bool) {
 		c.cancel()
 	}
 }
-func (c *cancelAfter) Finish() {}
+func (c *cancelAfter) Finish()  {}
+func (c *cancelAfter) More(int) {}
 
 // runPartly runs collect in-process and interrupts it after n accounts.
 func runPartly(t *testing.T, cfg *config.Config, sim *simulation, n int) {

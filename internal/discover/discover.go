@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -49,39 +50,130 @@ type Org struct {
 // from every root, nested OUs included) and every account (paginated
 // ListAccounts, placed in the tree with ListAccountsForParent).
 func Organization(ctx context.Context, api OrgAPI, listRoleARN string) (*Org, error) {
-	return organization(ctx, api, listRoleARN, nil)
+	l, err := start(ctx, api, listRoleARN, nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := l.Wait(); err != nil {
+		return nil, err
+	}
+	return l.Org, nil
 }
 
 // OrganizationAndPolicies is Organization and its policies (readPolicies)
-// at once: the policy calls run while the tree and the account list are
-// read (they need
-// only the policy types enabled on the roots), and the chains are built
-// when all are in. Their pages follow one another in each list, so side by
-// side they take the time of the longest list rather than of the sum (a
-// policy attached to every account has as many pages of targets as the
-// account list). The policies are nil when the organization is.
+// at once (StartOrganizationAndPolicies, then Wait). The policies are nil
+// when the organization is.
 func OrganizationAndPolicies(ctx context.Context, api OrgAPI, listRoleARN string, parallel int) (*Org, *Policies, error) {
+	l, err := StartOrganizationAndPolicies(ctx, api, listRoleARN, parallel)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, err := l.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return l.Org, l.Policies, nil
+}
+
+// StartOrganizationAndPolicies lists the organization's tree and returns
+// once it is walked, with Org holding every account found in it; the
+// account list (ListAccounts) and the policies are read on, and Wait gives
+// them. The policy calls run while the tree and the account list are read
+// (they need only the policy types enabled on the roots), and the chains
+// are built when all are in. Their pages follow one another in each list,
+// so side by side they take the time of the longest list rather than of
+// the sum (a policy attached to every account has as many pages of targets
+// as the account list); and a scan that starts with the tree's accounts
+// waits for neither (the tree's own pages are read in parallel, a parent's
+// at a time).
+func StartOrganizationAndPolicies(ctx context.Context, api OrgAPI, listRoleARN string, parallel int) (*Listing, error) {
 	var (
 		pol     *Policies
 		enabled []string
 	)
-	org, err := organization(ctx, api, listRoleARN, func(gctx context.Context, orgID string, roots []snapshot.OU) {
+	l, err := start(ctx, api, listRoleARN, func(gctx context.Context, orgID string, roots []snapshot.OU) {
 		enabled = enabledTypes(roots)
 		pol = readPolicies(gctx, api, orgID, enabled, parallel)
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if pol.PoliciesRead {
-		pol.Chains = Chains(org, pol.Policies, enabled)
+	l.finish = func() {
+		if pol.PoliciesRead {
+			pol.Chains = Chains(l.Org, pol.Policies, enabled)
+		}
+		l.Policies = pol
 	}
-	return org, pol, nil
+	return l, nil
 }
 
-// organization is Organization; alongside, when set, runs on its own
-// goroutine once the roots are listed, until the tree and the accounts are
-// read too (its context is cancelled if they fail).
-func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside func(ctx context.Context, orgID string, roots []snapshot.OU)) (*Org, error) {
+// Listing is an organization whose OU tree is walked while the rest of it
+// is still being read.
+type Listing struct {
+	// Org is the organization with the accounts found in its tree; Wait
+	// adds those only ListAccounts listed.
+	Org *Org
+	// Policies are set by Wait (StartOrganizationAndPolicies only).
+	Policies *Policies
+
+	done     chan struct{} // the account list and the policies are in
+	accounts []types.Account
+	listErr  error
+	cancel   context.CancelFunc
+	parentOf map[string]string
+	ouByID   map[string]snapshot.OU
+	finish   func()
+	waited   bool
+	extra    []snapshot.Account
+}
+
+// Wait waits for the account list and the policies. It returns the
+// accounts ListAccounts listed that the tree walk did not find (an account
+// moved between two OUs while they were walked; it has no place in the
+// tree), which it also adds to Org; the tree's accounts that ListAccounts
+// did not list (removed while it was read) stay. Its error is the account
+// list's: Org is then the tree's accounts alone. Wait may be called more
+// than once; it is not safe for concurrent use.
+func (l *Listing) Wait() ([]snapshot.Account, error) {
+	<-l.done
+	if l.waited {
+		return l.extra, l.listErr
+	}
+	l.waited = true
+	l.cancel()
+	if l.listErr == nil {
+		seen := make(map[string]bool, len(l.Org.Accounts))
+		for _, a := range l.Org.Accounts {
+			seen[a.ID] = true
+		}
+		for _, a := range l.accounts {
+			if id := aws.ToString(a.Id); !seen[id] {
+				seen[id] = true
+				l.extra = append(l.extra, fromAPI(a, l.Org.Organization.ID, l.Org.Organization.MasterAccountID, l.parentOf, l.ouByID))
+			}
+		}
+		if len(l.extra) > 0 {
+			l.Org.Accounts = append(l.Org.Accounts, l.extra...)
+			sort.Slice(l.Org.Accounts, func(i, j int) bool { return l.Org.Accounts[i].ID < l.Org.Accounts[j].ID })
+		}
+	}
+	if l.finish != nil {
+		l.finish()
+	}
+	return l.extra, l.listErr
+}
+
+// Stop cancels what is still being read and waits for it to end; Wait
+// then gives the cancellation as the account list's error.
+func (l *Listing) Stop() {
+	l.cancel()
+	<-l.done
+}
+
+// start lists the organization's tree and returns once it is walked (or
+// failed); the account list, and alongside when set (on its own goroutine,
+// once the roots are listed), go on until Wait. A failure of the
+// description or the tree cancels them.
+func start(ctx context.Context, api OrgAPI, listRoleARN string, alongside func(ctx context.Context, orgID string, roots []snapshot.OU)) (*Listing, error) {
 	// The description, the roots and the account list are asked for at
 	// once, and the OU tree is walked as soon as the roots and the
 	// organization's id are in: the account list's pages follow one
@@ -90,12 +182,13 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 	// organization's discovery. Messages name the organization, so a list
 	// that fails waits for the description to say which.
 	var (
-		desc     *organizations.DescribeOrganizationOutput
-		descErr  error
-		roots    []snapshot.OU
-		kids     map[string]children
-		accounts []types.Account
+		desc    *organizations.DescribeOrganizationOutput
+		descErr error
+		roots   []snapshot.OU
+		kids    map[string]children
 	)
+	bctx, cancel := context.WithCancel(ctx) // the account list's and alongside's
+	l := &Listing{done: make(chan struct{}), cancel: cancel}
 	described := make(chan struct{})
 	orgID := func() string {
 		<-described
@@ -104,6 +197,23 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		}
 		return aws.ToString(desc.Organization.Id)
 	}
+	var background sync.WaitGroup
+	background.Add(1)
+	go func() {
+		defer background.Done()
+		var tok *string
+		for {
+			out, err := api.ListAccounts(bctx, &organizations.ListAccountsInput{NextToken: tok})
+			if err != nil {
+				l.listErr = fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID(), err)
+				return
+			}
+			l.accounts = append(l.accounts, out.Accounts...)
+			if tok = out.NextToken; tok == nil {
+				return
+			}
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(described)
@@ -142,37 +252,31 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 			return nil // the description's error is the group's
 		}
 		if alongside != nil {
-			g.Go(func() error {
-				alongside(gctx, id, roots)
-				return nil
-			})
+			background.Add(1)
+			go func() {
+				defer background.Done()
+				alongside(bctx, id, roots)
+			}()
 		}
 		var err error
 		kids, err = walkTree(gctx, api, id, roots)
 		return err
 	})
-	g.Go(func() error {
-		var tok *string
-		for {
-			out, err := api.ListAccounts(gctx, &organizations.ListAccountsInput{NextToken: tok})
-			if err != nil {
-				return fmt.Errorf("organization %s: organizations:ListAccounts: %w", orgID(), err)
-			}
-			accounts = append(accounts, out.Accounts...)
-			if tok = out.NextToken; tok == nil {
-				return nil
-			}
-		}
-	})
 	err := g.Wait()
 	if descErr != nil {
 		// What the organization's description said comes first: the
 		// lists' failures (often their cancellation) follow from it.
-		return nil, descErr
+		err = descErr
 	}
 	if err != nil {
+		cancel()
+		background.Wait()
 		return nil, err
 	}
+	go func() {
+		background.Wait()
+		close(l.done)
+	}()
 	o := desc.Organization
 	org := &Org{Organization: snapshot.Organization{
 		ID: aws.ToString(o.Id), Arn: aws.ToString(o.Arn),
@@ -180,19 +284,25 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 		MasterAccountEmail: aws.ToString(o.MasterAccountEmail), FeatureSet: string(o.FeatureSet),
 		ListRoleArn: listRoleARN,
 	}}
+	l.Org = org
 
 	// The tree in the order a depth-first walk from each root lists it
 	// (each parent's OUs in the order the API gave them), whatever order
-	// the parallel calls answered in.
-	parentOf := map[string]string{} // account id -> parent id
-	ouByID := map[string]snapshot.OU{}
+	// the parallel calls answered in. An account found under two parents
+	// (moved while they were walked) is placed under the first.
+	l.parentOf = map[string]string{} // account id -> parent id
+	l.ouByID = map[string]snapshot.OU{}
+	var found []types.Account
 	var place func(ou snapshot.OU)
 	place = func(ou snapshot.OU) {
-		ouByID[ou.ID] = ou
+		l.ouByID[ou.ID] = ou
 		org.OUs = append(org.OUs, ou)
 		k := kids[ou.ID]
 		for _, a := range k.accounts {
-			parentOf[a] = ou.ID
+			if _, dup := l.parentOf[aws.ToString(a.Id)]; !dup {
+				l.parentOf[aws.ToString(a.Id)] = ou.ID
+				found = append(found, a)
+			}
 		}
 		for _, c := range k.ous {
 			place(c)
@@ -201,17 +311,17 @@ func organization(ctx context.Context, api OrgAPI, listRoleARN string, alongside
 	for _, r := range roots {
 		place(r)
 	}
-	for _, a := range accounts {
-		org.Accounts = append(org.Accounts, fromAPI(a, org.Organization.ID, org.Organization.MasterAccountID, parentOf, ouByID))
+	for _, a := range found {
+		org.Accounts = append(org.Accounts, fromAPI(a, org.Organization.ID, org.Organization.MasterAccountID, l.parentOf, l.ouByID))
 	}
 	sort.Slice(org.Accounts, func(i, j int) bool { return org.Accounts[i].ID < org.Accounts[j].ID })
-	return org, nil
+	return l, nil
 }
 
 // children are the direct children of one root or OU.
 type children struct {
-	ous      []snapshot.OU // in the API's order, Path and ParentID set
-	accounts []string      // account ids
+	ous      []snapshot.OU   // in the API's order, Path and ParentID set
+	accounts []types.Account // in the API's order
 }
 
 // treeParallel bounds the Organizations calls of the tree walk in flight at
@@ -239,9 +349,7 @@ func walkTree(ctx context.Context, api OrgAPI, orgID string, roots []snapshot.OU
 					if err != nil {
 						return fmt.Errorf("organization %s: organizations:ListAccountsForParent %s: %w", orgID, parent.ID, err)
 					}
-					for _, a := range page.Accounts {
-						got[i].accounts = append(got[i].accounts, aws.ToString(a.Id))
-					}
+					got[i].accounts = append(got[i].accounts, page.Accounts...)
 					if tok = page.NextToken; tok == nil {
 						return nil
 					}

@@ -13,6 +13,8 @@ import (
 // Progress receives the local runner's events (a progress bar, a test).
 type Progress interface {
 	Start(total int)
+	// More adds accounts to the total given to Start.
+	More(n int)
 	AccountDone(id string, failed bool)
 	Finish()
 }
@@ -20,6 +22,7 @@ type Progress interface {
 type noProgress struct{}
 
 func (noProgress) Start(int)                {}
+func (noProgress) More(int)                 {}
 func (noProgress) AccountDone(string, bool) {}
 func (noProgress) Finish()                  {}
 
@@ -167,35 +170,60 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 	res.Plan = plan
 	log.Info("run started", "run", plan.Run, "store", plan.Store, "resumed", plan.Resumed)
 
-	var disc DiscoverOutput
+	var (
+		disc     DiscoverOutput
+		accounts []snapshot.Account
+		// finished ends with the discovery when it is finished while the
+		// first accounts are scanned: late are the accounts it added.
+		finished  = make(chan struct{})
+		late      []snapshot.Account
+		finishErr error
+	)
+	scanCtx, stopScan := context.WithCancel(ctx)
+	defer stopScan()
 	if plan.Resumed {
 		// The run's scope is the one it started with.
+		close(finished)
 		disc, err = storedDiscovery(ctx, env, plan.Run)
-	} else {
-		disc, err = Discover(ctx, env, DiscoverInput{Run: plan.Run})
-	}
-	if err != nil {
-		var ue *UsageError
-		if !plan.Resumed && errors.As(err, &ue) {
-			// Nothing was scanned: leave nothing behind.
-			if derr := store.DeleteRunLevel(context.WithoutCancel(ctx), env.Store, plan.Run); derr != nil {
-				log.Warn("run not cleaned up", "run", plan.Run, "error", derr.Error())
-			}
+		if err == nil {
+			accounts, err = snapshot.Reader{Store: env.Store, Run: plan.Run}.Accounts(ctx)
 		}
-		return res, err
-	}
-	res.Discover = disc
-	log.Info("accounts discovered", "scan", disc.Count, "skipped", disc.Skipped, "organizations", len(disc.Orgs))
-
-	accounts, err := snapshot.Reader{Store: env.Store, Run: plan.Run}.Accounts(ctx)
-	if err != nil {
-		return res, err
-	}
-	if plan.Resumed {
-		if accounts, err = unfinished(ctx, env, plan.Run, accounts); err != nil {
+		if err == nil {
+			accounts, err = unfinished(ctx, env, plan.Run, accounts)
+		}
+		if err != nil {
 			return res, err
 		}
+		res.Discover = disc
 		log.Info("resuming", "run", plan.Run, "to scan", len(accounts), "kept", disc.Count-len(accounts))
+	} else {
+		// The scan starts with the accounts of the organizations' trees;
+		// their account lists and policies, whose pages follow one
+		// another, are read meanwhile. An interruption before they are
+		// written (accounts.json) leaves a run that cannot be resumed, as
+		// one interrupted while it listed its accounts.
+		var d *discovery
+		d, err = startDiscover(ctx, env, DiscoverInput{Run: plan.Run}, true)
+		if err != nil {
+			var ue *UsageError
+			if errors.As(err, &ue) {
+				// Nothing was scanned: leave nothing behind.
+				if derr := store.DeleteRunLevel(context.WithoutCancel(ctx), env.Store, plan.Run); derr != nil {
+					log.Warn("run not cleaned up", "run", plan.Run, "error", derr.Error())
+				}
+			}
+			return res, err
+		}
+		accounts = d.Scan
+		go func() {
+			defer close(finished)
+			disc, late, finishErr = d.finish(ctx, env)
+			if finishErr != nil {
+				stopScan() // the run cannot be complete
+				return
+			}
+			log.Info("accounts discovered", "scan", disc.Count, "skipped", disc.Skipped, "organizations", len(disc.Orgs))
+		}()
 	}
 	progress.Start(len(accounts))
 	scanStart, callsBefore := time.Now(), env.Limiter.Calls()
@@ -208,7 +236,7 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 		backstop = env.Cfg.AccountTimeout + time.Minute
 	}
 	restoreGC := gcForScan()
-	err = scanItems(ctx, env, plan.Run, accounts, backstop, func(a snapshot.Account, out ScanOutput, err error, d time.Duration) {
+	accountDone := func(a snapshot.Account, out ScanOutput, err error, d time.Duration) {
 		failed := err != nil
 		progress.AccountDone(a.ID, failed)
 		if !failed {
@@ -224,10 +252,28 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 		}
 		log.Warn("account failed", "account", a.ID, "name", a.Name, "error", err.Error())
 		res.Failed = append(res.Failed, ScanOutput{Run: plan.Run, AccountID: a.ID, Status: snapshot.StatusFailed, Error: err.Error()})
-	})
+	}
+	err = scanItems(scanCtx, env, plan.Run, accounts, backstop, accountDone)
+	<-finished
+	switch {
+	case finishErr != nil && ctx.Err() == nil:
+		err = fmt.Errorf("discovery: %w", finishErr)
+	case finishErr != nil && err == nil:
+		err = finishErr
+	case err == nil && fatal == nil && len(late) > 0:
+		// Listed by an account list, not found in a tree.
+		progress.More(len(late))
+		err = scanItems(scanCtx, env, plan.Run, late, backstop, accountDone)
+	}
+	if !plan.Resumed && finishErr == nil {
+		res.Discover = disc
+	}
 	restoreGC()
 	progress.Finish()
 	scanSeconds, scanCalls := time.Since(scanStart).Seconds(), env.Limiter.Calls()-callsBefore
+	if err != nil && finishErr != nil && ctx.Err() == nil {
+		return res, fmt.Errorf("run %s: %w (no manifest written: the run is incomplete)", plan.Run, err)
+	}
 	if err != nil {
 		return res, fmt.Errorf("run %s interrupted: %w (no manifest written: the run is incomplete)", plan.Run, err)
 	}
