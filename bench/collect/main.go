@@ -232,10 +232,14 @@ func main() {
 	fmt.Print(b.String())
 	if *record {
 		host, _ := os.Hostname()
+		workFlag := ""
+		if *work != "" {
+			workFlag = " -work " + *work + " (kept)"
+		}
 		name := filepath.Join("bench", "results", "collect-"+time.Now().UTC().Format("2006-01-02")+*suffix+".md")
 		load, _ := os.ReadFile("/proc/loadavg") // the 1-minute figure covers the last case
-		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; load average at the end: %s; speed at the start (measure.Calibrate: sorting 16 MiB on one core): %v; command: `go run ./bench/collect -cases %s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
-			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(load)), calib.Round(time.Millisecond), *which, latency, concurrency)
+		head := fmt.Sprintf("# collect benchmark, %s\n\nmachine: %s, %d CPUs, %s %s/%s; load average at the end: %s; speed at the start (measure.Calibrate: sorting 16 MiB on one core): %v; command: `go run ./bench/collect -cases %s%s`; latency %v per call; orgiam defaults (concurrency %d, no --rate-limit).\n\n",
+			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, strings.TrimSpace(string(load)), calib.Round(time.Millisecond), *which, workFlag, latency, concurrency)
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err == nil {
 			_, err = f.WriteString(head + "```\n" + b.String() + "```\n\n")
