@@ -68,6 +68,9 @@ type Starter interface {
 // The returned func waits for the starts to end; call it before the item's
 // warnings are read.
 func StartAll(ctx context.Context, collectors []Collector, it *Item) (wait func()) {
+	it.mu.Lock()
+	it.accountCtx = ctx
+	it.mu.Unlock()
 	for _, c := range collectors {
 		s, ok := c.(Starter)
 		if !ok || c.Scope() != ScopeAccount {
@@ -203,7 +206,12 @@ type Item struct {
 	enabledKnown bool
 	report       *reportOnce    // set by the credential report collector's Start
 	starts       sync.WaitGroup // the Starts StartAll began
-	outcome      *CredentialReportOutcome
+	// accountCtx is the context StartAll was given, the account's: the
+	// credential report is read with it, not with the context of the
+	// collector that asks first (which may be one of its own parallel
+	// calls', cancelled by a sibling's failure).
+	accountCtx context.Context
+	outcome    *CredentialReportOutcome
 }
 
 // Warn records a warning of the item (it stays ok).

@@ -225,6 +225,11 @@ func (it *Item) reportState(create bool) *reportOnce {
 // waits, else one poll. Its errors are in the "credential-report" phase.
 func (it *Item) credentialReport(ctx context.Context) (CredentialReportPoll, error) {
 	r := it.reportState(true)
+	it.mu.Lock()
+	if it.accountCtx != nil {
+		ctx = it.accountCtx
+	}
+	it.mu.Unlock()
 	r.once.Do(func() {
 		// A read before IAM was asked to generate the report would only
 		// be told it is not there, and ask again.

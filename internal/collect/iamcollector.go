@@ -89,9 +89,11 @@ func accessKeys(ctx context.Context, it *Item, api IAMAPI, d *IAMData) error {
 	if r := it.reportState(false); r != nil {
 		res, err := it.credentialReport(ctx)
 		switch {
-		case err != nil && ctx.Err() != nil:
+		case err != nil && (ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)):
 			// The account ran out of time waiting for its report: that is
-			// the failure, not the key listing that would now fail at once.
+			// the failure, not the key listing that would now fail at once
+			// (the report is read with the account's context, whose end
+			// reaches ctx an instant later).
 			return err
 		case err != nil:
 			if len(d.Users) > 0 {

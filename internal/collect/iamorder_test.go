@@ -22,6 +22,8 @@ type orderIAM struct {
 	// called; generateWaitsForGAAD holds GenerateCredentialReport until
 	// GetAccountAuthorizationDetails is.
 	samlWaitsForKeys, generateWaitsForGAAD bool
+	samlErr                                error         // ListSAMLProviders' answer
+	reportDelay                            time.Duration // before GetCredentialReport answers
 
 	once                     sync.Map // name -> chan struct{}, closed when the call is made
 	generated, readEarly     atomic.Bool
@@ -79,6 +81,9 @@ func (f *orderIAM) ListAccountAliases(context.Context, *iam.ListAccountAliasesIn
 
 func (f *orderIAM) ListSAMLProviders(ctx context.Context, _ *iam.ListSAMLProvidersInput, _ ...func(*iam.Options)) (*iam.ListSAMLProvidersOutput, error) {
 	f.samlCalls.Add(1)
+	if f.samlErr != nil {
+		return nil, f.samlErr
+	}
 	if f.samlWaitsForKeys {
 		if err := f.after(ctx, "keys", "iam:ListSAMLProviders"); err != nil {
 			return nil, err
@@ -116,7 +121,12 @@ func (f *orderIAM) GenerateCredentialReport(ctx context.Context, _ *iam.Generate
 	return &iam.GenerateCredentialReportOutput{State: types.ReportStateTypeComplete}, nil
 }
 
-func (f *orderIAM) GetCredentialReport(context.Context, *iam.GetCredentialReportInput, ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+func (f *orderIAM) GetCredentialReport(ctx context.Context, _ *iam.GetCredentialReportInput, _ ...func(*iam.Options)) (*iam.GetCredentialReportOutput, error) {
+	select {
+	case <-time.After(f.reportDelay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	if !f.generated.Load() {
 		f.readEarly.Store(true)
 		return nil, apiErr("ReportNotPresent")
@@ -187,5 +197,30 @@ func TestStartRunsBesideTheCollectors(t *testing.T) {
 	}
 	if reportW.report == nil {
 		t.Error("the credential report was not stored")
+	}
+}
+
+// An IAM list that fails cancels the IAM collector's other calls, not the
+// credential report the report collector stores: the report is read with
+// the account's context, whichever collector asks first.
+func TestIAMFailureLeavesTheReportToItsCollector(t *testing.T) {
+	f := &orderIAM{samlErr: apiErr("AccessDenied"), reportDelay: 50 * time.Millisecond}
+	it := &Item{Account: "111122223333", Clients: testClients{iam: f}, Parallel: 8, WaitCredentialReport: true}
+	ctx := context.Background()
+	wait := StartAll(ctx, []Collector{CredentialReportCollector{}}, it)
+	iamErr := make(chan error, 1)
+	go func() { iamErr <- (IAMCollector{}).Collect(ctx, it, &recordWriter{}) }()
+	<-f.called("gaad") // the IAM collector asks for the report first
+	time.Sleep(10 * time.Millisecond)
+	w := &recordWriter{}
+	if err := (CredentialReportCollector{}).Collect(ctx, it, w); err != nil {
+		t.Errorf("the report collector failed with the IAM collector's cancellation: %v", err)
+	}
+	if err := <-iamErr; ErrorCode(err) != "AccessDenied" {
+		t.Errorf("IAM collector: %v, want its AccessDenied", err)
+	}
+	wait()
+	if w.report == nil {
+		t.Error("the report was not stored")
 	}
 }
