@@ -214,11 +214,9 @@ func main() {
 			_, rest, _ := strings.Cut(c.Name, " accounts")
 			c.Name, c.Accounts = strconv.Itoa(*accounts)+" accounts"+rest, *accounts
 		}
-		dir := *work
-		if *work == "" {
-			dir = filepath.Join(scratch, "case"+strconv.Itoa(i+1))
-		}
-		r, err := run(ctx, c, dir)
+		// A folder of its own per case: a case must not find the one
+		// before's account list (a fault starts when it appears).
+		r, err := run(ctx, c, filepath.Join(scratch, "case"+strconv.Itoa(i+1)))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %v\n", c.Name, err)
 			cleanup()

@@ -19,8 +19,12 @@ import (
 // a row got no answer at all (timed out, refused, reset: no HTTP response),
 // every further attempt fails at once, so the accounts still to scan fail in
 // milliseconds, each with its own recorded error, and the run ends within
-// about one attempt timeout. Any answer (even a 5xx or a throttle) closes
-// the breaker. While it is open one probe goes through every
+// about two attempt timeouts (the attempts sent before the last answer are
+// not counted, those sent after it time out one timeout later). Any answer (even a 5xx or a throttle) closes
+// the breaker, and an attempt that went unanswered while another attempt
+// was answered is not counted: the endpoint is slow, not silent (a server
+// with a queue of hundreds of calls times some of them out in bursts, and
+// opening then failed a whole run that was being answered). While it is open one probe goes through every
 // breakerCooldown, so an endpoint that comes back is used again.
 //
 // Why hand-written: the maintained breakers for Go (sony/gobreaker and the
@@ -31,7 +35,8 @@ type breaker struct {
 	origin, host string
 	mu           sync.Mutex
 	now          func() time.Time
-	silent       int // attempts in a row without an answer
+	silent       int       // attempts in a row without an answer
+	lastAnswer   time.Time // when an attempt was last answered
 	open         bool
 	probeAt      time.Time // when open: the next attempt allowed through
 	last         error     // the last unanswered attempt's error
@@ -83,11 +88,13 @@ func (b *breaker) allow(origin, host string) error {
 }
 
 // start returns the context of an attempt about to be sent, which the
-// breaker cancels (cause: a *SilentEndpointError) if it opens meanwhile, and
-// the function to call once the attempt ended.
-func (b *breaker) start(ctx context.Context) (context.Context, func()) {
+// breaker cancels (cause: a *SilentEndpointError) if it opens meanwhile, the
+// function to call once the attempt ended, and when it was sent (for
+// record).
+func (b *breaker) start(ctx context.Context) (context.Context, func(), time.Time) {
 	actx, cancel := context.WithCancelCause(ctx)
 	b.mu.Lock()
+	sent := b.now()
 	if b.inflight == nil {
 		b.inflight = map[uint64]context.CancelCauseFunc{}
 	}
@@ -100,18 +107,22 @@ func (b *breaker) start(ctx context.Context) (context.Context, func()) {
 		delete(b.inflight, id)
 		b.mu.Unlock()
 		cancel(nil)
-	}
+	}, sent
 }
 
-// record hears the outcome of an attempt sent.
-func (b *breaker) record(ctx context.Context, err error) {
+// record hears the outcome of an attempt sent at sent.
+func (b *breaker) record(ctx context.Context, err error, sent time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if !unanswered(ctx, err) {
 		if err == nil || ctx.Err() == nil {
 			b.silent, b.open = 0, false
+			b.lastAnswer = b.now()
 		}
 		return
+	}
+	if b.lastAnswer.After(sent) {
+		return // answered another attempt meanwhile: slow, not silent
 	}
 	b.silent++
 	b.last = err

@@ -23,20 +23,20 @@ func TestBreakerOpensOnSilenceAndProbes(t *testing.T) {
 	b := &breaker{now: func() time.Time { return now }}
 	ctx := context.Background()
 	for i := 0; i < silentThreshold-1; i++ {
-		b.record(ctx, timeoutErr{})
+		b.record(ctx, timeoutErr{}, now)
 		if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 			t.Fatalf("open after %d unanswered attempts, want %d: %v", i+1, silentThreshold, err)
 		}
 	}
 	// An answer, even an error, breaks the run of silent attempts.
-	b.record(ctx, &smithy.GenericAPIError{Code: "InternalFailure"})
+	b.record(ctx, &smithy.GenericAPIError{Code: "InternalFailure"}, now)
 	for i := 0; i < silentThreshold-1; i++ {
-		b.record(ctx, &net.OpError{Op: "dial", Err: errors.New("connection refused")})
+		b.record(ctx, &net.OpError{Op: "dial", Err: errors.New("connection refused")}, now)
 	}
 	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 		t.Fatalf("an answered fault did not reset the count: %v", err)
 	}
-	b.record(ctx, timeoutErr{})
+	b.record(ctx, timeoutErr{}, now)
 	err := b.allow("111122223333", "iam.amazonaws.com")
 	var se *SilentEndpointError
 	if !errors.As(err, &se) || !strings.Contains(err.Error(), "111122223333") || !strings.Contains(err.Error(), "timed out") {
@@ -54,7 +54,7 @@ func TestBreakerOpensOnSilenceAndProbes(t *testing.T) {
 		t.Fatal("a second attempt went through while the probe was out")
 	}
 	// The probe is answered: the breaker closes.
-	b.record(ctx, nil)
+	b.record(ctx, nil, now)
 	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
 		t.Fatalf("still open after an answered probe: %v", err)
 	}
@@ -67,7 +67,7 @@ func TestBreakerIgnoresCancelledCallers(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	for i := 0; i < 2*silentThreshold; i++ {
-		b.record(ctx, timeoutErr{})
+		b.record(ctx, timeoutErr{}, time.Now())
 	}
 	if err := b.allow("1", "h"); err != nil {
 		t.Fatalf("open after cancelled calls: %v", err)
@@ -106,7 +106,7 @@ func TestBreakerIsPerOriginAndHost(t *testing.T) {
 	ctx := context.Background()
 	silent := l.breaker("111122223333", "kms.sa-east-1.amazonaws.com")
 	for i := 0; i < silentThreshold; i++ {
-		silent.record(ctx, timeoutErr{})
+		silent.record(ctx, timeoutErr{}, time.Now())
 	}
 	if err := silent.allow("111122223333", "kms.sa-east-1.amazonaws.com"); err == nil {
 		t.Fatal("the silent host's breaker did not open")
@@ -126,10 +126,10 @@ func TestBreakerIsPerOriginAndHost(t *testing.T) {
 func TestBreakerEndsAttemptsInFlight(t *testing.T) {
 	b := &breaker{now: time.Now, origin: "111122223333", host: "iam.amazonaws.com"}
 	ctx := context.Background()
-	actx, end := b.start(ctx)
+	actx, end, _ := b.start(ctx)
 	defer end()
 	for i := 0; i < silentThreshold; i++ {
-		b.record(ctx, timeoutErr{})
+		b.record(ctx, timeoutErr{}, time.Now())
 	}
 	select {
 	case <-actx.Done():
@@ -142,5 +142,32 @@ func TestBreakerEndsAttemptsInFlight(t *testing.T) {
 	}
 	if ctx.Err() != nil {
 		t.Fatal("the caller's context was cancelled")
+	}
+}
+
+// An endpoint that answers some attempts while others time out is slow, not
+// silent: the attempts sent before its last answer are not counted, those
+// sent after it are.
+func TestBreakerTellsSlowFromSilent(t *testing.T) {
+	now := time.Unix(100, 0)
+	b := &breaker{now: func() time.Time { return now }}
+	ctx := context.Background()
+	sentEarlier := now
+	now = now.Add(time.Second)
+	b.record(ctx, nil, sentEarlier) // an answer at 101 s
+	now = now.Add(4 * time.Second)
+	for i := 0; i < 3*silentThreshold; i++ {
+		b.record(ctx, timeoutErr{}, sentEarlier) // sent at 100 s, before the answer
+	}
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err != nil {
+		t.Fatalf("opened on attempts sent before an answer came: %v", err)
+	}
+	sentLater := now
+	now = now.Add(5 * time.Second)
+	for i := 0; i < silentThreshold; i++ {
+		b.record(ctx, timeoutErr{}, sentLater) // nothing answered since they were sent
+	}
+	if err := b.allow("111122223333", "iam.amazonaws.com"); err == nil {
+		t.Fatalf("still closed after %d attempts sent after the last answer went unanswered", silentThreshold)
 	}
 }

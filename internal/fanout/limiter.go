@@ -187,7 +187,7 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 					ai.Request = r
 				}
 				l.calls.Add(1)
-				actx, end := b.start(ctx)
+				actx, end, sent := b.start(ctx)
 				out, md, err := next.HandleFinalize(actx, ai)
 				var silent *SilentEndpointError
 				if err != nil && ctx.Err() == nil && errors.As(context.Cause(actx), &silent) {
@@ -195,7 +195,7 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 					return out, md, silent // the breaker opened while this attempt was out
 				}
 				end()
-				b.record(ctx, err)
+				b.record(ctx, err, sent)
 				if err == nil || !IsThrottle(err) {
 					c.Succeeded()
 					return out, md, err
