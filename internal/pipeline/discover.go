@@ -73,7 +73,7 @@ type discovery struct {
 func startDiscover(ctx context.Context, env *Env, in DiscoverInput, early bool) (*discovery, error) {
 	env.init()
 	d := &discovery{in: in, out: DiscoverOutput{Run: in.Run, AccountsKey: store.AccountListKey(in.Run)},
-		listings: map[*discover.Org]*discover.Listing{}, roles: map[*discover.Org]string{}}
+		listings: map[*discover.Org]*discover.Listing{}, roles: map[*discover.Org]string{}, pols: map[*discover.Org]*discover.Policies{}}
 	if len(env.Cfg.OrgRoles) == 0 {
 		id := env.Auth.Identity.Account
 		acct := snapshot.Account{ID: id, Status: "ACTIVE", Arn: ""}
@@ -192,16 +192,9 @@ func (d *discovery) wait(ctx context.Context, env *Env) error {
 			env.logger().Warn("organization policies not read", "org", org.Organization.ID, "role", role, "error", w)
 			d.out.Errors = append(d.out.Errors, w)
 		}
-		d.policies()[org] = pol
+		d.pols[org] = pol
 	}
 	return nil
-}
-
-func (d *discovery) policies() map[*discover.Org]*discover.Policies {
-	if d.pols == nil {
-		d.pols = map[*discover.Org]*discover.Policies{}
-	}
-	return d.pols
 }
 
 // finish waits for the account lists and policies, selects the whole
@@ -250,7 +243,7 @@ func (d *discovery) finish(ctx context.Context, env *Env) (out DiscoverOutput, l
 				return out, late, err
 			}
 		}
-		if err := writeOrgPolicies(ctx, env, run, id, d.policies()[org]); err != nil {
+		if err := writeOrgPolicies(ctx, env, run, id, d.pols[org]); err != nil {
 			return out, late, err
 		}
 	}
