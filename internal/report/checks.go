@@ -99,6 +99,10 @@ type subject struct {
 	trDone  bool
 	esc     map[*identity][]string
 	escDone bool
+	// expander fills the probes' resource templates (expand); built once:
+	// a Replacer's first use builds its lookup table, which per call was
+	// most of the risk checks' time.
+	expander *strings.Replacer
 }
 
 // principals is the account's IAM users (acct.principals), computed once.

@@ -42,7 +42,10 @@ var computeServices = []computeService{
 
 // expand fills a resource template for the account.
 func (s *subject) expand(tmpl string) string {
-	return strings.NewReplacer("arn:P:", "arn:"+s.a.partition()+":", ":R:", ":"+probeRegion+":", ":A:", ":"+s.a.id()+":").Replace(tmpl)
+	if s.expander == nil {
+		s.expander = strings.NewReplacer("arn:P:", "arn:"+s.a.partition()+":", ":R:", ":"+probeRegion+":", ":A:", ":"+s.a.id()+":")
+	}
+	return s.expander.Replace(tmpl)
 }
 
 // judged: the identity is one the risk checks look at (not already an
