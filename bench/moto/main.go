@@ -9,6 +9,13 @@
 //
 //	go run ./bench/moto
 //	go run ./bench/moto -accounts 10 -runs 1 -record=false   # a quick look
+//	go run ./bench/moto -serve                                # seed, then keep moto up
+//
+// Every run collects IAM alone (--collectors iam,credential-report), the
+// data the peer's figure it is compared with was measured on (IAM only);
+// -collectors "" runs orgiam's own default, every collector in every enabled
+// region, which against moto is mostly regional calls moto answers slowly
+// or not at all (it has no Access Analyzer).
 //
 // moto does not throttle, so "defaults" and "controller off" should take the
 // same time: the controller must cost nothing when AWS does not push back.
@@ -24,6 +31,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -59,12 +67,37 @@ func main() {
 	flag.IntVar(&shape.Groups, "groups", 20, "groups per account")
 	runs := flag.Int("runs", 3, "runs of each variant")
 	record := flag.Bool("record", true, "write the table under bench/results/")
+	serveFlag := flag.Bool("serve", false, "seed moto, print how to reach it, and keep it up until interrupted (no runs)")
+	collectors := flag.String("collectors", "iam,credential-report", "orgiam's --collectors for every run (\"\": orgiam's default, every collector in every enabled region)")
+	extra := flag.String("collect-args", "", "more arguments for every `orgiam collect`, space-separated (e.g. \"--collectors iam,credential-report\")")
 	flag.Parse()
+	collectorsFlag, extraFlag = *collectors, *extra
+	if *collectors != "" {
+		collectArgs = append(collectArgs, "--collectors", *collectors)
+	}
+	collectArgs = append(collectArgs, strings.Fields(*extra)...)
+	serve = *serveFlag
 	if err := run(shape, *runs, *record); err != nil {
 		fmt.Fprintln(os.Stderr, "bench/moto:", err)
 		os.Exit(1)
 	}
 }
+
+// peerWall is the range of wall times of the TypeScript peer a user would
+// pick instead (@cloud-copilot/iam-collect 0.1.206), measured on this
+// organization in moto on these machines when the targets were set; its
+// npm package is not served by the registry reachable here, so it cannot be
+// run beside orgiam.
+var peerWall = [2]time.Duration{7600 * time.Millisecond, 9300 * time.Millisecond}
+
+// collectArgs are passed to every `orgiam collect` after the benchmark's own.
+var collectArgs []string
+
+// collectorsFlag and extraFlag are the -collectors and -collect-args given.
+var collectorsFlag, extraFlag string
+
+// serve: seed, then keep moto up for a look by hand.
+var serve bool
 
 // Result is one run of orgiam.
 type Result struct {
@@ -110,6 +143,14 @@ func run(shape Shape, runs int, record bool) error {
 		return fmt.Errorf("seeding moto: %w", err)
 	}
 	fmt.Fprintf(os.Stderr, "seeded %d accounts in %v\n", shape.Accounts, time.Since(t0).Round(time.Millisecond))
+	if serve {
+		// For a look by hand: the seeded moto stays up until interrupted.
+		fmt.Printf("AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=AKIABENCHMOTO0000000 AWS_SECRET_ACCESS_KEY=bench AWS_REGION=us-east-1 \\\n  orgiam collect --org-role arn:aws:iam::%s:role/OrganizationAccountAccessRole\n", endpoint, mgmt)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		return nil
+	}
 
 	// One warm-up run, not recorded: moto's first answers of an account
 	// are slower than the later ones.
@@ -154,14 +195,16 @@ func run(shape Shape, runs int, record bool) error {
 	}
 	def, off := median(med["defaults"]), median(med["--rate-control off"])
 	fmt.Fprintf(&b, "\nmedian wall: defaults %v, --rate-control off %v, ratio %.2f (target <= 1.2)\n", def.Round(time.Millisecond), off.Round(time.Millisecond), float64(def)/float64(off))
+	fmt.Fprintf(&b, "defaults against the peer (%v-%v on this organization, IAM only, by the figures the targets were set with): %.2f-%.2f of its wall (target <= 0.5)\n",
+		peerWall[0], peerWall[1], float64(def)/float64(peerWall[1]), float64(def)/float64(peerWall[0]))
 	fmt.Print(b.String())
 	if record {
 		load, _ := os.ReadFile("/proc/loadavg")
 		host, _ := os.Hostname()
 		name := filepath.Join("bench", "results", "moto-"+time.Now().UTC().Format("2006-01-02")+".md")
-		head := fmt.Sprintf("# moto benchmark, %s\n\nmachine: %s, %d CPUs, %s; load average before the runs: %s; command: `go run ./bench/moto -accounts %d -users %d -roles %d -policies %d -groups %d -runs %d`; orgiam `collect` with default settings (index and reports included) against moto_server, %d member accounts + the management account.\n\n",
+		head := fmt.Sprintf("# moto benchmark, %s\n\nmachine: %s, %d CPUs, %s; load average before the runs: %s; command: `go run ./bench/moto -accounts %d -users %d -roles %d -policies %d -groups %d -runs %d -collectors %q -collect-args %q`; orgiam `collect %s` otherwise with default settings (index and reports included) against moto_server, %d member accounts + the management account.\n\n",
 			time.Now().UTC().Format(time.RFC3339), host, runtime.NumCPU(), runtime.Version(), strings.TrimSpace(string(load)),
-			shape.Accounts, shape.Users, shape.Roles, shape.Policies, shape.Groups, runs, shape.Accounts)
+			shape.Accounts, shape.Users, shape.Roles, shape.Policies, shape.Groups, runs, collectorsFlag, extraFlag, strings.Join(collectArgs, " "), shape.Accounts)
 		f, err := os.OpenFile(name, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 		if err != nil {
 			return err
@@ -326,9 +369,10 @@ func seedAccount(ctx context.Context, base aws.Config, id string, shape Shape) e
 // collect runs `orgiam collect` against moto and reads its manifest.
 func collect(ctx context.Context, bin, endpoint, mgmt, storeDir, control string) (Result, error) {
 	var res Result
-	cmd := exec.CommandContext(ctx, bin, "collect",
+	args := append([]string{"collect",
 		"--org-role", fmt.Sprintf("arn:aws:iam::%s:role/OrganizationAccountAccessRole", mgmt),
-		"--store", storeDir, "--rate-control", control, "--quiet")
+		"--store", storeDir, "--rate-control", control, "--quiet"}, collectArgs...)
+	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+endpoint, "AWS_ACCESS_KEY_ID=AKIABENCHMOTO0000000",
 		"AWS_SECRET_ACCESS_KEY=bench", "AWS_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_EC2_METADATA_DISABLED=true")
 	var stderr strings.Builder

@@ -74,6 +74,8 @@ func TestBadInputExitsTwoAndWritesNothing(t *testing.T) {
 		{"NaN rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "NaN"}, "--rate-limit: NaN:"},
 		{"Inf rate limit", []string{"collect", "--store", filepath.Join(dir, "s"), "--rate-limit", "Inf"}, "--rate-limit: Inf:"},
 		{"unknown region", []string{"collect", "--store", filepath.Join(dir, "s"), "--regions", "us-east-1,eu-wset-1"}, `--regions: "eu-wset-1" is not an AWS region`},
+		{"unknown collector", []string{"collect", "--store", filepath.Join(dir, "s"), "--collectors", "iam,s4"}, `--collectors: "s4" is not a collector (known: iam, credential-report,`},
+		{"collector turned off", []string{"collect", "--store", filepath.Join(dir, "s"), "--collectors", "iam,credential-report", "--credential-report=false"}, `--collectors: credential-report is listed while credential-report is false`},
 		{"malformed regions", []string{"collect", "--store", filepath.Join(dir, "s"), "--regions", "us-east-1,"}, `--regions: "us-east-1," has an empty region name`},
 	}
 	for _, tt := range tests {

@@ -74,6 +74,10 @@ func newEnv(ctx context.Context, stdio IO, cfg *config.Config, authOpts awsauth.
 	if err := precheckStore(cfg.Store); err != nil {
 		return nil, err
 	}
+	// The collector names need no credentials: checked first.
+	if _, err := (&pipeline.Env{Cfg: cfg}).Collectors(); err != nil {
+		return nil, usageErr(err)
+	}
 	lim := fanout.New(fanout.Options{Ceiling: cfg.RateLimit, Disabled: cfg.RateControl == "off"})
 	authOpts.Region = firstSet(authOpts.Region, cfg.Region)
 	authOpts.Profile = firstSet(authOpts.Profile, cfg.Profile)
@@ -198,6 +202,9 @@ func printSummary(w io.Writer, env *pipeline.Env, res pipeline.LocalResult) {
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "\nrun\t%s\n", m.Prefix)
+	if len(m.Collectors) > 0 {
+		fmt.Fprintf(tw, "collectors\t%s (the others not run: --collectors)\n", strings.Join(m.Collectors, ", "))
+	}
 	fmt.Fprintf(tw, "accounts ok\t%d\n", t.OK)
 	fmt.Fprintf(tw, "accounts partial\t%d\n", t.Partial)
 	fmt.Fprintf(tw, "accounts failed\t%d\n", t.Failed)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -150,4 +151,45 @@ func scannedAccounts(m snapshot.Manifest) []snapshot.AccountResult {
 		}
 	}
 	return out
+}
+
+// --collectors iam,credential-report collects IAM alone: no region item,
+// no resource list, no regional call, every account ok, and the manifest
+// and the summary name the collectors that ran.
+func TestCollectorsKeepTheRunToIAM(t *testing.T) {
+	opts := fakeaws.Options{Seed: 4, Orgs: 1, AccountsPerOrg: 3, Size: fakeaws.Size{Users: 2, Roles: 1, Groups: 1, Policies: 1}}
+	_, srv, m, code, out := fakeRun(t, opts, func(*fakeaws.World) fakeaws.Knobs {
+		return fakeaws.Knobs{Regions: []string{"eu-west-1", "us-east-1"}}
+	}, func(c *config.Config) { c.Collectors = []string{"iam", "credential-report"} })
+	if code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	scanned := scannedAccounts(m)
+	if len(scanned) < 2 || m.Totals.OK != len(scanned) || m.Totals.CredentialReports != len(scanned) {
+		t.Fatalf("totals %+v of %d accounts scanned: want every account ok with its credential report", m.Totals, len(scanned))
+	}
+	if want := []string{"iam", "credential-report"}; !slices.Equal(m.Collectors, want) {
+		t.Errorf("manifest collectors %q, want %q", m.Collectors, want)
+	}
+	if !strings.Contains(out, "collectors          iam, credential-report (the others not run: --collectors)") {
+		t.Errorf("summary does not name the collectors:\n%s", out)
+	}
+	ctx := context.Background()
+	st := store.NewFile(m.Store[len("file://"):])
+	for _, a := range scanned {
+		keys, err := st.List(ctx, store.AccountPrefix(m.Prefix, a.ID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range keys {
+			if strings.Contains(k, "/regions/") || strings.HasSuffix(k, "/resources.json") {
+				t.Errorf("%s written by a collector that was not to run", k)
+			}
+		}
+	}
+	for op, n := range srv.Stats().Calls {
+		if !strings.HasPrefix(op, "iam:") && !strings.HasPrefix(op, "sts:") && !strings.HasPrefix(op, "organizations:") && n > 0 {
+			t.Errorf("%d %s calls in an IAM-only run", n, op)
+		}
+	}
 }

@@ -3,8 +3,10 @@ package collect
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -302,6 +304,50 @@ func List(o Options) []Collector {
 		ECRCollector{},
 		AccessAnalyzerCollector{},
 	)
+	return out
+}
+
+// Select keeps the collectors of cs whose names are in names, in cs's
+// order; no names keep them all. A region-scope collector brings the
+// regions collector with it, which finds the regions it runs in. A name
+// that no collector has is an error naming the known ones.
+func Select(cs []Collector, names []string) ([]Collector, error) {
+	if len(names) == 0 {
+		return cs, nil
+	}
+	known := map[string]bool{}
+	var all []string
+	for _, c := range List(Options{CredentialReport: true}) {
+		known[c.Name()] = true
+		all = append(all, c.Name())
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		if !known[n] {
+			return nil, fmt.Errorf("%q is not a collector (known: %s)", n, strings.Join(all, ", "))
+		}
+		want[n] = true
+	}
+	for _, c := range cs {
+		if want[c.Name()] && c.Scope() == ScopeRegion {
+			want[RegionsCollector{}.Name()] = true
+		}
+	}
+	var out []Collector
+	for _, c := range cs {
+		if want[c.Name()] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Names are the names of cs, in order.
+func Names(cs []Collector) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Name()
+	}
 	return out
 }
 

@@ -125,3 +125,24 @@ func TestCollectorList(t *testing.T) {
 		t.Errorf("%d regional collectors, want 7 (kms, sqs, sns, lambda, secretsmanager, ecr, access-analyzer)", regional)
 	}
 }
+
+func TestSelectKeepsTheNamedCollectors(t *testing.T) {
+	all := List(Options{CredentialReport: true})
+	got, err := Select(all, []string{"kms", "iam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// In List's order, and kms brings the regions collector that finds its regions.
+	if want := []string{"iam", "regions", "kms"}; !slices.Equal(Names(got), want) {
+		t.Errorf("Select(kms, iam) = %q, want %q", Names(got), want)
+	}
+	if got, _ := Select(all, nil); len(got) != len(all) {
+		t.Errorf("no names kept %d of %d collectors, want all", len(got), len(all))
+	}
+	if got, _ := Select(all, []string{"iam", "credential-report"}); !slices.Equal(Names(got), []string{"iam", "credential-report"}) {
+		t.Errorf("IAM alone: %q", Names(got))
+	}
+	if _, err := Select(all, []string{"iam", "s4"}); err == nil || !strings.Contains(err.Error(), `"s4" is not a collector`) || !strings.Contains(err.Error(), "access-analyzer") {
+		t.Errorf("unknown name: %v", err)
+	}
+}

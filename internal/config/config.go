@@ -38,7 +38,10 @@ type Config struct {
 	OUs              []string
 	// Regions is the --regions value: all-enabled or a comma list
 	// (RegionSelection parses it).
-	Regions        string
+	Regions string
+	// Collectors are the --collectors names (empty: every collector); the
+	// pipeline checks them against its collectors (Env.Collectors).
+	Collectors     []string
 	Store          string
 	Date           string
 	RunID          string
@@ -168,6 +171,7 @@ var Fields = []Field{
 	{Name: "exclude-accounts", Kind: List, Usage: "leave out these account ids (comma list)", ptr: func(c *Config) any { return &c.ExcludeAccounts }},
 	{Name: "ous", Kind: List, Usage: "only accounts under these OU ids, nested OUs included (comma list)", ptr: func(c *Config) any { return &c.OUs }},
 	{Name: "regions", Kind: String, Default: "all-enabled", Usage: "regions whose resource policies are collected: all-enabled (every region enabled in each account, read with ec2:DescribeRegions) or a comma list such as us-east-1,eu-west-1 (a listed region not enabled in an account is skipped there)", ptr: func(c *Config) any { return &c.Regions }},
+	{Name: "collectors", Kind: List, Usage: "only these collectors (comma list; default: all): iam, credential-report, server-certificates, security-contact, regions, s3, kms, sqs, sns, lambda, secretsmanager, ecr, access-analyzer; a regional one brings regions with it (e.g. iam,credential-report for IAM alone)", ptr: func(c *Config) any { return &c.Collectors }},
 	{Name: "store", Kind: String, Default: "./orgiam-data", Usage: "where snapshots go: a folder path, file:///path, or s3://bucket/prefix[?region=R&sse=aws:kms&kms-key=K]", ptr: func(c *Config) any { return &c.Store }},
 	{Name: "date", Kind: String, Usage: "snapshot date YYYY-MM-DD (default today, UTC)", ptr: func(c *Config) any { return &c.Date }},
 	{Name: "run-id", Kind: String, Usage: "run id, for more than one run a day (the run goes to <date>/<run-id>/)", ptr: func(c *Config) any { return &c.RunID }},
@@ -684,6 +688,13 @@ func (c *Config) Validate() error {
 		return bad("log-format", fmt.Sprintf("%q: expected text or json", c.LogFormat))
 	}
 	return c.validateConfigReport()
+}
+
+// FieldError is an error about the value of the named field, with where
+// that value came from (flag, variable, or file and line): for checks made
+// outside this package, such as the collector names.
+func (c *Config) FieldError(field, msg string) error {
+	return &Error{Source: c.source(field), Msg: msg}
 }
 
 // RegionSelection is the parsed --regions value (Validate has refused a

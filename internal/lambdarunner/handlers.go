@@ -103,6 +103,10 @@ func (b *EnvBuilder) build(ctx context.Context) (*pipeline.Env, error) {
 	}
 	env := &pipeline.Env{Cfg: cfg, Auth: auth, Store: st, Limiter: lim, Log: log, Now: b.Now, Version: version.String()}
 	env.StandardSteps()
+	// ORGIAM_COLLECTORS is checked at the cold start, before any step runs.
+	if _, err := env.Collectors(); err != nil {
+		return nil, err
+	}
 	return env, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -106,9 +107,28 @@ func (e *Env) accountParallel() int {
 	return DefaultAccountParallel
 }
 
-// collectors are the run's collectors (collect.List with the run's options).
-func (e *Env) collectors() []collect.Collector {
-	return collect.List(collect.Options{CredentialReport: e.Cfg.CredentialReport})
+// Collectors are the run's collectors: every collector, less the
+// credential report when --credential-report is false, kept to
+// --collectors when that is set. A name no collector has is an error
+// naming the setting (the CLI checks it before a run starts).
+func (e *Env) Collectors() ([]collect.Collector, error) {
+	if !e.Cfg.CredentialReport && slices.Contains(e.Cfg.Collectors, (collect.CredentialReportCollector{}).Name()) {
+		return nil, e.Cfg.FieldError("collectors", "credential-report is listed while credential-report is false")
+	}
+	cs, err := collect.Select(collect.List(collect.Options{CredentialReport: e.Cfg.CredentialReport}), e.Cfg.Collectors)
+	if err != nil {
+		return nil, e.Cfg.FieldError("collectors", err.Error())
+	}
+	return cs, nil
+}
+
+// reportCollected tells whether the run collects credential reports.
+func (e *Env) reportCollected() bool {
+	cs, err := e.Collectors()
+	return err == nil && slices.ContainsFunc(cs, func(c collect.Collector) bool {
+		_, ok := c.(collect.CredentialReportCollector)
+		return ok
+	})
 }
 
 func (e *Env) clients(cfg aws.Config) collect.Clients { return e.NewClients(cfg) }

@@ -49,7 +49,7 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 	m := snapshot.Manifest{
 		SchemaVersion: snapshot.SchemaVersion,
 		ToolVersion:   env.Version, RunID: info.RunID, Date: info.Date, Prefix: run, Store: env.Store.String(),
-		Started: info.Started, Organizations: []snapshot.Organization{},
+		Started: info.Started, Organizations: []snapshot.Organization{}, Collectors: info.Collectors,
 	}
 	orgKeys, err := env.Store.List(ctx, store.OrgPrefix(run))
 	if err != nil {
@@ -72,11 +72,21 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 	m.Errors = runErrors
 
 	results := make([]snapshot.AccountResult, len(accounts))
+	reports := make([]bool, len(accounts))
+	collected := env.reportCollected()
 	if err := eachAccount(len(accounts), func(i int) (err error) {
-		results[i], err = r.Result(ctx, accounts[i])
+		if results[i], err = r.Result(ctx, accounts[i]); err != nil || !collected {
+			return err
+		}
+		reports[i], err = env.Store.Exists(ctx, store.CredentialReportKey(run, accounts[i].ID))
 		return err
 	}); err != nil {
 		return m, err
+	}
+	for _, ok := range reports {
+		if ok {
+			m.Totals.CredentialReports++
+		}
 	}
 	m.Totals.Entities = map[string]int{}
 	for _, res := range results {

@@ -285,7 +285,10 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if err := step.Run(ctx, env, plan.Run); err != nil {
+		t := time.Now()
+		err := step.Run(ctx, env, plan.Run)
+		log.Debug(step.Name+" step done", "run", plan.Run, "duration", time.Since(t).Round(time.Millisecond))
+		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
 			}

@@ -106,6 +106,9 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 	put(store.AccountKey(run, "222222222222"), snapshot.AccountInfo{Scan: snapshot.ScanSummary{Counts: map[string]int{"users": 1}}})
 	put(store.ErrorKey(run, "222222222222"), snapshot.ErrorRecord{AccountID: "222222222222", Message: "account 222222222222: iam:GetCredentialReport: credential report not complete"})
 	// 333333333333 has no files at all: it never finished.
+	if err := env.Store.Put(ctx, store.CredentialReportKey(run, "111111111111"), []byte("user,arn\n")); err != nil {
+		t.Fatal(err)
+	}
 
 	out, err := Finalize(ctx, env, FinalizeInput{Run: run})
 	if err != nil {
@@ -126,6 +129,9 @@ func TestFinalizeBuildsTheManifestFromTheStore(t *testing.T) {
 		if a.Status != "ok" && a.Error == "" {
 			t.Errorf("%s: no reason given", a.ID)
 		}
+	}
+	if m.Totals.CredentialReports != 1 {
+		t.Errorf("manifest counts %d credential reports, want 1 (the one stored)", m.Totals.CredentialReports)
 	}
 	if len(m.Accounts) != 4 || m.Totals.Entities["users"] != 4 || m.ToolVersion != "test" || len(m.Organizations) != 1 || m.Started.IsZero() || m.Finished.IsZero() {
 		t.Fatalf("manifest: %+v", m)
@@ -244,5 +250,21 @@ func TestAccountWriterAddsAccountFacts(t *testing.T) {
 	}
 	if f.SecurityContact == nil || f.SecurityContact.Status != snapshot.ContactNotSet {
 		t.Errorf("security contact %+v", f.SecurityContact)
+	}
+}
+
+// The --collectors help lists every collector by name: the setting lives
+// below the collectors, so it cannot read their names itself.
+func TestCollectorsHelpNamesEveryCollector(t *testing.T) {
+	var usage string
+	for _, f := range config.Fields {
+		if f.Name == "collectors" {
+			usage = f.Usage
+		}
+	}
+	for _, c := range collect.List(collect.Options{CredentialReport: true}) {
+		if !strings.Contains(usage, " "+c.Name()+",") && !strings.Contains(usage, " "+c.Name()+";") {
+			t.Errorf("--collectors help does not name %q: %s", c.Name(), usage)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/orgiam/orgiam/internal/collect"
 	"github.com/orgiam/orgiam/internal/snapshot"
 	"github.com/orgiam/orgiam/internal/store"
 )
@@ -136,6 +137,13 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json); give the --date and --run-id of the run to resume", ErrNothingToResume, env.Store, prefix)}
 	}
 	info := snapshot.RunInfo{SchemaVersion: snapshot.SchemaVersion, ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
+	if len(env.Cfg.Collectors) > 0 {
+		cs, err := env.Collectors()
+		if err != nil {
+			return PlanOutput{}, err
+		}
+		info.Collectors = collect.Names(cs)
+	}
 	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
 		return PlanOutput{}, err
 	}

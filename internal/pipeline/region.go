@@ -76,7 +76,11 @@ func scanRegion(ctx context.Context, env *Env, in ScanRegionInput, cfg aws.Confi
 	cfg.Region = in.Region
 	cfg.APIOptions = append(append([]func(*middleware.Stack) error{}, cfg.APIOptions...), countCalls(&calls))
 
-	collectors := collect.OfScope(env.collectors(), collect.ScopeRegion)
+	all, err := env.Collectors()
+	if err != nil {
+		return out, err
+	}
+	collectors := collect.OfScope(all, collect.ScopeRegion)
 	rec := snapshot.RegionScan{SchemaVersion: snapshot.SchemaVersion, AccountID: in.AccountID, Region: in.Region,
 		Status: snapshot.StatusOK, CollectedAt: start, Collectors: []string{}, Resources: []snapshot.Resource{}}
 	for _, c := range collectors {

@@ -99,7 +99,10 @@ func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.C
 	w := &accountWriter{env: env, ctx: wctx, run: in.Run, account: id}
 	item := &collect.Item{Account: id, WaitCredentialReport: in.WaitCredentialReport, Parallel: env.accountParallel(), ReportPolicy: env.reportPolicy(),
 		Partition: env.Auth.Identity.Partition}
-	collectors := env.collectors()
+	collectors, err := env.Collectors()
+	if err != nil {
+		return out, cfg, err
+	}
 	for _, c := range collectors {
 		if n, ok := c.(collect.Counter); ok {
 			w.zeroCounts(n.CountNames())
@@ -151,7 +154,7 @@ func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.C
 		}
 	}
 
-	if failure == nil && env.Cfg.CredentialReport && !in.WaitCredentialReport {
+	if failure == nil && env.reportCollected() && !in.WaitCredentialReport {
 		if o := item.CredentialReport(); o != nil && o.Done {
 			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: o.Attempt, Done: true, Status: snapshot.StatusOK}
 		} else {

@@ -36,6 +36,10 @@ type Manifest struct {
 	// Errors are run-level problems, such as an organization that could not
 	// be listed (its accounts are then missing from the run).
 	Errors []string `json:"errors,omitempty"`
+	// Collectors are the collectors the run ran, when --collectors kept it
+	// to some of them (empty: all): the data sets of the others are absent
+	// by choice, not lost.
+	Collectors []string `json:"collectors,omitempty"`
 }
 
 // Totals sums a run.
@@ -81,6 +85,9 @@ type RunInfo struct {
 	Date          string    `json:"date"`
 	Prefix        string    `json:"prefix"`
 	Started       time.Time `json:"started"`
+	// Collectors are the names of the collectors the run runs, when
+	// --collectors kept it to some of them (empty: all).
+	Collectors []string `json:"collectors,omitempty"`
 }
 
 // Organization is organizations:DescribeOrganization's shape (AWS's names),
