@@ -168,6 +168,10 @@ func TestCollectorsKeepTheRunToIAM(t *testing.T) {
 	if len(scanned) < 2 || m.Totals.OK != len(scanned) || m.Totals.CredentialReports != len(scanned) {
 		t.Fatalf("totals %+v of %d accounts scanned: want every account ok with its credential report", m.Totals, len(scanned))
 	}
+	// A scan shorter than a second: its peak is its mean, never below it.
+	if m.Totals.MeanRate <= 0 || m.Totals.PeakRate < m.Totals.MeanRate {
+		t.Errorf("call rate %.0f/s mean, %.0f/s peak: the peak reads below the mean", m.Totals.MeanRate, m.Totals.PeakRate)
+	}
 	if want := []string{"iam", "credential-report"}; !slices.Equal(m.Collectors, want) {
 		t.Errorf("manifest collectors %q, want %q", m.Collectors, want)
 	}

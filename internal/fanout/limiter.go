@@ -46,6 +46,36 @@ type Limiter struct {
 
 	calls     atomic.Int64
 	throttles atomic.Int64
+	window    callWindow
+}
+
+// callWindow counts every call of the Limiter over the last second, in
+// slots, and keeps the most counted in any second: the peak of the same
+// calls Calls counts (a budget's own peak is only its part of them).
+type callWindow struct {
+	mu    sync.Mutex
+	start time.Time // of the head slot
+	head  int
+	n     [slots]int
+	peak  int
+}
+
+func (w *callWindow) add(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.start.IsZero() {
+		w.start = t
+	}
+	if d := t.Sub(w.start); d >= slot {
+		k := int(d / slot)
+		for i := 0; i < min(k, slots); i++ {
+			w.head = (w.head + 1) % slots
+			w.n[w.head] = 0
+		}
+		w.start = w.start.Add(time.Duration(k) * slot)
+	}
+	w.n[w.head]++
+	w.peak = max(w.peak, sum(w.n))
 }
 
 // New returns a Limiter.
@@ -112,15 +142,12 @@ func (l *Limiter) Calls() int64 { return l.calls.Load() }
 // (each then sent again).
 func (l *Limiter) Throttles() int64 { return l.throttles.Load() }
 
-// PeakRate is the most calls admitted within one second by any budget.
+// PeakRate is the most calls made within one second (of every budget,
+// the calls Calls counts), in calls per second.
 func (l *Limiter) PeakRate() float64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	p := 0.0
-	for _, c := range l.ctrl {
-		p = math.Max(p, c.Peak())
-	}
-	return p
+	l.window.mu.Lock()
+	defer l.window.mu.Unlock()
+	return perSecond(l.window.peak)
 }
 
 // throttleCodes are the error codes AWS services use for throttling.
@@ -187,6 +214,7 @@ func (l *Limiter) Middleware() func(*middleware.Stack) error {
 					ai.Request = r
 				}
 				l.calls.Add(1)
+				l.window.add(l.opts.Now())
 				actx, end, sent := b.start(ctx)
 				out, md, err := next.HandleFinalize(actx, ai)
 				var silent *SilentEndpointError

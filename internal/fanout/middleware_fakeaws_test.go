@@ -131,3 +131,38 @@ func TestMiddlewareBreaksOnASilentServer(t *testing.T) {
 }
 
 func err1[T any](_ T, err error) error { return err }
+
+// The peak rate counts the calls of every service, as Calls does: 30 IAM
+// and 20 KMS calls within one second peak at 50 a second, not at the 30 of
+// the busiest service, and later quieter seconds leave the peak alone.
+func TestPeakRateCountsEveryService(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	lim := fanout.New(fanout.Options{Now: clock})
+	_, cfg := fakeConfig(t, fakeaws.Knobs{}, lim, nil)
+	ctx := context.Background()
+	calls := func(n, m int) {
+		for i := 0; i < n; i++ {
+			if _, err := iam.NewFromConfig(cfg).ListAccountAliases(ctx, &iam.ListAccountAliasesInput{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := 0; i < m; i++ {
+			if _, err := kms.NewFromConfig(cfg).ListKeys(ctx, &kms.ListKeysInput{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	calls(30, 20)
+	if p := lim.PeakRate(); p != 50 {
+		t.Fatalf("peak %v calls/s after 50 calls within a second, want 50", p)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Second)
+	mu.Unlock()
+	calls(5, 5)
+	if p, n := lim.PeakRate(), lim.Calls(); p != 50 || n != 60 {
+		t.Fatalf("peak %v calls/s and %d calls after a quieter second, want 50 and 60", p, n)
+	}
+}

@@ -305,6 +305,12 @@ func runLocked(ctx context.Context, env *Env, planIn PlanInput, progress Progres
 	if scanSeconds > 0 {
 		measured.MeanRate = float64(scanCalls) / scanSeconds
 	}
+	if scanSeconds < 1 {
+		// Every call of a scan shorter than a second fell within one
+		// second: the peak is the rate over the whole scan, not the
+		// count of calls (which would read as below the mean).
+		measured.PeakRate = max(measured.PeakRate, measured.MeanRate)
+	}
 	if _, err := Finalize(ctx, env, FinalizeInput{Run: plan.Run, Measured: measured}); err != nil {
 		return res, err
 	}

@@ -58,7 +58,7 @@ type Totals struct {
 	WallSeconds       float64        `json:"wallSeconds"`
 	CredentialReports int            `json:"credentialReports"`
 	MeanRate          float64        `json:"meanRate,omitempty"` // IAM, STS and Organizations calls per second over the scan
-	PeakRate          float64        `json:"peakRate,omitempty"` // the most such calls within one second
+	PeakRate          float64        `json:"peakRate,omitempty"` // the most such calls within one second (the mean when the scan took less)
 }
 
 // AccountResult is one account's line in the manifest.

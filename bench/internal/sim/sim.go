@@ -158,6 +158,6 @@ func Collect(ctx context.Context, s Setup) (Result, error) {
 	res.Server = st
 	res.ServerThrottles = st.Throttles
 	res.ServerGranted = st.Granted["iam"] + st.Granted["sts"] + st.Granted["organizations"]
-	res.PeakRate = lim.PeakRate()
+	res.PeakRate = out.Manifest.Totals.PeakRate // as the summary shows it
 	return res, nil
 }
