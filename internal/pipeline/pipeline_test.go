@@ -268,3 +268,28 @@ func TestCollectorsHelpNamesEveryCollector(t *testing.T) {
 		}
 	}
 }
+
+// A run started with --collectors resumes only with the same collectors,
+// and records them in run.json and the manifest.
+func TestResumeKeepsTheRunsCollectors(t *testing.T) {
+	ctx := context.Background()
+	env := testEnv(t)
+	env.Cfg.Collectors = []string{"iam", "credential-report"}
+	p, err := Plan(ctx, env, PlanInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info snapshot.RunInfo
+	if err := snapshot.ReadJSON(ctx, env.Store, store.RunInfoKey(p.Run), &info); err != nil || !reflect.DeepEqual(info.Collectors, []string{"iam", "credential-report"}) {
+		t.Fatalf("run.json collectors %q (%v)", info.Collectors, err)
+	}
+	env.Cfg.Collectors = nil
+	var ue *UsageError
+	if _, err := Plan(ctx, env, PlanInput{Resume: true}); !errors.As(err, &ue) || !strings.Contains(err.Error(), "--collectors") || !strings.Contains(err.Error(), "started with collectors iam,credential-report, not all") {
+		t.Fatalf("resume with every collector: %v", err)
+	}
+	env.Cfg.Collectors = []string{"credential-report", "iam"}
+	if r, err := Plan(ctx, env, PlanInput{Resume: true}); err != nil || !r.Resumed {
+		t.Fatalf("resume with the same collectors, named in another order: %+v %v", r, err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/orgiam/orgiam/internal/collect"
@@ -126,7 +128,7 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 		return out, fmt.Errorf("%w: %s/%s is complete; pass --run-id for another run that day, or --overwrite to replace it", ErrRunExists, env.Store, prefix)
 	case state == runIncomplete && in.Resume:
 		out.Resumed = true
-		return out, nil
+		return out, env.sameCollectors(ctx, prefix)
 	case state == runIncomplete && env.Cfg.Overwrite:
 		if err := store.DeleteRunLevel(ctx, env.Store, prefix); err != nil {
 			return out, err
@@ -137,12 +139,8 @@ func Plan(ctx context.Context, env *Env, in PlanInput) (PlanOutput, error) {
 		return out, &UsageError{Err: fmt.Errorf("%w: %s/%s was never started (no run.json); give the --date and --run-id of the run to resume", ErrNothingToResume, env.Store, prefix)}
 	}
 	info := snapshot.RunInfo{SchemaVersion: snapshot.SchemaVersion, ToolVersion: env.Version, RunID: runID, Date: date, Prefix: prefix, Started: env.now()}
-	if len(env.Cfg.Collectors) > 0 {
-		cs, err := env.Collectors()
-		if err != nil {
-			return PlanOutput{}, err
-		}
-		info.Collectors = collect.Names(cs)
+	if info.Collectors, err = env.collectorNames(); err != nil {
+		return PlanOutput{}, err
 	}
 	if err := env.putJSON(ctx, store.RunInfoKey(prefix), info); err != nil {
 		return PlanOutput{}, err
@@ -177,4 +175,42 @@ func heartbeatEvery(lease time.Duration) time.Duration {
 		lease = store.DefaultLease
 	}
 	return lease / 4
+}
+
+// collectorNames are the names run.json records: those of the run's
+// collectors when --collectors keeps it to some (nil: all of them).
+func (e *Env) collectorNames() ([]string, error) {
+	if len(e.Cfg.Collectors) == 0 {
+		return nil, nil
+	}
+	cs, err := e.Collectors()
+	if err != nil {
+		return nil, err
+	}
+	return collect.Names(cs), nil
+}
+
+// sameCollectors refuses to resume a run with other collectors than it was
+// started with: the accounts scanned before and after would hold different
+// data sets under one manifest.
+func (e *Env) sameCollectors(ctx context.Context, prefix string) error {
+	var info snapshot.RunInfo
+	if err := snapshot.ReadJSON(ctx, e.Store, store.RunInfoKey(prefix), &info); err != nil {
+		return err
+	}
+	names, err := e.collectorNames()
+	if err != nil {
+		return err
+	}
+	if !slices.Equal(names, info.Collectors) {
+		was, now := "all", "all"
+		if len(info.Collectors) > 0 {
+			was = strings.Join(info.Collectors, ",")
+		}
+		if len(names) > 0 {
+			now = strings.Join(names, ",")
+		}
+		return &UsageError{Err: e.Cfg.FieldError("collectors", fmt.Sprintf("%s/%s was started with collectors %s, not %s: resume it with the same --collectors", e.Store, prefix, was, now))}
+	}
+	return nil
 }
