@@ -53,10 +53,8 @@ type Controller struct {
 
 	// Per-slot counts of admitted calls and successes over the last window.
 	born      time.Time
-	slotStart time.Time
-	admitted  [slots]int
-	succeeded [slots]int
-	head      int
+	admitted  ring
+	succeeded ring
 	peak      float64 // most calls admitted in one window (calls/s)
 }
 
@@ -75,7 +73,7 @@ func newController(ceiling float64, adaptive bool, now func() time.Time) *Contro
 	c.rl = rate.NewLimiter(rate.Inf, 1)
 	c.apply()
 	t := now()
-	c.born, c.slotStart, c.lastInc = t, t, t
+	c.born, c.admitted.start, c.succeeded.start, c.lastInc = t, t, t, t
 	return c
 }
 
@@ -138,40 +136,61 @@ func (c *Controller) Wait(ctx context.Context) error {
 func (c *Controller) admit() {
 	c.mu.Lock()
 	c.roll()
-	c.admitted[c.head]++
+	c.admitted.add()
 	c.mu.Unlock()
 }
 
-// roll advances the slot ring to now and updates the peak (c.mu held).
+// roll advances the slot rings to now and updates the peak (c.mu held).
 func (c *Controller) roll() {
 	t := c.now()
-	if d := t.Sub(c.slotStart); d >= slot {
-		n := int(d / slot)
-		if n >= slots {
-			c.admitted, c.succeeded = [slots]int{}, [slots]int{}
-		} else {
-			for i := 0; i < n; i++ {
-				c.head = (c.head + 1) % slots
-				c.admitted[c.head], c.succeeded[c.head] = 0, 0
-			}
-		}
-		c.slotStart = c.slotStart.Add(time.Duration(n) * slot)
-	}
-	if a := perSecond(sum(c.admitted)); a > c.peak {
+	c.admitted.advance(t)
+	c.succeeded.advance(t)
+	if a := perSecond(c.admitted.sum()); a > c.peak {
 		c.peak = a
 	}
 }
 
-// perSecond turns a count over the window into calls per second.
-func perSecond(n int) float64 { return float64(n) * float64(time.Second) / float64(slots*slot) }
+// ring is a count per slot over the last window (slots of slot), its head
+// slot starting at start. The controllers' counts and the Limiter's count
+// of every call use it.
+type ring struct {
+	start time.Time
+	head  int
+	n     [slots]int
+}
 
-func sum(a [slots]int) int {
+// advance moves the ring on to t, emptying the slots it passes.
+func (r *ring) advance(t time.Time) {
+	d := t.Sub(r.start)
+	if d < slot {
+		return
+	}
+	k := int(d / slot)
+	if k >= slots {
+		r.n = [slots]int{}
+	} else {
+		for i := 0; i < k; i++ {
+			r.head = (r.head + 1) % slots
+			r.n[r.head] = 0
+		}
+	}
+	r.start = r.start.Add(time.Duration(k) * slot)
+}
+
+// add counts one in the head slot.
+func (r *ring) add() { r.n[r.head]++ }
+
+// sum is the count over the window.
+func (r *ring) sum() int {
 	n := 0
-	for _, v := range a {
+	for _, v := range r.n {
 		n += v
 	}
 	return n
 }
+
+// perSecond turns a count over the window into calls per second.
+func perSecond(n int) float64 { return float64(n) * float64(time.Second) / float64(slots*slot) }
 
 // Succeeded records a call that was not throttled and, past the first
 // throttle, raises the rate.
@@ -179,7 +198,7 @@ func (c *Controller) Succeeded() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.roll()
-	c.succeeded[c.head]++
+	c.succeeded.add()
 	if !c.adaptive || !c.throttled {
 		return
 	}
@@ -203,7 +222,7 @@ func (c *Controller) Succeeded() {
 	next := c.cur * math.Min(math.Pow(step, ticks), 2)
 	// Never more than twice the rate in use: a budget nobody uses does
 	// not grow.
-	used := perSecond(sum(c.admitted))
+	used := perSecond(c.admitted.sum())
 	if limit := 2 * used; next > limit {
 		next = math.Max(limit, c.cur)
 	}
@@ -229,7 +248,7 @@ func (c *Controller) Throttled() {
 	}
 	c.throttled = true
 	c.lastDec, c.lastInc = t, t
-	ok := sum(c.succeeded)
+	ok := c.succeeded.sum()
 	var next float64
 	switch {
 	case ok >= minMeasured:

@@ -53,29 +53,20 @@ type Limiter struct {
 // slots, and keeps the most counted in any second: the peak of the same
 // calls Calls counts (a budget's own peak is only its part of them).
 type callWindow struct {
-	mu    sync.Mutex
-	start time.Time // of the head slot
-	head  int
-	n     [slots]int
-	peak  int
+	mu   sync.Mutex
+	r    ring
+	peak int
 }
 
 func (w *callWindow) add(t time.Time) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.start.IsZero() {
-		w.start = t
+	if w.r.start.IsZero() {
+		w.r.start = t
 	}
-	if d := t.Sub(w.start); d >= slot {
-		k := int(d / slot)
-		for i := 0; i < min(k, slots); i++ {
-			w.head = (w.head + 1) % slots
-			w.n[w.head] = 0
-		}
-		w.start = w.start.Add(time.Duration(k) * slot)
-	}
-	w.n[w.head]++
-	w.peak = max(w.peak, sum(w.n))
+	w.r.advance(t)
+	w.r.add()
+	w.peak = max(w.peak, w.r.sum())
 }
 
 // New returns a Limiter.
