@@ -122,10 +122,10 @@ func (e *Env) Collectors() ([]collect.Collector, error) {
 	return cs, nil
 }
 
-// reportCollected tells whether the run collects credential reports.
-func (e *Env) reportCollected() bool {
-	cs, err := e.Collectors()
-	return err == nil && slices.ContainsFunc(cs, func(c collect.Collector) bool {
+// collectsReport tells whether the collectors cs include the credential
+// report's.
+func collectsReport(cs []collect.Collector) bool {
+	return slices.ContainsFunc(cs, func(c collect.Collector) bool {
 		_, ok := c.(collect.CredentialReportCollector)
 		return ok
 	})

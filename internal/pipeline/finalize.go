@@ -73,7 +73,11 @@ func BuildManifest(ctx context.Context, env *Env, run string) (snapshot.Manifest
 
 	results := make([]snapshot.AccountResult, len(accounts))
 	reports := make([]bool, len(accounts))
-	collected := env.reportCollected()
+	cs, err := env.Collectors()
+	if err != nil {
+		return m, err
+	}
+	collected := collectsReport(cs)
 	if err := eachAccount(len(accounts), func(i int) (err error) {
 		if results[i], err = r.Result(ctx, accounts[i]); err != nil || !collected {
 			return err

@@ -154,7 +154,7 @@ func scanAccount(ctx context.Context, env *Env, in ScanInput) (ScanOutput, aws.C
 		}
 	}
 
-	if failure == nil && env.reportCollected() && !in.WaitCredentialReport {
+	if failure == nil && collectsReport(collectors) && !in.WaitCredentialReport {
 		if o := item.CredentialReport(); o != nil && o.Done {
 			out.CredentialReport = &CredentialReportInput{Run: in.Run, AccountID: id, Attempt: o.Attempt, Done: true, Status: snapshot.StatusOK}
 		} else {
